@@ -44,6 +44,15 @@ export function reportsDir(override?: string): string {
 }
 
 /**
+ * Results a notebook or CLI step writes for later steps (e.g. the trained model, PS points):
+ * `DLAB_OUTPUTS_DIR` or `<root>/outputs`, git-ignored; `step` names the producing notebook,
+ * e.g. `zigui-training`, `foshan-ps`.
+ */
+export function outputsDir(step: string, override?: string): string {
+  return resolve(override ?? process.env.DLAB_OUTPUTS_DIR ?? join(projectRoot(), "outputs"), step);
+}
+
+/**
  * The data profile a run uses: `sample` (simulated data shipped by the simulators, the default),
  * `mirror` (the real files resolved from a mirror folder such as ../shared/data), `full` (fetched data).
  */
