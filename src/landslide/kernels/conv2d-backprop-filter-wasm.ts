@@ -1,0 +1,134 @@
+/**
+ * `Conv2DBackpropFilter` for the tfjs wasm backend, which does not ship one (without it no convolution
+ * can be trained on wasm). The filter gradient is a GEMM over an im2col matrix:
+ *
+ *   dW[kh,kw,ci,co] = Σ_{n,oh,ow} x[n, oh·sh − top + kh, ow·sw − left + kw, ci] · dy[n,oh,ow,co]
+ *                   = (cols^T · dy2d)[(kh·fw + kw)·Ci + ci, co]
+ *
+ * with cols[(n,oh,ow), (kh,kw,ci)] the im2col matrix. The matrix is built over a few images at a time,
+ * so its memory stays bounded (the first U-Net level at batch 16 would need ~150 MB at once), and the
+ * product runs in the backend's own XNNPACK BatchMatMul.
+ */
+import {
+  backend_util,
+  Conv2DBackpropFilter,
+  getKernel,
+  type Conv2DBackpropFilterAttrs,
+  type KernelConfig,
+  type KernelFunc,
+  type NamedTensorInfoMap,
+  type TensorInfo,
+} from "@tensorflow/tfjs";
+
+/** The part of the wasm backend these kernels use (its class is not exported with these members typed). */
+export interface WasmBackendLike {
+  makeOutput(shape: number[], dtype: "float32", memoryOffset?: number, values?: Float32Array): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
+  disposeData(dataId: object, force?: boolean): boolean;
+}
+
+/** Upper bound on the im2col chunk, in floats (32 MiB). */
+export const IM2COL_CHUNK_FLOATS = 8 * 1024 * 1024;
+
+/**
+ * Fills `cols` (row-major, rows = images·outH·outW, K = fh·fw·Ci) for images [n0, n0+count) of a
+ * channels-last input. Out-of-image taps are zero (the convolution's padding).
+ */
+export function im2colNHWC(
+  x: Float32Array,
+  info: backend_util.Conv2DInfo,
+  n0: number,
+  count: number,
+  cols: Float32Array,
+): void {
+  const { inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
+  const { filterHeight: FH, filterWidth: FW, strideHeight: SH, strideWidth: SW } = info;
+  const { dilationHeight: DH, dilationWidth: DW } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const K = FH * FW * C;
+  let r = 0;
+  for (let n = n0; n < n0 + count; n++) {
+    const xn = n * H * W * C;
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++, r++) {
+        let o = r * K;
+        for (let kh = 0; kh < FH; kh++) {
+          const ih = oh * SH - top + kh * DH;
+          if (ih < 0 || ih >= H) {
+            cols.fill(0, o, o + FW * C);
+            o += FW * C;
+            continue;
+          }
+          for (let kw = 0; kw < FW; kw++) {
+            const iw = ow * SW - left + kw * DW;
+            if (iw < 0 || iw >= W) {
+              cols.fill(0, o, o + C);
+            } else {
+              const src = xn + (ih * W + iw) * C;
+              cols.set(x.subarray(src, src + C), o);
+            }
+            o += C;
+          }
+        }
+      }
+    }
+  }
+}
+
+export const conv2DBackpropFilterWasm: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, dy } = inputs as NamedTensorInfoMap as { x: TensorInfo; dy: TensorInfo };
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as Conv2DBackpropFilterAttrs;
+  const b = backend as unknown as WasmBackendLike;
+  if (x.dtype !== "float32" || dy.dtype !== "float32") {
+    throw new Error(`Conv2DBackpropFilter (wasm): float32 inputs required, got ${x.dtype} and ${dy.dtype}`);
+  }
+  const fmt = backend_util.convertConv2DDataFormat(dataFormat);
+  if (fmt !== "channelsLast") throw new Error("Conv2DBackpropFilter (wasm): only NHWC (channelsLast) is supported");
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    fmt,
+  );
+  const { batchSize: N, outHeight: OH, outWidth: OW, outChannels: CO } = info;
+  const K = info.filterHeight * info.filterWidth * info.inChannels;
+  const rowsPerImage = OH * OW;
+  const imagesPerChunk = Math.max(1, Math.min(N, Math.floor(IM2COL_CHUNK_FLOATS / Math.max(1, rowsPerImage * K))));
+  const matMul = getKernel("BatchMatMul", "wasm");
+  if (!matMul) throw new Error("Conv2DBackpropFilter (wasm): the wasm BatchMatMul kernel is not registered");
+
+  const acc = new Float64Array(K * CO);
+  for (let n0 = 0; n0 < N; n0 += imagesPerChunk) {
+    const count = Math.min(imagesPerChunk, N - n0);
+    const rows = count * rowsPerImage;
+    // Every makeOutput may grow wasm memory and detach earlier heap views, so views are taken after it.
+    const colsT = b.makeOutput([1, rows, K], "float32");
+    const dyT = b.makeOutput([1, rows, CO], "float32");
+    const xv = b.typedArrayFromHeap(x) as Float32Array;
+    im2colNHWC(xv, info, n0, count, b.typedArrayFromHeap(colsT) as Float32Array);
+    const dyv = b.typedArrayFromHeap(dy) as Float32Array;
+    (b.typedArrayFromHeap(dyT) as Float32Array).set(dyv.subarray(n0 * rowsPerImage * CO, (n0 + count) * rowsPerImage * CO));
+    const prod = matMul.kernelFunc({
+      inputs: { a: colsT, b: dyT },
+      backend,
+      attrs: { transposeA: true, transposeB: false },
+    }) as TensorInfo;
+    const pv = b.typedArrayFromHeap(prod) as Float32Array;
+    for (let i = 0; i < pv.length; i++) acc[i] += pv[i];
+    b.disposeData(prod.dataId);
+    b.disposeData(colsT.dataId);
+    b.disposeData(dyT.dataId);
+  }
+  return b.makeOutput(filterShape, "float32", undefined, Float32Array.from(acc));
+};
+
+export const conv2DBackpropFilterWasmConfig: KernelConfig = {
+  kernelName: Conv2DBackpropFilter,
+  backendName: "wasm",
+  kernelFunc: conv2DBackpropFilterWasm,
+};
