@@ -41,7 +41,6 @@ function filterGrad(c: Case, xv: Float32Array, dyv: Float32Array, dyShape: numbe
       strides: c.strides,
       pad: c.pad,
       dataFormat: "NHWC",
-      dimRoundingMode: undefined,
       filterShape: c.filter,
     }) as tf.Tensor;
     return out.dataSync() as Float32Array;
