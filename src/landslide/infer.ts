@@ -13,6 +13,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { readRaster, writeRaster, type Raster } from "../raster";
 import { SeededDropout, type UNetConfig } from "./unet";
 
 // ---------------------------------------------------------------- save / load
@@ -270,4 +271,59 @@ export async function predictScene(
   const out = new Float32Array(width * height);
   for (let i = 0; i < out.length; i++) out[i] = acc[i] / wsum[i];
   return out;
+}
+
+// ---------------------------------------------------------------- GeoTIFF in and out
+
+/** Interleaves band-sequential planes into one channels-last array (H×W×bands). */
+export function bandsToChannelsLast(bands: ArrayLike<number>[], pixels: number): Float32Array {
+  const c = bands.length;
+  const out = new Float32Array(pixels * c);
+  for (let k = 0; k < c; k++) {
+    const b = bands[k];
+    if (b.length !== pixels) throw new Error(`band ${k + 1} has ${b.length} pixels, expected ${pixels}`);
+    for (let i = 0; i < pixels; i++) out[i * c + k] = b[i];
+  }
+  return out;
+}
+
+/** Writes a landslide-probability GeoTIFF (float32, one band) on the grid of `like` (atomic). */
+export function writeProbabilityGeoTiff(file: string, prob: Float32Array, like: Pick<Raster, "width" | "height" | "transform" | "epsg">, threshold?: number): void {
+  if (prob.length !== like.width * like.height) {
+    throw new Error(`${file}: ${prob.length} probabilities for a ${like.width}×${like.height} grid`);
+  }
+  writeRaster(file, {
+    width: like.width,
+    height: like.height,
+    bands: [prob],
+    transform: like.transform,
+    epsg: like.epsg,
+    bandNames: ["landslide_probability"],
+    metadata: { DESCRIPTION: "U-Net landslide probability (Zigui study, Fig 1 model)", ...(threshold !== undefined ? { THRESHOLD: String(threshold) } : {}) },
+  });
+}
+
+/**
+ * Reads an 11-band feature GeoTIFF (Table 2 order, as `npm run landslide -- features` writes it), predicts
+ * every pixel and writes the probability GeoTIFF on the same grid. Returns the probabilities.
+ */
+export async function predictGeoTiff(
+  model: tf.LayersModel,
+  inFile: string,
+  outFile: string | undefined,
+  opts: PredictSceneOptions & { threshold?: number } = {},
+): Promise<{ prob: Float32Array; raster: Raster }> {
+  const r = await readRaster(inFile);
+  const channels = model.inputs[0].shape[3];
+  if (r.bands.length !== channels) {
+    throw new Error(`${inFile}: has ${r.bands.length} bands; the model takes ${channels} feature channels (Table 2 order)`);
+  }
+  const x = bandsToChannelsLast(r.bands, r.width * r.height);
+  if (r.noData !== undefined) {
+    // Nodata pixels get 0 features rather than a huge sentinel value the network never saw.
+    for (let i = 0; i < x.length; i++) if (x[i] === r.noData || Number.isNaN(x[i])) x[i] = 0;
+  }
+  const prob = await predictScene(model, x, r.width, r.height, opts);
+  if (outFile) writeProbabilityGeoTiff(outFile, prob, r, opts.threshold);
+  return { prob, raster: r };
 }

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { selectBackend } from "../../src/landslide/backend";
-import { edgeRamp, loadModel, predictScene, readModelMeta, saveModel, tileStarts } from "../../src/landslide/infer";
+import { bandsToChannelsLast, edgeRamp, loadModel, predictGeoTiff, predictScene, readModelMeta, saveModel, tileStarts } from "../../src/landslide/infer";
+import { readRaster, writeRaster } from "../../src/raster";
 import { buildUNet, PAPER_UNET, Rng, type UNetConfig } from "../../src/landslide/unet";
 
 const tmp = mkdtempSync(join(tmpdir(), "unet-infer-"));
@@ -102,6 +103,30 @@ describe("saveModel / loadModel", () => {
     writeFileSync(join(dir, "weights.bin"), new Uint8Array(12));
     await expect(loadModel(dir)).rejects.toThrow(/weights hold 12 bytes but model.json describes/);
     await expect(loadModel(join(tmp, "nope"))).rejects.toThrow(/nope\/model.json: missing/);
+    model.dispose();
+  });
+});
+
+describe("predictGeoTiff", () => {
+  it("reads a feature GeoTIFF and writes probabilities on the same grid", async () => {
+    const { model } = buildUNet(small, 6);
+    const w = 50;
+    const h = 40;
+    const planes = [0, 1, 2, 3].map((k) => Float32Array.from({ length: w * h }, (_, i) => ((i * (k + 3)) % 17) / 17));
+    const transform = { originX: 300000, originY: 3400000, pixelWidth: 10, pixelHeight: -10 };
+    const inFile = join(tmp, "features.tif");
+    writeRaster(inFile, { width: w, height: h, bands: planes, transform, epsg: 32649 });
+    const outFile = join(tmp, "prob.tif");
+    const { prob } = await predictGeoTiff(model, inFile, outFile, { overlap: 8 });
+    const r = await readRaster(outFile);
+    expect([r.width, r.height, r.epsg]).toEqual([w, h, 32649]);
+    expect(r.transform).toEqual(transform);
+    expect(r.bandNames).toEqual(["landslide_probability"]);
+    expect(Array.from(r.bands[0])).toEqual(Array.from(prob));
+    const direct = await predictScene(model, bandsToChannelsLast(planes, w * h), w, h, { overlap: 8 });
+    expect(Array.from(direct)).toEqual(Array.from(prob));
+    writeRaster(join(tmp, "three.tif"), { width: w, height: h, bands: planes.slice(0, 3), transform, epsg: 32649 });
+    await expect(predictGeoTiff(model, join(tmp, "three.tif"), undefined)).rejects.toThrow(/three\.tif: has 3 bands; the model takes 4/);
     model.dispose();
   });
 });
