@@ -3,19 +3,7 @@ import { describe, expect, it, beforeAll } from "vitest";
 import { selectBackend } from "../../../src/landslide/backend";
 import { im2colNHWC } from "../../../src/landslide/kernels/conv2d-backprop-filter-wasm";
 
-/** Deterministic uniform(−1,1) values (mulberry32) so failures reproduce. */
-function randomArray(n: number, seed: number): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
+import { randomArray } from "./random";
 
 interface Case {
   name: string;
