@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { spawnSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
 import { selectBackend } from "../../src/landslide/backend";
 import {
@@ -30,6 +31,19 @@ describe("buildUNet (Zigui Fig 1)", () => {
     expect(rows.find((r) => r.layer === "dec4_concat")?.["output shape"]).toBe("(None, 16, 16, 256)");
     expect(rows.reduce((s, r) => s + r.params, 0)).toBe(PAPER_UNET_PARAMS);
     model.dispose();
+  });
+
+  const torchAvailable = spawnSync("/usr/bin/python3", ["-c", "import torch"]).status === 0;
+  it.skipIf(!torchAvailable)("PyTorch counts the same parameters for the same architecture (bench/unet-torch.py)", () => {
+    for (const ch of [11, 14]) {
+      const r = spawnSync("/usr/bin/python3", ["bench/unet-torch.py", "count", String(ch)], { encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(0);
+      const { params } = JSON.parse(r.stdout) as { params: number };
+      const { model } = buildUNet({ ...PAPER_UNET, inputChannels: ch }, 1);
+      expect(params).toBe(countParams(model));
+      if (ch === 11) expect(params).toBe(1_942_257);
+      model.dispose();
+    }
   });
 
   it("closed-form count matches tfjs for other configurations", () => {

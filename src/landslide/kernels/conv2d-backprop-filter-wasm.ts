@@ -49,28 +49,36 @@ export function im2colNHWC(
   const top = info.padInfo.top;
   const left = info.padInfo.left;
   const K = FH * FW * C;
+  // Plain index loops: typed-array subarray()/set() per tap cost more than the copy for small C.
   let r = 0;
   for (let n = n0; n < n0 + count; n++) {
     const xn = n * H * W * C;
     for (let oh = 0; oh < OH; oh++) {
       for (let ow = 0; ow < OW; ow++, r++) {
         let o = r * K;
+        const iw0 = ow * SW - left;
+        // Whole filter row inside the image and taps adjacent: one contiguous run of FW·C values.
+        const rowInside = DW === 1 && iw0 >= 0 && iw0 + FW <= W;
         for (let kh = 0; kh < FH; kh++) {
           const ih = oh * SH - top + kh * DH;
           if (ih < 0 || ih >= H) {
-            cols.fill(0, o, o + FW * C);
-            o += FW * C;
+            for (let e = o + FW * C; o < e; o++) cols[o] = 0;
+            continue;
+          }
+          const rowBase = xn + ih * W * C;
+          if (rowInside) {
+            let src = rowBase + iw0 * C;
+            for (let e = o + FW * C; o < e; o++, src++) cols[o] = x[src];
             continue;
           }
           for (let kw = 0; kw < FW; kw++) {
-            const iw = ow * SW - left + kw * DW;
+            const iw = iw0 + kw * DW;
             if (iw < 0 || iw >= W) {
-              cols.fill(0, o, o + C);
+              for (let e = o + C; o < e; o++) cols[o] = 0;
             } else {
-              const src = xn + (ih * W + iw) * C;
-              cols.set(x.subarray(src, src + C), o);
+              let src = rowBase + iw * C;
+              for (let e = o + C; o < e; o++, src++) cols[o] = x[src];
             }
-            o += C;
           }
         }
       }
