@@ -334,3 +334,22 @@ export function channel(stack: Float32Array, pixels: number, channels: number, k
   for (let i = 0; i < pixels; i++) out[i] = stack[i * channels + k];
   return out;
 }
+
+/**
+ * Per-pixel values of the Fig 7 factors: elevation and slope as stored (m, °), NDVI, NDMI, BSI as
+ * computed, and brightness normalised by eq. 1 over the image (Fig 7's "normalised brightness" spans 0–1).
+ */
+export function factorPlanes(
+  img: BandImage,
+  p: FeatureParams = ZIGUI_LANDSLIDES.features,
+): { elevation: Float32Array; slope: Float32Array; ndvi: Float32Array; ndmi: Float32Array; brightness: Float32Array; bsi: Float32Array } {
+  const ix = computeIndices(img, p);
+  return {
+    elevation: Float32Array.from(band(img, p.bands.elevation)),
+    slope: Float32Array.from(band(img, p.bands.slope)),
+    ndvi: ix.ndvi,
+    ndmi: ix.ndmi,
+    brightness: normaliseMinMax(ix.brightness, finiteRange(ix.brightness), p.epsilon),
+    bsi: ix.bsi,
+  };
+}
