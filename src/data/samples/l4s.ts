@@ -336,7 +336,7 @@ export function simulatePatch(id: number, rng: () => number, size = 128, pixelM 
       const x = Math.floor(cx);
       const y = Math.floor(cy);
       if (slope[y * size + x] < 18 || riverDist[y * size + x] < 5) continue;
-      const a = 4 + rng() * 18; // half-length 40–220 m
+      const a = 3 + rng() * 19; // half-length 30–220 m
       const b = a * (0.35 + 0.35 * rng());
       const body: PlantedBody = { cx, cy, a, b, dir: downslope(dem, size, size, x, y), soil: 0.6 + 0.35 * rng() };
       const px = rasteriseBody(body, size, size, rng);
