@@ -15,19 +15,25 @@ import { progress } from "../progress";
 import { selectBackend, type BackendName } from "./backend";
 import { saveModel, yieldToEventLoop, type ModelMeta } from "./infer";
 import { MetricAccumulator, type EpochMetrics } from "./metrics";
+import { ZIGUI_LANDSLIDES, type UNetParams } from "../studies/zigui/landslides";
 import { buildUNet, PAPER_UNET, Rng, type UNetConfig } from "./unet";
 
 /** Patches in memory: channels-last images and 0/1 masks, back to back. */
 export interface PatchSet {
   /** count × size × size × channels. */
   images: Float32Array;
-  /** count × size × size, 1 = landslide. */
-  masks: Uint8Array;
+  /** count × size × size, 1 = landslide (0/1 bytes or floats). */
+  masks: Uint8Array | Float32Array;
   count: number;
   size: number;
   channels: number;
   /** Optional names (e.g. file names) for error messages and logs. */
   ids?: string[];
+}
+
+/** Features and masks as `trainingArrays` (src/landslide/l4s) returns them. */
+export function patchSetFromArrays(a: { x: Float32Array; y: Float32Array | Uint8Array; count: number; size: number; channels: number; ids?: (number | string)[] }): PatchSet {
+  return { images: a.x, masks: a.y, count: a.count, size: a.size, channels: a.channels, ids: a.ids?.map(String) };
 }
 
 export interface TrainConfig {
@@ -42,15 +48,20 @@ export interface TrainConfig {
   seed: number;
 }
 
-/** The paper's training settings (until `src/studies/zigui/landslides.ts` provides them). */
-export const PAPER_TRAINING: TrainConfig = {
-  epochs: 100, // §2.1 / Fig 3: 100 epochs (converges in ≈20)
-  batchSize: 16, // §2.1: batch size 16
-  learningRate: 1e-3, // §2.1: Adam, learning rate 0.001
-  threshold: 0.5, // §2.1: pixels with probability > 0.5 are landslide
-  validationFraction: 0.2, // not in the paper: the Keras L4S notebook's train_test_split(test_size=0.2)
-  seed: 42, // not in the paper: any fixed seed
-};
+/** The training part of the study's U-Net parameters (`ZIGUI_LANDSLIDES.unet`). */
+export function trainConfigFromStudy(p: UNetParams = ZIGUI_LANDSLIDES.unet): TrainConfig {
+  return {
+    epochs: p.epochs,
+    batchSize: p.batchSize,
+    learningRate: p.learningRate,
+    threshold: p.threshold,
+    validationFraction: p.validationFraction,
+    seed: p.seed,
+  };
+}
+
+/** The paper's training settings (values and sources in src/studies/zigui/landslides.ts). */
+export const PAPER_TRAINING: TrainConfig = trainConfigFromStudy();
 
 export interface EpochLog {
   epoch: number;

@@ -11,6 +11,7 @@
  * is reproducible and resumes bit-for-bit; initialisers are seeded per layer.
  */
 import * as tf from "@tensorflow/tfjs";
+import { ZIGUI_LANDSLIDES, type UNetParams } from "../studies/zigui/landslides";
 
 export interface UNetConfig {
   /** Patch side in pixels; must be divisible by 2^(levels−1). */
@@ -31,19 +32,24 @@ export interface UNetConfig {
   variableInputSize?: boolean;
 }
 
-/**
- * The paper's architecture. Until `src/studies/zigui/landslides.ts` (the study's defaults) provides it,
- * the values live here, each with its source.
- */
-export const PAPER_UNET: UNetConfig = {
-  inputSize: 128, // Fig 1: output (None,128,128,1); Landslide4Sense patches are 128×128
-  inputChannels: 11, // Table 2: the 11 features
-  filters: [16, 32, 64, 128, 256], // Fig 1 layer sizes (Keras L4S notebook the paper follows)
-  encoderDropout: [0.1, 0.1, 0.2, 0.2, 0.3], // Fig 1 dropout layers (Keras L4S notebook)
-  decoderDropout: [0.2, 0.2, 0.1, 0.1], // Fig 1 dropout layers (Keras L4S notebook)
-  kernelSize: 3, // §2.1 "3×3 convolution"
-  upsampleSize: 2, // §2.1 "2×2 transposed convolution"
-};
+/** §2.1 / Fig 1: "2×2 transposed convolution" between decoder levels (and 2×2 max-pooling). */
+export const UPSAMPLE_SIZE = 2;
+
+/** The architecture part of the study's U-Net parameters (`ZIGUI_LANDSLIDES.unet`). */
+export function unetConfigFromStudy(p: UNetParams = ZIGUI_LANDSLIDES.unet): UNetConfig {
+  return {
+    inputSize: p.patchSize,
+    inputChannels: p.inputChannels,
+    filters: [...p.encoderFilters],
+    encoderDropout: [...p.encoderDropout],
+    decoderDropout: [...p.decoderDropout],
+    kernelSize: p.kernelSize,
+    upsampleSize: UPSAMPLE_SIZE,
+  };
+}
+
+/** The paper's architecture (values and sources in src/studies/zigui/landslides.ts). */
+export const PAPER_UNET: UNetConfig = unetConfigFromStudy();
 
 /** The parameter count of PAPER_UNET with 11 input channels (architecture's own count, Keras and PyTorch agree). */
 export const PAPER_UNET_PARAMS = 1_942_257;
