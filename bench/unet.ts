@@ -105,8 +105,10 @@ export async function run(args: string[] = []): Promise<object> {
     const info = await selectBackend({ backend: b, threads: 2 });
     for (const batch of batches) {
       process.stderr.write(`  ${b} batch ${batch} …\n`);
-      const doProfile = profileWanted && batch === batches[0];
-      const r = await timeSteps(batch, size, steps, doProfile);
+      // The JavaScript reference backend takes minutes per step: one timed step, no profile.
+      const slow = b === "cpu";
+      const doProfile = profileWanted && batch === batches[0] && !slow;
+      const r = await timeSteps(batch, size, slow ? 1 : steps, doProfile);
       timings.push({ backend: b, detail: info.detail, batch, msPerStep: Math.round(median(r.ms)), all: r.ms.map(Math.round) });
       if (r.profile) profiles[b] = r.profile;
       process.stderr.write(`  ${b} batch ${batch}: ${Math.round(median(r.ms))} ms/step\n`);
