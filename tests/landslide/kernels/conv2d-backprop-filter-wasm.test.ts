@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it, beforeAll } from "vitest";
 import { selectBackend } from "../../../src/landslide/backend";
-import { im2colNHWC } from "../../../src/landslide/kernels/conv2d-backprop-filter-wasm";
+import { filterGradStrategy, im2colNHWC } from "../../../src/landslide/kernels/conv2d-backprop-filter-wasm";
 
 import { randomArray } from "./random";
 
@@ -40,8 +40,9 @@ describe("Conv2DBackpropFilter on wasm (im2col + matMul) vs the cpu reference ke
     await selectBackend({ backend: "cpu" });
   });
 
-  for (const [i, c] of CASES.entries()) {
-    it(c.name, async () => {
+  for (const [i, c] of CASES.flatMap((c) => (["conv", "im2col"] as const).map((st) => ({ ...c, strategy: st }))).entries()) {
+    it(`${c.name} [stride-1 path: ${c.strategy}]`, async () => {
+      filterGradStrategy.stride1 = c.strategy;
       await selectBackend({ backend: "cpu" });
       const xv = randomArray(c.x.reduce((a, b) => a * b, 1), 11 + i);
       const outShape = tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.filter) as tf.Tensor4D, c.strides, c.pad).shape;
@@ -53,6 +54,7 @@ describe("Conv2DBackpropFilter on wasm (im2col + matMul) vs the cpu reference ke
       let maxErr = 0;
       for (let k = 0; k < ref.length; k++) maxErr = Math.max(maxErr, Math.abs(got[k] - ref[k]) / (1 + Math.abs(ref[k])));
       expect(maxErr).toBeLessThan(1e-5);
+      filterGradStrategy.stride1 = "auto";
     });
   }
 
