@@ -4,7 +4,8 @@ usage: python3 bench/unet-torch.py count [channels]
        python3 bench/unet-torch.py step <batch> <size> <threads> <steps> [device]
 Prints one JSON object. Same architecture as buildUNet: conv3x3(ReLU, he-normal, same) -> dropout ->
 conv3x3 per encoder level with 2x2 max-pool between levels; 2x2 stride-2 transposed conv, concatenation
-(upsampled first), conv -> dropout -> conv per decoder level; 1x1 sigmoid head; Adam 1e-3, BCE.
+(upsampled first), conv -> dropout -> conv per decoder level; 1x1 head (sigmoid applied to its logits); Adam 1e-3,
+BCE from logits.
 """
 import json
 import sys
@@ -54,7 +55,7 @@ class UNet(nn.Module):
                 x = self.pool(x)
         for up, dec in zip(self.up, self.dec):
             x = dec(torch.cat([up(x), skips.pop()], dim=1))
-        return torch.sigmoid(self.head(x))
+        return self.head(x)  # logits; torch.sigmoid gives the probabilities
 
 
 def main():
@@ -70,7 +71,7 @@ def main():
     torch.manual_seed(0)
     m = UNet(11).to(dev)
     opt = torch.optim.Adam(m.parameters(), lr=1e-3, eps=1e-7)
-    loss_fn = nn.BCELoss()
+    loss_fn = nn.BCEWithLogitsLoss()  # as tfjs training: loss from the head's logits
     x = torch.rand(batch, 11, size, size, device=dev)
     y = (torch.rand(batch, 1, size, size, device=dev) > 0.9).float()
 

@@ -12,8 +12,8 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { projectRoot } from "../src/project";
 import { availableBackends, parseBackendName, selectBackend, type BackendName } from "../src/landslide/backend";
-import { bceLoss } from "../src/landslide/train";
-import { buildUNet, PAPER_UNET } from "../src/landslide/unet";
+import { bceFromLogits } from "../src/landslide/train";
+import { buildUNet, logitsModel, PAPER_UNET } from "../src/landslide/unet";
 
 function arg(args: string[], name: string): string | undefined {
   const a = args.find((s) => s.startsWith(`--${name}=`));
@@ -42,12 +42,13 @@ interface KernelShare {
 
 async function timeSteps(batch: number, size: number, steps: number, profile: boolean, warmup = true): Promise<{ ms: number[]; profile?: KernelShare[] }> {
   const { model } = buildUNet({ ...PAPER_UNET, inputSize: size }, 1);
+  const net = logitsModel(model)!;
   const opt = tf.train.adam(1e-3);
   const varList = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const x = tf.randomUniform([batch, size, size, 11], 0, 1, "float32", 1);
   const y = tf.cast(tf.greater(tf.randomUniform([batch, size, size, 1], 0, 1, "float32", 2), 0.9), "float32");
   const step = async (): Promise<void> => {
-    const cost = opt.minimize(() => bceLoss(y, model.apply(x, { training: true }) as tf.Tensor), true, varList);
+    const cost = opt.minimize(() => bceFromLogits(y, net.apply(x, { training: true }) as tf.Tensor), true, varList);
     await cost!.data();
     cost!.dispose();
   };

@@ -16,7 +16,7 @@ import { selectBackend, type BackendName } from "./backend";
 import { saveModel, yieldToEventLoop, type ModelMeta } from "./infer";
 import { MetricAccumulator, type EpochMetrics } from "./metrics";
 import { ZIGUI_LANDSLIDES, type UNetParams } from "../studies/zigui/landslides";
-import { buildUNet, PAPER_UNET, Rng, type UNetConfig } from "./unet";
+import { buildUNet, logitsModel, PAPER_UNET, Rng, type UNetConfig } from "./unet";
 
 /** Patches in memory: channels-last images and 0/1 masks, back to back. */
 export interface PatchSet {
@@ -165,7 +165,18 @@ export function gatherBatch(s: PatchSet, indices: number[]): { x: Float32Array; 
   return { x, y };
 }
 
-/** Keras binary cross-entropy (probabilities clipped to [1e-7, 1−1e-7]), mean over pixels. */
+/**
+ * Binary cross-entropy from logits, mean over pixels: max(z,0) − z·y + log(1 + e^−|z|), what Keras computes
+ * for a sigmoid output (it reaches through the sigmoid to its logits). Stable and never gradient-free.
+ */
+export function bceFromLogits(yTrue: tf.Tensor, logits: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => {
+    const l = tf.add(tf.sub(tf.relu(logits), tf.mul(logits, yTrue)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))));
+    return tf.mean(l) as tf.Scalar;
+  });
+}
+
+/** Binary cross-entropy of probabilities clipped to [1e-7, 1−1e-7] (Keras' formula without logits), mean over pixels. */
 export function bceLoss(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
     const p = tf.clipByValue(yPred, 1e-7, 1 - 1e-7);
@@ -364,12 +375,17 @@ function metricsRow(prefix: "" | "val", m: EpochMetrics): Partial<EpochLog> {
 /** Loss and metrics of `model` (inference mode) over a patch set. */
 export async function evaluateSet(model: tf.LayersModel, s: PatchSet, batchSize: number, threshold: number): Promise<EpochMetrics> {
   const acc = new MetricAccumulator(threshold);
+  const lm = logitsModel(model);
   for (let i = 0; i < s.count; i += batchSize) {
     const idx = Array.from({ length: Math.min(batchSize, s.count - i) }, (_, k) => i + k);
     const { x, y } = gatherBatch(s, idx);
     const [prob, loss] = tf.tidy(() => {
       const xt = tf.tensor4d(x, [idx.length, s.size, s.size, s.channels]);
       const yt = tf.tensor4d(y, [idx.length, s.size, s.size, 1]);
+      if (lm) {
+        const z = lm.predict(xt) as tf.Tensor;
+        return [tf.sigmoid(z), bceFromLogits(yt, z)];
+      }
       const p = model.predict(xt) as tf.Tensor;
       return [p, bceLoss(yt, p)];
     });
@@ -436,6 +452,7 @@ export async function train(data: PatchSet, opts: TrainOptions): Promise<TrainRe
   }
 
   const varList = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const logitsNet = logitsModel(model)!;
   const nBatches = Math.ceil(trainSet.count / cfg.batchSize);
   const endEpoch = Math.min(cfg.epochs, opts.stopAfter !== undefined ? startEpoch + opts.stopAfter : cfg.epochs);
   const meta = (): Record<string, unknown> => ({
@@ -461,9 +478,9 @@ export async function train(data: PatchSet, opts: TrainOptions): Promise<TrainRe
       let pred: tf.Tensor | undefined;
       const cost = optimizer.minimize(
         () => {
-          const p = model.apply(xt, { training: true }) as tf.Tensor;
-          pred = tf.keep(p);
-          return bceLoss(yt, p);
+          const z = logitsNet.apply(xt, { training: true }) as tf.Tensor;
+          pred = tf.keep(tf.sigmoid(z));
+          return bceFromLogits(yt, z);
         },
         true,
         varList,

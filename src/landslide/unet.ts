@@ -149,7 +149,7 @@ export interface BuiltUNet {
 
 /**
  * Builds the U-Net. `seed` fixes every initialiser (one derived seed per layer) and the dropout stream.
- * Layer names are stable (`enc1_conv1`, `dec4_up`, `head`) so weights map by name across runs.
+ * Layer names are stable (`enc1_conv1`, `dec4_up`, `head_logits`, `head`) so weights map by name across runs.
  */
 export function buildUNet(config: UNetConfig = PAPER_UNET, seed = 42): BuiltUNet {
   validateUNetConfig(config);
@@ -201,17 +201,34 @@ export function buildUNet(config: UNetConfig = PAPER_UNET, seed = 42): BuiltUNet
     c = new SeededDropout({ rate: config.decoderDropout[d], name: `${lv}_dropout` }, dropoutRng).apply(c) as tf.SymbolicTensor;
     x = conv(config.filters[j], `${lv}_conv2`).apply(c) as tf.SymbolicTensor;
   }
-  const out = tf.layers
+  // The 1×1 head is a linear convolution followed by a separate sigmoid, so that training can take the
+  // loss from the logits as Keras does for a sigmoid output (sigmoid_cross_entropy_with_logits): a loss
+  // on clipped probabilities has zero gradient once the sigmoid saturates and can stall training for good.
+  const logits = tf.layers
     .conv2d({
       filters: 1,
       kernelSize: 1,
-      activation: "sigmoid",
+      activation: "linear",
       kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }),
-      name: "head",
+      name: LOGITS_LAYER,
     })
     .apply(x) as tf.SymbolicTensor;
+  const out = tf.layers.activation({ activation: "sigmoid", name: "head" }).apply(logits) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: out, name: "zigui_unet" });
   return { model, dropoutRng };
+}
+
+/** Name of the layer whose output is the head's logits (before the sigmoid). */
+export const LOGITS_LAYER = "head_logits";
+
+/**
+ * A model sharing `model`'s layers that outputs the logits, or null if the model has no `head_logits`
+ * layer (a model not built by `buildUNet`).
+ */
+export function logitsModel(model: tf.LayersModel): tf.LayersModel | null {
+  const layer = model.layers.find((l) => l.name === LOGITS_LAYER);
+  if (!layer) return null;
+  return tf.model({ inputs: model.inputs, outputs: layer.output as tf.SymbolicTensor, name: `${model.name}_logits` });
 }
 
 /** Trainable plus non-trainable parameter count. */

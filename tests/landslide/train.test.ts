@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadModel, predictPatches, readModelMeta } from "../../src/landslide/infer";
 import { confusion, prf } from "../../src/landslide/metrics";
-import { decodeCheckpoint, encodeCheckpoint, splitIndices, train, type PatchSet } from "../../src/landslide/train";
+import { bceFromLogits, bceLoss, decodeCheckpoint, encodeCheckpoint, splitIndices, train, type PatchSet } from "../../src/landslide/train";
 import type { UNetConfig } from "../../src/landslide/unet";
 import { simulatePatches } from "./synthetic";
 
@@ -94,6 +94,17 @@ describe("U-Net training", () => {
     expect(() => decodeCheckpoint(new Uint8Array(readFileSync(f)), f)).toThrow(/bad\.ckpt: not a usable U-Net checkpoint \(tensor optimizer\/iter runs past/);
   });
 
+  it("takes the loss from logits: equal to BCE of probabilities, and still a gradient when the sigmoid saturates", () => {
+    const y = tf.tensor([1, 0, 1, 0]);
+    const z = tf.tensor([2, -1, 0.3, 0.5]);
+    expect(bceFromLogits(y, z).dataSync()[0]).toBeCloseTo(bceLoss(y, tf.sigmoid(z)).dataSync()[0], 6);
+    const ySat = tf.tensor([1]);
+    const gLogits = tf.grad((t: tf.Tensor) => bceFromLogits(ySat, t))(tf.tensor([-60])).dataSync()[0];
+    const gClipped = tf.grad((t: tf.Tensor) => bceLoss(ySat, tf.sigmoid(t)))(tf.tensor([-60])).dataSync()[0];
+    expect(gLogits).toBeCloseTo(-1, 6); // d/dz of −log σ(z) = σ(z) − 1
+    expect(gClipped).toBe(0); // why the probability form can stall training for good
+  });
+
   it("splits reproducibly into disjoint sets", () => {
     const s = splitIndices(50, 0.2, 4);
     expect(s.val).toHaveLength(10);
@@ -103,4 +114,4 @@ describe("U-Net training", () => {
   });
 });
 
-void tf;
+

@@ -27,6 +27,7 @@ describe("buildUNet (Zigui Fig 1)", () => {
     expect(rows.filter((r) => r.type === "Conv2D")).toHaveLength(19);
     expect(rows.filter((r) => r.type === "Conv2DTranspose")).toHaveLength(4);
     expect(rows.filter((r) => r.type === "Dropout")).toHaveLength(9);
+    expect(rows.map((r) => r.layer).slice(-2)).toEqual(["head_logits", "head"]);
     expect(rows.find((r) => r.layer === "enc5_conv2")?.["output shape"]).toBe("(None, 8, 8, 256)");
     expect(rows.find((r) => r.layer === "dec4_concat")?.["output shape"]).toBe("(None, 16, 16, 256)");
     expect(rows.reduce((s, r) => s + r.params, 0)).toBe(PAPER_UNET_PARAMS);
