@@ -143,7 +143,8 @@ export async function run(args: string[] = []): Promise<object> {
     kernelProfile: profiles,
     notes: [
       "tfjs-backend-wasm runs single-threaded in Node (WASM_HAS_MULTITHREAD_SUPPORT is false under Node, tfjs issue 3830), so it uses 1 of the 2 cores PyTorch uses.",
-      "Conv2DBackpropFilter on wasm is ours (im2col + XNNPACK matMul); Conv2DBackpropInput is the stock wasm kernel.",
+      "Conv2DBackpropFilter on wasm is ours (stride 1: one XNNPACK convolution over transposed operands; otherwise im2col + XNNPACK GEMM); Conv2DBackpropInput is ours for stride 1 and stride = kernel (XNNPACK), stock otherwise.",
+      "On a 2-core machine shared with other work, PyTorch's 2 OpenMP threads slow down several-fold when another process holds a core, while single-threaded wasm barely changes: compare ratios only from runs on a quiet machine (see bench/results/history).",
     ],
   };
 }
