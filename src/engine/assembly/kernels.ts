@@ -1,0 +1,496 @@
+// @ts-nocheck -- AssemblyScript source (v128/f32/usize types), compiled by `npm run build:wasm`, not by tsc.
+/**
+ * WASM SIMD kernels for training the U-Net on the CPU: a register-blocked 4×8 GEMM on packed panels, and the
+ * convolution/pooling operators built on it (im2col in chunks that stay in cache, so the first U-Net level at
+ * batch 16 never needs its ~150 MB im2col matrix at once).
+ *
+ * Every operator is `op(params, tid, nt)`: all threads (the main one and the workers of src/engine/pool.ts)
+ * call it with the same parameter block in shared memory and each takes its share of the work. Pointers are
+ * byte offsets into the shared memory; the JS side lays the buffers out (src/engine/engine.ts).
+ *
+ * Built twice: with relaxed SIMD (`f32x4.relaxed_madd`, a fused multiply-add where the CPU has one) and
+ * with plain SIMD128 (multiply then add) for engines without relaxed SIMD.
+ */
+
+function fma(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    return f32x4.relaxed_madd(a, b, c);
+  } else {
+    return f32x4.add(f32x4.mul(a, b), c);
+  }
+}
+
+function P(p: usize, i: i32): i32 {
+  return load<i32>(p + (<usize>i << 2));
+}
+
+function PU(p: usize, i: i32): usize {
+  return <usize>load<u32>(p + (<usize>i << 2));
+}
+
+const MODE_ACCUMULATE: i32 = 1;
+const MODE_RELU: i32 = 2;
+
+/** Writes one 8-wide row of accumulators: + bias, + existing C, ReLU, partial-width tails via `tmp`. */
+function storeRow(c: usize, v0: v128, v1: v128, ncols: i32, mode: i32, bias: usize, tmp: usize): void {
+  if (bias != 0) {
+    v0 = f32x4.add(v0, v128.load(bias));
+    v1 = f32x4.add(v1, v128.load(bias, 16));
+  }
+  if (ncols == 8) {
+    if (mode & MODE_ACCUMULATE) {
+      v0 = f32x4.add(v0, v128.load(c));
+      v1 = f32x4.add(v1, v128.load(c, 16));
+    }
+    if (mode & MODE_RELU) {
+      const z = f32x4.splat(0);
+      v0 = f32x4.max(v0, z);
+      v1 = f32x4.max(v1, z);
+    }
+    v128.store(c, v0);
+    v128.store(c, v1, 16);
+    return;
+  }
+  v128.store(tmp, v0);
+  v128.store(tmp, v1, 16);
+  for (let j = 0; j < ncols; j++) {
+    const o = <usize>j << 2;
+    let v = load<f32>(tmp + o);
+    if (mode & MODE_ACCUMULATE) v += load<f32>(c + o);
+    if (mode & MODE_RELU) v = v > 0 ? v : 0;
+    store<f32>(c + o, v);
+  }
+}
+
+/**
+ * C[4×8] (op)= A[4×K]·B[K×8]. `a`: 4 rows interleaved (a[p*4 + r]); `b`: one panel (b[p*8 + j]). Twelve live
+ * vectors (8 accumulators, 2 of B, 1 of A) fit the 16 SIMD registers V8 has on x64.
+ */
+function kern4x8(K: i32, a: usize, b: usize, c: usize, ldc: usize, rows: i32, ncols: i32, mode: i32, bias: usize, tmp: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let p = 0;
+  for (; p + 1 < K; p += 2) {
+    let b0 = v128.load(b);
+    let b1 = v128.load(b, 16);
+    let av = v128.load32_splat(a);
+    c00 = fma(av, b0, c00);
+    c01 = fma(av, b1, c01);
+    av = v128.load32_splat(a, 4);
+    c10 = fma(av, b0, c10);
+    c11 = fma(av, b1, c11);
+    av = v128.load32_splat(a, 8);
+    c20 = fma(av, b0, c20);
+    c21 = fma(av, b1, c21);
+    av = v128.load32_splat(a, 12);
+    c30 = fma(av, b0, c30);
+    c31 = fma(av, b1, c31);
+    b0 = v128.load(b, 32);
+    b1 = v128.load(b, 48);
+    av = v128.load32_splat(a, 16);
+    c00 = fma(av, b0, c00);
+    c01 = fma(av, b1, c01);
+    av = v128.load32_splat(a, 20);
+    c10 = fma(av, b0, c10);
+    c11 = fma(av, b1, c11);
+    av = v128.load32_splat(a, 24);
+    c20 = fma(av, b0, c20);
+    c21 = fma(av, b1, c21);
+    av = v128.load32_splat(a, 28);
+    c30 = fma(av, b0, c30);
+    c31 = fma(av, b1, c31);
+    a += 32;
+    b += 64;
+  }
+  if (p < K) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let av = v128.load32_splat(a);
+    c00 = fma(av, b0, c00);
+    c01 = fma(av, b1, c01);
+    av = v128.load32_splat(a, 4);
+    c10 = fma(av, b0, c10);
+    c11 = fma(av, b1, c11);
+    av = v128.load32_splat(a, 8);
+    c20 = fma(av, b0, c20);
+    c21 = fma(av, b1, c21);
+    av = v128.load32_splat(a, 12);
+    c30 = fma(av, b0, c30);
+    c31 = fma(av, b1, c31);
+  }
+  storeRow(c, c00, c01, ncols, mode, bias, tmp);
+  if (rows > 1) storeRow(c + ldc, c10, c11, ncols, mode, bias, tmp);
+  if (rows > 2) storeRow(c + 2 * ldc, c20, c21, ncols, mode, bias, tmp);
+  if (rows > 3) storeRow(c + 3 * ldc, c30, c31, ncols, mode, bias, tmp);
+}
+
+/**
+ * C[M×N] (op)= A·B with A packed by 4-row groups (group stride 4·K floats) and B by 8-column panels (panel
+ * stride 8·K floats). Panels outer: one B panel (≤ 74 KB) stays in L1/L2 while the A chunk streams past it.
+ */
+function gemmPacked(M: i32, N: i32, K: i32, ap: usize, bp: usize, c: usize, ldc: i32, mode: i32, bias: usize, tmp: usize): void {
+  const np = (N + 7) >> 3;
+  const ldcb = <usize>ldc << 2;
+  for (let jp = 0; jp < np; jp++) {
+    const ncols = min(8, N - jp * 8);
+    const bpp = bp + ((<usize>jp * <usize>K * 8) << 2);
+    const biasp: usize = bias != 0 ? bias + (<usize>jp << 5) : 0;
+    const cj = c + (<usize>(jp * 8) << 2);
+    for (let i = 0; i < M; i += 4) {
+      kern4x8(K, ap + ((<usize>i * <usize>K) << 2), bpp, cj + <usize>i * ldcb, ldcb, min(4, M - i), ncols, mode, biasp, tmp);
+    }
+  }
+}
+
+/** Packs B[k, j] = src[k·rs + j·cs] (floats) into 8-column panels, zero past N. */
+function packB(src: usize, rs: i32, cs: i32, K: i32, N: i32, dst: usize): void {
+  const np = (N + 7) >> 3;
+  for (let jp = 0; jp < np; jp++) {
+    const j0 = jp * 8;
+    let d = dst + ((<usize>jp * <usize>K * 8) << 2);
+    if (cs == 1 && j0 + 8 <= N) {
+      for (let k = 0; k < K; k++) {
+        const s = src + ((<usize>k * <usize>rs + <usize>j0) << 2);
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s, 16), 16);
+        d += 32;
+      }
+    } else {
+      for (let k = 0; k < K; k++) {
+        for (let jj = 0; jj < 8; jj++) {
+          const j = j0 + jj;
+          store<f32>(d + (<usize>jj << 2), j < N ? load<f32>(src + ((<usize>k * <usize>rs + <usize>j * <usize>cs) << 2)) : 0);
+        }
+        d += 32;
+      }
+    }
+  }
+}
+
+/** Packs rows [m0, m0+mc) of a row-major matrix (lda floats) into 4-row groups, zero rows past mc. */
+function packA(src: usize, lda: i32, m0: i32, mc: i32, K: i32, dst: usize): void {
+  const mr = (mc + 3) & ~3;
+  for (let i = 0; i < mr; i++) {
+    const d = dst + ((<usize>(i >> 2) * <usize>K * 4 + <usize>(i & 3)) << 2);
+    if (i < mc) {
+      const s = src + ((<usize>(m0 + i) * <usize>lda) << 2);
+      for (let k = 0; k < K; k++) store<f32>(d + (<usize>k << 4), load<f32>(s + (<usize>k << 2)));
+    } else {
+      for (let k = 0; k < K; k++) store<f32>(d + (<usize>k << 4), 0);
+    }
+  }
+}
+
+/**
+ * im2col of output positions [m0, m0+mc) of an NHWC convolution, straight into a packed layout: element
+ * (i, k) (k = (ky·FW + kx)·C + ci) goes to float index (i>>2)·sI4 + (i&3)·sI1 + (k>>2)·sK4 + (k&3)·sK1.
+ * Layout "rows" (A of the forward GEMM): sI4 = 4K, sI1 = 1, sK4 = 16, sK1 = 4.
+ * Layout "transposed" (A = colsᵀ of the filter-gradient GEMM): sI4 = 16, sI1 = 4, sK4 = 4·mc, sK1 = 1.
+ */
+function im2col(
+  x: usize, H: i32, W: i32, C: i32, OH: i32, OW: i32, FH: i32, FW: i32, SH: i32, SW: i32, PT: i32, PL: i32,
+  m0: i32, mc: i32, dst: usize, sI4: i32, sI1: i32, sK4: i32, sK1: i32,
+): void {
+  const hw = OH * OW;
+  const vecT = sK1 == 1 && (C & 3) == 0; // transposed layout, channel runs of 4 land contiguously
+  for (let i = 0; i < mc; i++) {
+    const m = m0 + i;
+    const n = m / hw;
+    const r = m - n * hw;
+    const oy = r / OW;
+    const ox = r - oy * OW;
+    const rowOff = <usize>((i >> 2) * sI4 + (i & 3) * sI1);
+    let k = 0;
+    for (let ky = 0; ky < FH; ky++) {
+      const iy = oy * SH - PT + ky;
+      for (let kx = 0; kx < FW; kx++) {
+        const ix = ox * SW - PL + kx;
+        const inside = iy >= 0 && iy < H && ix >= 0 && ix < W;
+        const src = x + ((<usize>((n * H + iy) * W + ix) * <usize>C) << 2);
+        if (vecT) {
+          for (let ci = 0; ci < C; ci += 4) {
+            const kk = k + ci;
+            const d = dst + ((rowOff + <usize>((kk >> 2) * sK4)) << 2);
+            v128.store(d, inside ? v128.load(src + (<usize>ci << 2)) : f32x4.splat(0));
+          }
+        } else if (inside) {
+          for (let ci = 0; ci < C; ci++) {
+            const kk = k + ci;
+            store<f32>(dst + ((rowOff + <usize>((kk >> 2) * sK4 + (kk & 3) * sK1)) << 2), load<f32>(src + (<usize>ci << 2)));
+          }
+        } else {
+          for (let ci = 0; ci < C; ci++) {
+            const kk = k + ci;
+            store<f32>(dst + ((rowOff + <usize>((kk >> 2) * sK4 + (kk & 3) * sK1)) << 2), 0);
+          }
+        }
+        k += C;
+      }
+    }
+  }
+}
+
+/** Zeroes the padding of a packed A: rows [mc, mc↑4) (rows layout) or columns [K, K↑4) (transposed layout). */
+function zeroPadRows(dst: usize, mc: i32, K: i32): void {
+  const mr = (mc + 3) & ~3;
+  for (let i = mc; i < mr; i++) {
+    const d = dst + ((<usize>(i >> 2) * <usize>K * 4 + <usize>(i & 3)) << 2);
+    for (let k = 0; k < K; k++) store<f32>(d + (<usize>k << 4), 0);
+  }
+}
+
+function zeroPadCols(dst: usize, mc: i32, K: i32): void {
+  const kr = (K + 3) & ~3;
+  for (let k = K; k < kr; k++) {
+    const g = dst + ((<usize>(k >> 2) * <usize>mc * 4 + <usize>(k & 3)) << 2);
+    for (let i = 0; i < mc; i++) store<f32>(g + (<usize>i << 4), 0);
+  }
+}
+
+// ---------------------------------------------------------------- parameter block layout (i32 slots)
+// Shared by every convolution operator; the JS side writes it (src/engine/engine.ts, CONV_PARAMS).
+//  0 x   1 w(packed B)  2 bias  3 y   4 N  5 H  6 W  7 C  8 OH  9 OW  10 CO  11 FH  12 FW  13 SH  14 SW
+// 15 PT 16 PL 17 mode 18 scratch 19 scratchStride(bytes) 20 mc 21 aux (partials base) 22 auxStride(bytes)
+
+/** Forward convolution y[M×CO] = im2col(x)·W (+bias, ReLU). */
+export function conv_fwd(p: usize, tid: i32, nt: i32): void {
+  const x = PU(p, 0), bp = PU(p, 1), bias = PU(p, 2), y = PU(p, 3);
+  const N = P(p, 4), H = P(p, 5), W = P(p, 6), C = P(p, 7), OH = P(p, 8), OW = P(p, 9), CO = P(p, 10);
+  const FH = P(p, 11), FW = P(p, 12), SH = P(p, 13), SW = P(p, 14), PT = P(p, 15), PL = P(p, 16);
+  const mode = P(p, 17), scratch = PU(p, 18) + <usize>tid * PU(p, 19), mc = P(p, 20);
+  const M = N * OH * OW, K = FH * FW * C;
+  const tmp = scratch;
+  const a = scratch + 64;
+  const nch = (M + mc - 1) / mc;
+  for (let ch = tid; ch < nch; ch += nt) {
+    const m0 = ch * mc;
+    const len = min(mc, M - m0);
+    im2col(x, H, W, C, OH, OW, FH, FW, SH, SW, PT, PL, m0, len, a, 4 * K, 1, 16, 4);
+    zeroPadRows(a, len, K);
+    gemmPacked(len, CO, K, a, bp, y + ((<usize>m0 * <usize>CO) << 2), CO, mode, bias, tmp);
+  }
+}
+
+/**
+ * Filter gradient dW[K×CO] = im2col(x)ᵀ·dy, summed over chunks of output positions. Thread t accumulates
+ * into its own buffer (thread 0 into dW itself, others into aux + (t−1)·auxStride); `reduce_add` sums them.
+ */
+export function conv_bwd_filter(p: usize, tid: i32, nt: i32): void {
+  const x = PU(p, 0), dy = PU(p, 1), dw = PU(p, 3);
+  const N = P(p, 4), H = P(p, 5), W = P(p, 6), C = P(p, 7), OH = P(p, 8), OW = P(p, 9), CO = P(p, 10);
+  const FH = P(p, 11), FW = P(p, 12), SH = P(p, 13), SW = P(p, 14), PT = P(p, 15), PL = P(p, 16);
+  const scratch = PU(p, 18) + <usize>tid * PU(p, 19), mc = P(p, 20);
+  const out: usize = tid == 0 ? dw : PU(p, 21) + <usize>(tid - 1) * PU(p, 22);
+  const M = N * OH * OW, K = FH * FW * C;
+  const kr = (K + 3) & ~3;
+  const tmp = scratch;
+  const a = scratch + 64;
+  const b = a + ((<usize>kr * <usize>mc) << 2);
+  const nch = (M + mc - 1) / mc;
+  for (let ch = tid; ch < nch; ch += nt) {
+    const m0 = ch * mc;
+    const len = min(mc, M - m0);
+    im2col(x, H, W, C, OH, OW, FH, FW, SH, SW, PT, PL, m0, len, a, 16, 4, 4 * len, 1);
+    zeroPadCols(a, len, K);
+    packB(dy + ((<usize>m0 * <usize>CO) << 2), CO, 1, len, CO, b);
+    gemmPacked(K, CO, len, a, b, out, CO, MODE_ACCUMULATE, 0, tmp);
+  }
+}
+
+/**
+ * Input gradient by GEMM + col2im: cols[M×K] = dy·Wᵀ, scattered (added) into dx, which the caller zeroed.
+ * Here (H, W, C) are dx's dims and (OH, OW, CO) dy's. Only race-free across threads when windows do not
+ * overlap (stride ≥ filter), e.g. the U-Net's 2×2 stride-2 transposed convolution; else run it on one thread.
+ */
+export function conv_bwd_input_col2im(p: usize, tid: i32, nt: i32): void {
+  const dy = PU(p, 0), bp = PU(p, 1), dx = PU(p, 3);
+  const N = P(p, 4), H = P(p, 5), W = P(p, 6), C = P(p, 7), OH = P(p, 8), OW = P(p, 9), CO = P(p, 10);
+  const FH = P(p, 11), FW = P(p, 12), SH = P(p, 13), SW = P(p, 14), PT = P(p, 15), PL = P(p, 16);
+  const scratch = PU(p, 18) + <usize>tid * PU(p, 19), mc = P(p, 20);
+  const M = N * OH * OW, K = FH * FW * C;
+  const mr = (mc + 3) & ~3;
+  const tmp = scratch;
+  const a = scratch + 64;
+  const cols = a + ((<usize>mr * <usize>CO) << 2);
+  const hw = OH * OW;
+  const nch = (M + mc - 1) / mc;
+  for (let ch = tid; ch < nch; ch += nt) {
+    const m0 = ch * mc;
+    const len = min(mc, M - m0);
+    packA(dy, CO, m0, len, CO, a);
+    gemmPacked(len, K, CO, a, bp, cols, K, 0, 0, tmp);
+    for (let i = 0; i < len; i++) {
+      const m = m0 + i;
+      const n = m / hw;
+      const r = m - n * hw;
+      const oy = r / OW;
+      const ox = r - oy * OW;
+      let s = cols + ((<usize>i * <usize>K) << 2);
+      for (let ky = 0; ky < FH; ky++) {
+        const iy = oy * SH - PT + ky;
+        for (let kx = 0; kx < FW; kx++) {
+          const ix = ox * SW - PL + kx;
+          if (iy >= 0 && iy < H && ix >= 0 && ix < W) {
+            const d = dx + ((<usize>((n * H + iy) * W + ix) * <usize>C) << 2);
+            let ci = 0;
+            for (; ci + 4 <= C; ci += 4) {
+              const o = <usize>ci << 2;
+              v128.store(d + o, f32x4.add(v128.load(d + o), v128.load(s + o)));
+            }
+            for (; ci < C; ci++) {
+              const o = <usize>ci << 2;
+              store<f32>(d + o, load<f32>(d + o) + load<f32>(s + o));
+            }
+          }
+          s += <usize>C << 2;
+        }
+      }
+    }
+  }
+}
+
+// reduce block: 0 dst 1 parts 2 partStride(bytes) 3 nparts 4 count(floats)
+/** dst[e] += Σ_t parts[t][e], elements split across threads in runs of 4. */
+export function reduce_add(p: usize, tid: i32, nt: i32): void {
+  const dst = PU(p, 0), parts = PU(p, 1), stride = PU(p, 2), np = P(p, 3), count = P(p, 4);
+  const per = (((count + nt - 1) / nt) + 3) & ~3;
+  const e0 = tid * per;
+  const e1 = min(count, e0 + per);
+  let e = e0;
+  for (; e + 4 <= e1; e += 4) {
+    const o = <usize>e << 2;
+    let v = v128.load(dst + o);
+    for (let t = 0; t < np; t++) v = f32x4.add(v, v128.load(parts + <usize>t * stride + o));
+    v128.store(dst + o, v);
+  }
+  for (; e < e1; e++) {
+    const o = <usize>e << 2;
+    let v = load<f32>(dst + o);
+    for (let t = 0; t < np; t++) v += load<f32>(parts + <usize>t * stride + o);
+    store<f32>(dst + o, v);
+  }
+}
+
+// pack block: 0 src 1 rs 2 cs 3 K 4 N 5 dst   (single-threaded: weights are small)
+export function pack_b(p: usize, tid: i32, nt: i32): void {
+  if (tid != 0) return;
+  packB(PU(p, 0), P(p, 1), P(p, 2), P(p, 3), P(p, 4), PU(p, 5));
+}
+
+// flip block: 0 src [FH,FW,CI,CO] 1 dst [FH,FW,CO,CI] rotated 180° 2 FH 3 FW 4 CI 5 CO
+/** The stride-1 input gradient is a convolution of dy with the filter rotated 180° and its channels swapped. */
+export function flip_filter(p: usize, tid: i32, nt: i32): void {
+  if (tid != 0) return;
+  const src = PU(p, 0), dst = PU(p, 1), FH = P(p, 2), FW = P(p, 3), CI = P(p, 4), CO = P(p, 5);
+  for (let ky = 0; ky < FH; ky++)
+    for (let kx = 0; kx < FW; kx++)
+      for (let ci = 0; ci < CI; ci++)
+        for (let co = 0; co < CO; co++) {
+          const s = ((ky * FW + kx) * CI + ci) * CO + co;
+          const d = (((FH - 1 - ky) * FW + (FW - 1 - kx)) * CO + co) * CI + ci;
+          store<f32>(dst + (<usize>d << 2), load<f32>(src + (<usize>s << 2)));
+        }
+}
+
+// pool block: 0 x 1 y/dy 2 dx 3 N 4 H 5 W 6 C 7 OH 8 OW 9 FH 10 FW 11 SH 12 SW 13 PT 14 PL
+/** Max pooling over the window's in-image taps (tfjs semantics for 'same' padding). Rows split across threads. */
+export function maxpool_fwd(p: usize, tid: i32, nt: i32): void {
+  const x = PU(p, 0), y = PU(p, 1);
+  const N = P(p, 3), H = P(p, 4), W = P(p, 5), C = P(p, 6), OH = P(p, 7), OW = P(p, 8);
+  const FH = P(p, 9), FW = P(p, 10), SH = P(p, 11), SW = P(p, 12), PT = P(p, 13), PL = P(p, 14);
+  const rows = N * OH;
+  for (let r = tid; r < rows; r += nt) {
+    const n = r / OH;
+    const oy = r - n * OH;
+    for (let ox = 0; ox < OW; ox++) {
+      const d = y + ((<usize>((r * OW + ox) * C)) << 2);
+      let c = 0;
+      for (; c + 4 <= C; c += 4) {
+        let m = f32x4.splat(-Infinity);
+        for (let ky = 0; ky < FH; ky++) {
+          const iy = oy * SH - PT + ky;
+          if (iy < 0 || iy >= H) continue;
+          for (let kx = 0; kx < FW; kx++) {
+            const ix = ox * SW - PL + kx;
+            if (ix < 0 || ix >= W) continue;
+            m = f32x4.max(m, v128.load(x + ((<usize>(((n * H + iy) * W + ix) * C + c)) << 2)));
+          }
+        }
+        v128.store(d + (<usize>c << 2), m);
+      }
+      for (; c < C; c++) {
+        let m: f32 = -Infinity;
+        for (let ky = 0; ky < FH; ky++) {
+          const iy = oy * SH - PT + ky;
+          if (iy < 0 || iy >= H) continue;
+          for (let kx = 0; kx < FW; kx++) {
+            const ix = ox * SW - PL + kx;
+            if (ix < 0 || ix >= W) continue;
+            const v = load<f32>(x + ((<usize>(((n * H + iy) * W + ix) * C + c)) << 2));
+            if (v > m) m = v;
+          }
+        }
+        store<f32>(d + (<usize>c << 2), m);
+      }
+    }
+  }
+}
+
+/**
+ * Max-pool gradient: each dy goes to the first maximum of its window in row-major order (as tfjs's cpu
+ * kernel does, which matters after ReLU where ties at 0 are common). dx is zeroed by the caller; threads
+ * race only when windows overlap (the caller then runs one thread).
+ */
+export function maxpool_bwd(p: usize, tid: i32, nt: i32): void {
+  const x = PU(p, 0), dy = PU(p, 1), dx = PU(p, 2);
+  const N = P(p, 3), H = P(p, 4), W = P(p, 5), C = P(p, 6), OH = P(p, 7), OW = P(p, 8);
+  const FH = P(p, 9), FW = P(p, 10), SH = P(p, 11), SW = P(p, 12), PT = P(p, 13), PL = P(p, 14);
+  const rows = N * OH;
+  for (let r = tid; r < rows; r += nt) {
+    const n = r / OH;
+    const oy = r - n * OH;
+    for (let ox = 0; ox < OW; ox++) {
+      const g = dy + ((<usize>((r * OW + ox) * C)) << 2);
+      for (let c = 0; c < C; c++) {
+        let m: f32 = -Infinity;
+        let best: i32 = -1;
+        for (let ky = 0; ky < FH; ky++) {
+          const iy = oy * SH - PT + ky;
+          if (iy < 0 || iy >= H) continue;
+          for (let kx = 0; kx < FW; kx++) {
+            const ix = ox * SW - PL + kx;
+            if (ix < 0 || ix >= W) continue;
+            const idx = ((n * H + iy) * W + ix) * C + c;
+            const v = load<f32>(x + (<usize>idx << 2));
+            if (v > m || best < 0) {
+              m = v;
+              best = idx;
+            }
+          }
+        }
+        if (best >= 0) {
+          const o = dx + (<usize>best << 2);
+          store<f32>(o, load<f32>(o) + load<f32>(g + (<usize>c << 2)));
+        }
+      }
+    }
+  }
+}
+
+// gemm block (benchmarks, tests): 0 A(row-major M×K) 1 Bpacked 2 C 3 M 4 N 5 K 6 scratch 7 scratchStride 8 mc
+/** Plain C = A·B for the GEMM benchmark and tests: rows of C split across threads in chunks of mc. */
+export function gemm(p: usize, tid: i32, nt: i32): void {
+  const A = PU(p, 0), bp = PU(p, 1), Cm = PU(p, 2), M = P(p, 3), N = P(p, 4), K = P(p, 5);
+  const scratch = PU(p, 6) + <usize>tid * PU(p, 7), mc = P(p, 8);
+  const tmp = scratch;
+  const a = scratch + 64;
+  const nch = (M + mc - 1) / mc;
+  for (let ch = tid; ch < nch; ch += nt) {
+    const m0 = ch * mc;
+    const len = min(mc, M - m0);
+    packA(A, K, m0, len, K, a);
+    gemmPacked(len, N, K, a, bp, Cm + ((<usize>m0 * <usize>N) << 2), N, 0, 0, tmp);
+  }
+}
