@@ -1,0 +1,283 @@
+/**
+ * The engine plugged into TensorFlow.js as kernels of the stock `wasm` and `cpu` backends, so the U-Net
+ * builder and the training loop stay as they are: `await registerFastKernels(tf.getBackend())` after
+ * `tf.setBackend(...)` and before training.
+ *
+ * Replaced: Conv2D, FusedConv2D (bias + ReLU fused in the GEMM's store), Conv2DBackpropInput (which is also the
+ * forward pass of conv2dTranspose), Conv2DBackpropFilter (missing in tfjs-backend-wasm), MaxPool, MaxPoolGrad.
+ * Attributes the engine does not cover (dilation, NCHW, PReLU/ELU/leaky activations, non-float32 inputs)
+ * go to the kernel that was registered before ours. Tensors are copied between the backend's memory and the
+ * engine's shared memory at each call; that is O(size) against the O(size·K) of a convolution.
+ */
+import {
+  backend_util,
+  getKernel,
+  registerKernel,
+  unregisterKernel,
+  util,
+  type DataId,
+  type KernelConfig,
+  type KernelFunc,
+  type NamedAttrMap,
+  type NamedTensorInfoMap,
+  type TensorInfo,
+} from "@tensorflow/tfjs";
+import { getEngine, type Engine } from "./engine";
+import { conv2dBackpropFilter, conv2dBackpropInput, conv2dForward, maxPool, maxPoolGrad, type Activation, type ConvGeometry, type OutFn, type PoolGeometry } from "./ops";
+
+export type FastBackend = "wasm" | "webgpu" | "cpu";
+
+/** The kernels this module registers on the CPU backends. */
+export const FAST_KERNEL_NAMES = ["Conv2D", "FusedConv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter", "MaxPool", "MaxPoolGrad"] as const;
+
+/** What the kernels need of a backend: `wasm` (heap views, makeOutput) or `cpu` (readSync, makeTensorInfo). */
+interface BackendIO {
+  readSync(dataId: DataId): unknown;
+  makeTensorInfo?(shape: number[], dtype: "float32", values?: Float32Array): TensorInfo;
+  makeOutput?(shape: number[], dtype: "float32"): TensorInfo;
+  typedArrayFromHeap?(t: TensorInfo): Float32Array;
+}
+
+interface KernelArgs {
+  inputs: NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: NamedAttrMap;
+}
+
+class Unsupported extends Error {}
+
+function input(backend: BackendIO, t: TensorInfo | undefined, what: string): Float32Array {
+  if (!t) throw new Error(`engine kernel: missing input ${what}`);
+  if (t.dtype !== "float32") throw new Unsupported(`${what} is ${t.dtype}`);
+  const v = backend.typedArrayFromHeap ? backend.typedArrayFromHeap(t) : backend.readSync(t.dataId);
+  if (!(v instanceof Float32Array)) throw new Unsupported(`${what} values are not a Float32Array`);
+  return v;
+}
+
+/** Output allocation per backend; for wasm, a view of the new tensor's heap memory (no extra copy). */
+function output(backend: BackendIO, shape: number[]): { out: OutFn; info: () => TensorInfo } {
+  let info: TensorInfo | undefined;
+  let values: Float32Array | undefined;
+  return {
+    out: (n: number) => {
+      if (backend.makeOutput && backend.typedArrayFromHeap) {
+        info = backend.makeOutput(shape, "float32");
+        values = backend.typedArrayFromHeap(info);
+      } else {
+        values = new Float32Array(n);
+      }
+      return values;
+    },
+    info: () => {
+      if (info) return info;
+      if (!values || !backend.makeTensorInfo) throw new Error("engine kernel: backend has neither makeOutput nor makeTensorInfo");
+      return backend.makeTensorInfo(shape, "float32", values);
+    },
+  };
+}
+
+function convGeometry(info: backend_util.Conv2DInfo): ConvGeometry {
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) throw new Unsupported("dilated convolution");
+  if (info.dataFormat !== "channelsLast") throw new Unsupported("NCHW data format");
+  return {
+    batch: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    outChannels: info.outChannels,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+function poolGeometry(info: backend_util.Conv2DInfo): PoolGeometry {
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) throw new Unsupported("dilated pooling");
+  return {
+    batch: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    channels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+type Attr = NamedAttrMap[string];
+const num2 = (v: Attr): [number, number] | number => v as unknown as [number, number] | number;
+const padAttr = (v: Attr): "valid" | "same" | number | backend_util.ExplicitPadding => v as unknown as "valid" | "same" | number;
+const rounding = (v: Attr): "floor" | "round" | "ceil" | undefined => (v ?? undefined) as "floor" | "round" | "ceil" | undefined;
+const format = (v: Attr): "NHWC" | "NCHW" => ((v as string | undefined) ?? "NHWC") as "NHWC" | "NCHW";
+
+type EngineKernel = (e: Engine, backend: BackendIO, inputs: NamedTensorInfoMap, attrs: NamedAttrMap) => TensorInfo;
+
+const conv2d: EngineKernel = (e, backend, inputs, attrs) => {
+  const { x, filter, bias } = inputs;
+  let activation: Activation = "linear";
+  if (attrs.activation !== undefined && attrs.activation !== "linear") {
+    if (attrs.activation !== "relu" && attrs.activation !== "sigmoid") throw new Unsupported(`activation ${String(attrs.activation)}`);
+    activation = attrs.activation;
+  }
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    num2(attrs.strides),
+    num2(attrs.dilations ?? 1),
+    padAttr(attrs.pad),
+    rounding(attrs.dimRoundingMode),
+    false,
+    backend_util.convertConv2DDataFormat(format(attrs.dataFormat)),
+  );
+  const g = convGeometry(info);
+  if (bias && util.sizeFromShape(bias.shape) !== g.outChannels) throw new Unsupported("broadcast bias");
+  const xv = input(backend, x, "x");
+  const wv = input(backend, filter, "filter");
+  const bv = bias ? input(backend, bias, "bias") : undefined;
+  const o = output(backend, info.outShape);
+  conv2dForward(e, xv, wv, g, { bias: bv, activation, out: o.out });
+  return o.info();
+};
+
+const conv2dBackpropInputKernel: EngineKernel = (e, backend, inputs, attrs) => {
+  const { dy, filter } = inputs;
+  const inputShape = attrs.inputShape as unknown as [number, number, number, number];
+  const info = backend_util.computeConv2DInfo(
+    inputShape,
+    filter.shape as [number, number, number, number],
+    num2(attrs.strides),
+    1,
+    padAttr(attrs.pad),
+    rounding(attrs.dimRoundingMode),
+    false,
+    backend_util.convertConv2DDataFormat(format(attrs.dataFormat)),
+  );
+  const g = convGeometry(info);
+  const dyv = input(backend, dy, "dy");
+  const wv = input(backend, filter, "filter");
+  const o = output(backend, [...inputShape]);
+  conv2dBackpropInput(e, dyv, wv, g, { out: o.out });
+  return o.info();
+};
+
+const conv2dBackpropFilterKernel: EngineKernel = (e, backend, inputs, attrs) => {
+  const { x, dy } = inputs;
+  const filterShape = attrs.filterShape as unknown as [number, number, number, number];
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    num2(attrs.strides),
+    1,
+    padAttr(attrs.pad),
+    rounding(attrs.dimRoundingMode),
+    false,
+    backend_util.convertConv2DDataFormat(format(attrs.dataFormat)),
+  );
+  const g = convGeometry(info);
+  const xv = input(backend, x, "x");
+  const dyv = input(backend, dy, "dy");
+  const o = output(backend, [...filterShape]);
+  conv2dBackpropFilter(e, xv, dyv, g, { out: o.out });
+  return o.info();
+};
+
+function poolInfo(shape: number[], attrs: NamedAttrMap): backend_util.Conv2DInfo {
+  return backend_util.computePool2DInfo(
+    shape as [number, number, number, number],
+    num2(attrs.filterSize),
+    num2(attrs.strides),
+    1,
+    padAttr(attrs.pad),
+    rounding(attrs.dimRoundingMode),
+  );
+}
+
+const maxPoolKernel: EngineKernel = (e, backend, inputs, attrs) => {
+  const { x } = inputs;
+  const info = poolInfo(x.shape, attrs);
+  const g = poolGeometry(info);
+  const xv = input(backend, x, "x");
+  const o = output(backend, info.outShape);
+  maxPool(e, xv, g, { out: o.out });
+  return o.info();
+};
+
+const maxPoolGradKernel: EngineKernel = (e, backend, inputs, attrs) => {
+  const { dy, input: x } = inputs;
+  const info = poolInfo(x.shape, attrs);
+  const g = poolGeometry(info);
+  const dyv = input(backend, dy, "dy");
+  const xv = input(backend, x, "input");
+  const o = output(backend, [...x.shape]);
+  maxPoolGrad(e, dyv, xv, g, { out: o.out });
+  return o.info();
+};
+
+const IMPLEMENTATIONS: Record<(typeof FAST_KERNEL_NAMES)[number], EngineKernel> = {
+  Conv2D: conv2d,
+  FusedConv2D: conv2d,
+  Conv2DBackpropInput: conv2dBackpropInputKernel,
+  Conv2DBackpropFilter: conv2dBackpropFilterKernel,
+  MaxPool: maxPoolKernel,
+  MaxPoolGrad: maxPoolGradKernel,
+};
+
+/** Kernel functions we registered, by backend and name (to recognise them, i.e. idempotence). */
+const registered = new Map<string, KernelFunc>();
+
+function makeKernel(name: (typeof FAST_KERNEL_NAMES)[number], e: Engine, fallback: KernelFunc | undefined): KernelFunc {
+  const impl = IMPLEMENTATIONS[name];
+  const fn = (args: KernelArgs): TensorInfo => {
+    try {
+      return impl(e, args.backend as BackendIO, args.inputs, args.attrs ?? {});
+    } catch (err) {
+      if (!(err instanceof Unsupported)) throw err;
+      if (!fallback) throw new Error(`engine kernel ${name}: ${err.message} is not supported and no other ${name} kernel is registered`);
+      return fallback(args as Parameters<KernelFunc>[0]) as TensorInfo;
+    }
+  };
+  return fn as unknown as KernelFunc;
+}
+
+/**
+ * Registers the engine's kernels for `backend` (idempotent; returns the kernel names it registered or that
+ * were already ours). `cpu` and `wasm` get the WASM SIMD multi-threaded kernels; `webgpu` gets none yet
+ * (its GPU kernels are not part of this engine), so it returns [] there.
+ */
+export async function registerFastKernels(backend: FastBackend): Promise<string[]> {
+  if (backend === "webgpu") return [];
+  if (backend !== "wasm" && backend !== "cpu") throw new Error(`registerFastKernels: unknown backend "${String(backend)}" (wasm, cpu or webgpu)`);
+  const e = await getEngine();
+  const names: string[] = [];
+  for (const name of FAST_KERNEL_NAMES) {
+    const key = `${backend}/${name}`;
+    const current = getKernel(name, backend);
+    if (current && current.kernelFunc === registered.get(key)) {
+      names.push(name);
+      continue;
+    }
+    const fn = makeKernel(name, e, current?.kernelFunc);
+    if (current) unregisterKernel(name, backend);
+    const config: KernelConfig = { kernelName: name, backendName: backend, kernelFunc: fn };
+    registerKernel(config);
+    registered.set(key, fn);
+    names.push(name);
+  }
+  return names;
+}
+
+/** Whether `name` on `backend` is currently the engine's kernel. */
+export function isFastKernel(backend: FastBackend, name: string): boolean {
+  const k = getKernel(name, backend);
+  return k !== undefined && k.kernelFunc === registered.get(`${backend}/${name}`);
+}
