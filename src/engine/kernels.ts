@@ -120,15 +120,22 @@ const padAttr = (v: Attr): "valid" | "same" | number | backend_util.ExplicitPadd
 const rounding = (v: Attr): "floor" | "round" | "ceil" | undefined => (v ?? undefined) as "floor" | "round" | "ceil" | undefined;
 const format = (v: Attr): "NHWC" | "NCHW" => ((v as string | undefined) ?? "NHWC") as "NHWC" | "NCHW";
 
+function need(inputs: NamedTensorInfoMap, name: string): TensorInfo {
+  const t = inputs[name];
+  if (!t) throw new Error(`engine kernel: missing input ${name}`);
+  return t;
+}
+
 type EngineKernel = (e: Engine, backend: BackendIO, inputs: NamedTensorInfoMap, attrs: NamedAttrMap) => TensorInfo;
 
 const conv2d: EngineKernel = (e, backend, inputs, attrs) => {
-  const { x, filter, bias } = inputs;
-  let activation: Activation = "linear";
-  if (attrs.activation !== undefined && attrs.activation !== "linear") {
-    if (attrs.activation !== "relu" && attrs.activation !== "sigmoid") throw new Unsupported(`activation ${String(attrs.activation)}`);
-    activation = attrs.activation;
-  }
+  const x = need(inputs, "x");
+  const filter = need(inputs, "filter");
+  const bias = inputs.bias;
+  const act = attrs.activation ?? "linear";
+  if (act !== "linear" && act !== "relu" && act !== "sigmoid") throw new Unsupported(`activation ${String(act)}`);
+  if (inputs.preluActivationWeights) throw new Unsupported("PReLU weights");
+  const activation = act as Activation;
   const info = backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
     filter.shape as [number, number, number, number],
@@ -150,7 +157,8 @@ const conv2d: EngineKernel = (e, backend, inputs, attrs) => {
 };
 
 const conv2dBackpropInputKernel: EngineKernel = (e, backend, inputs, attrs) => {
-  const { dy, filter } = inputs;
+  const dy = need(inputs, "dy");
+  const filter = need(inputs, "filter");
   const inputShape = attrs.inputShape as unknown as [number, number, number, number];
   const info = backend_util.computeConv2DInfo(
     inputShape,
@@ -171,7 +179,8 @@ const conv2dBackpropInputKernel: EngineKernel = (e, backend, inputs, attrs) => {
 };
 
 const conv2dBackpropFilterKernel: EngineKernel = (e, backend, inputs, attrs) => {
-  const { x, dy } = inputs;
+  const x = need(inputs, "x");
+  const dy = need(inputs, "dy");
   const filterShape = attrs.filterShape as unknown as [number, number, number, number];
   const info = backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
@@ -203,7 +212,7 @@ function poolInfo(shape: number[], attrs: NamedAttrMap): backend_util.Conv2DInfo
 }
 
 const maxPoolKernel: EngineKernel = (e, backend, inputs, attrs) => {
-  const { x } = inputs;
+  const x = need(inputs, "x");
   const info = poolInfo(x.shape, attrs);
   const g = poolGeometry(info);
   const xv = input(backend, x, "x");
@@ -213,7 +222,8 @@ const maxPoolKernel: EngineKernel = (e, backend, inputs, attrs) => {
 };
 
 const maxPoolGradKernel: EngineKernel = (e, backend, inputs, attrs) => {
-  const { dy, input: x } = inputs;
+  const dy = need(inputs, "dy");
+  const x = need(inputs, "input");
   const info = poolInfo(x.shape, attrs);
   const g = poolGeometry(info);
   const dyv = input(backend, dy, "dy");
