@@ -30,6 +30,8 @@ export const OPS = [
   "maxpool_fwd",
   "maxpool_bwd",
   "gemm",
+  "conv_fwd_implicit",
+  "pad_input",
 ] as const;
 export type OpName = (typeof OPS)[number];
 
@@ -160,10 +162,11 @@ export class Engine {
           w.once("error", (e) => reject(new Error(`engine: worker ${t} failed to start: ${e.message}`)));
         }),
       );
-      w.unref();
       this.workers.push(w);
     }
     await Promise.all(ready);
+    // Only now: an unref'd worker would not keep the process alive while it starts up.
+    for (const w of this.workers) w.unref();
   }
 
   get threads(): number {

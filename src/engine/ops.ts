@@ -48,7 +48,8 @@ const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.m
 const up = (v: number, m: number): number => Math.ceil(v / m) * m;
 
 /** Chunk sizes: each thread's packed im2col block stays around L2 size (~192–512 KB). */
-export function chunkRows(kind: "fwd" | "filter" | "input", K: number, CO: number): number {
+export function chunkRows(kind: "fwd" | "filter" | "input" | "implicit", K: number, CO: number): number {
+  if (kind === "implicit") return clamp(round4(65536 / K), 64, 1024);
   if (kind === "fwd") return clamp(round4(49152 / K), 16, 512);
   if (kind === "filter") return clamp(round4(131072 / K), 64, 1024);
   return clamp(round4(49152 / Math.max(K, CO)), 16, 512);
@@ -85,6 +86,23 @@ function convForwardPlaced(e: Engine, g: ConvGeometry, x: number, bp: number, bi
   const K = g.filterHeight * g.filterWidth * g.inChannels;
   const M = g.batch * g.outHeight * g.outWidth;
   const y = e.alloc(M * g.outChannels * 4);
+  if (g.strideHeight === 1 && g.strideWidth === 1) {
+    // Implicit GEMM on the zero-padded input: every tap in bounds, no im2col pass.
+    const Hp = g.outHeight + g.filterHeight - 1;
+    const Wp = g.outWidth + g.filterWidth - 1;
+    let xp = x;
+    if (Hp !== g.inHeight || Wp !== g.inWidth || g.padTop !== 0 || g.padLeft !== 0) {
+      if (g.padTop + g.inHeight > Hp || g.padLeft + g.inWidth > Wp) throw new Error("engine: convolution padding larger than the filter");
+      xp = e.alloc(g.batch * Hp * Wp * g.inChannels * 4);
+      e.run("pad_input", [x, xp, g.batch, g.inHeight, g.inWidth, g.inChannels, Hp, Wp, g.padTop, g.padLeft]);
+    }
+    const mc = chunkRows("implicit", g.filterWidth * g.inChannels, g.outChannels);
+    const stride = 64 + (mc + 4) * 4 + 64;
+    const scratch = e.alloc(stride * e.threads);
+    const gp: ConvGeometry = { ...g, inHeight: Hp, inWidth: Wp, padTop: 0, padLeft: 0 };
+    e.run("conv_fwd_implicit", convParams(gp, { a: xp, w: bp, bias, y }, relu ? 2 : 0, scratch, stride, mc));
+    return y;
+  }
   const mc = chunkRows("fwd", K, g.outChannels);
   const stride = 64 + up(mc, 4) * K * 4 + 64;
   const scratch = e.alloc(stride * e.threads);

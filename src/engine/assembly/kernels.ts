@@ -494,3 +494,123 @@ export function gemm(p: usize, tid: i32, nt: i32): void {
     gemmPacked(len, N, K, a, bp, Cm + ((<usize>m0 * <usize>N) << 2), N, 0, 0, tmp);
   }
 }
+
+// ---------------------------------------------------------------- implicit GEMM (stride 1, padded input)
+
+/**
+ * 4×8 tile of a stride-1 convolution read straight from the zero-padded input (no im2col): output rows
+ * r = 0..3 start at a0..a3 (pixel (oy, ox) of the padded input), tap (ky, kx) is `ky·rowStride + kx·C`
+ * floats further for every row, and the channels of a tap are contiguous.
+ */
+function kernImplicit(
+  FH: i32, FW: i32, C: i32, rowStride: usize, a0: usize, a1: usize, a2: usize, a3: usize,
+  b: usize, c: usize, ldc: usize, rows: i32, ncols: i32, mode: i32, bias: usize, tmp: usize,
+): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const cb = <usize>C << 2;
+  for (let ky = 0; ky < FH; ky++) {
+    for (let kx = 0; kx < FW; kx++) {
+      const off = <usize>ky * rowStride + <usize>kx * cb;
+      let q0 = a0 + off, q1 = a1 + off, q2 = a2 + off, q3 = a3 + off;
+      const end = q0 + cb;
+      for (; q0 < end; ) {
+        const b0 = v128.load(b);
+        const b1 = v128.load(b, 16);
+        let av = v128.load32_splat(q0);
+        c00 = fma(av, b0, c00);
+        c01 = fma(av, b1, c01);
+        av = v128.load32_splat(q1);
+        c10 = fma(av, b0, c10);
+        c11 = fma(av, b1, c11);
+        av = v128.load32_splat(q2);
+        c20 = fma(av, b0, c20);
+        c21 = fma(av, b1, c21);
+        av = v128.load32_splat(q3);
+        c30 = fma(av, b0, c30);
+        c31 = fma(av, b1, c31);
+        q0 += 4;
+        q1 += 4;
+        q2 += 4;
+        q3 += 4;
+        b += 32;
+      }
+    }
+  }
+  storeRow(c, c00, c01, ncols, mode, bias, tmp);
+  if (rows > 1) storeRow(c + ldc, c10, c11, ncols, mode, bias, tmp);
+  if (rows > 2) storeRow(c + 2 * ldc, c20, c21, ncols, mode, bias, tmp);
+  if (rows > 3) storeRow(c + 3 * ldc, c30, c31, ncols, mode, bias, tmp);
+}
+
+/**
+ * Stride-1 convolution as an implicit GEMM over the padded input xp [N, H, W, C] (H, W here are the padded
+ * sizes: output (oy, ox) reads xp[oy + ky, ox + kx]). Chunks of output rows split across threads; per chunk
+ * the row start pointers are computed once, then each B panel sweeps the chunk.
+ */
+export function conv_fwd_implicit(p: usize, tid: i32, nt: i32): void {
+  const x = PU(p, 0), bp = PU(p, 1), bias = PU(p, 2), y = PU(p, 3);
+  const N = P(p, 4), H = P(p, 5), W = P(p, 6), C = P(p, 7), OH = P(p, 8), OW = P(p, 9), CO = P(p, 10);
+  const FH = P(p, 11), FW = P(p, 12);
+  const mode = P(p, 17), scratch = PU(p, 18) + <usize>tid * PU(p, 19), mc = P(p, 20);
+  const M = N * OH * OW, K = FH * FW * C;
+  const hw = OH * OW;
+  const tmp = scratch;
+  const ptrs = scratch + 64;
+  const rowStride = (<usize>W * <usize>C) << 2;
+  const np = (CO + 7) >> 3;
+  const ldcb = <usize>CO << 2;
+  const nch = (M + mc - 1) / mc;
+  for (let ch = tid; ch < nch; ch += nt) {
+    const m0 = ch * mc;
+    const len = min(mc, M - m0);
+    for (let i = 0; i < len; i++) {
+      const m = m0 + i;
+      const n = m / hw;
+      const r = m - n * hw;
+      const oy = r / OW;
+      const ox = r - oy * OW;
+      store<u32>(ptrs + (<usize>i << 2), <u32>(x + ((<usize>((n * H + oy) * W + ox) * <usize>C) << 2)));
+    }
+    const last = load<u32>(ptrs + (<usize>(len - 1) << 2));
+    for (let i = len; i < len + 4; i++) store<u32>(ptrs + (<usize>i << 2), last);
+    const yc = y + ((<usize>m0 * <usize>CO) << 2);
+    for (let jp = 0; jp < np; jp++) {
+      const ncols = min(8, CO - jp * 8);
+      const bpp = bp + ((<usize>jp * <usize>K * 8) << 2);
+      const biasp: usize = bias != 0 ? bias + (<usize>jp << 5) : 0;
+      const cj = yc + (<usize>(jp * 8) << 2);
+      for (let i = 0; i < len; i += 4) {
+        const pi = ptrs + (<usize>i << 2);
+        kernImplicit(FH, FW, C, rowStride, <usize>load<u32>(pi), <usize>load<u32>(pi, 4), <usize>load<u32>(pi, 8), <usize>load<u32>(pi, 12),
+          bpp, cj + <usize>i * ldcb, ldcb, min(4, len - i), ncols, mode, biasp, tmp);
+      }
+    }
+  }
+}
+
+// pad block: 0 x 1 xp 2 N 3 H 4 W 5 C 6 Hp 7 Wp 8 PT 9 PL
+/** Copies x [N,H,W,C] into the zeroed border of xp [N,Hp,Wp,C] at offset (PT, PL); rows split across threads. */
+export function pad_input(p: usize, tid: i32, nt: i32): void {
+  const x = PU(p, 0), xp = PU(p, 1);
+  const N = P(p, 2), H = P(p, 3), W = P(p, 4), C = P(p, 5), Hp = P(p, 6), Wp = P(p, 7), PT = P(p, 8), PL = P(p, 9);
+  const rows = N * Hp;
+  const rowBytes = (<usize>Wp * <usize>C) << 2;
+  for (let r = tid; r < rows; r += nt) {
+    const n = r / Hp;
+    const yp = r - n * Hp;
+    const d = xp + <usize>r * rowBytes;
+    const y0 = yp - PT;
+    if (y0 < 0 || y0 >= H) {
+      memory.fill(d, 0, rowBytes);
+      continue;
+    }
+    const left = <usize>(PL * C) << 2;
+    const mid = <usize>(W * C) << 2;
+    memory.fill(d, 0, left);
+    memory.copy(d + left, x + ((<usize>((n * H + y0) * W) * <usize>C) << 2), mid);
+    memory.fill(d + left + mid, 0, rowBytes - left - mid);
+  }
+}
