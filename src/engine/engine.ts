@@ -32,6 +32,8 @@ export const OPS = [
   "gemm",
   "conv_fwd_implicit",
   "pad_input",
+  "conv_bwd_filter_implicit",
+  "reduce_transpose",
 ] as const;
 export type OpName = (typeof OPS)[number];
 
@@ -181,7 +183,8 @@ export class Engine {
   /** Reserves `bytes` (16-byte aligned) on the heap, growing the memory as needed; returns the offset. */
   alloc(bytes: number): number {
     const at = this.heapTop;
-    const end = at + Math.ceil(bytes / 64) * 64;
+    // +64: kernels may read (never use) a few floats past the end of a buffer (partial tiles).
+    const end = at + Math.ceil(bytes / 64) * 64 + 64;
     if (end > MAX_PAGES * PAGE) {
       throw new Error(`engine: operator needs ${(end / 2 ** 20).toFixed(0)} MiB, over the ${MAX_PAGES * PAGE / 2 ** 30} GiB engine memory; use a smaller batch`);
     }

@@ -81,25 +81,31 @@ function validateConv(g: ConvGeometry): void {
   }
 }
 
+/**
+ * The input with its padding made explicit (zeros), so that every tap of every output position is in
+ * bounds: sizes (OH−1)·S + F, or more where the input extends past the last window. No copy without padding.
+ */
+function padded(e: Engine, g: ConvGeometry, x: number): { xp: number; gp: ConvGeometry } {
+  const Hp = Math.max((g.outHeight - 1) * g.strideHeight + g.filterHeight, g.padTop + g.inHeight);
+  const Wp = Math.max((g.outWidth - 1) * g.strideWidth + g.filterWidth, g.padLeft + g.inWidth);
+  const gp: ConvGeometry = { ...g, inHeight: Hp, inWidth: Wp, padTop: 0, padLeft: 0 };
+  if (Hp === g.inHeight && Wp === g.inWidth && g.padTop === 0 && g.padLeft === 0) return { xp: x, gp };
+  const xp = e.alloc(g.batch * Hp * Wp * g.inChannels * 4);
+  e.run("pad_input", [x, xp, g.batch, g.inHeight, g.inWidth, g.inChannels, Hp, Wp, g.padTop, g.padLeft]);
+  return { xp, gp };
+}
+
 /** Runs the forward convolution on already-placed buffers (shared by forward and stride-1 input gradient). */
 function convForwardPlaced(e: Engine, g: ConvGeometry, x: number, bp: number, bias: number, relu: boolean): number {
   const K = g.filterHeight * g.filterWidth * g.inChannels;
   const M = g.batch * g.outHeight * g.outWidth;
   const y = e.alloc(M * g.outChannels * 4);
-  if (g.strideHeight === 1 && g.strideWidth === 1) {
+  {
     // Implicit GEMM on the zero-padded input: every tap in bounds, no im2col pass.
-    const Hp = g.outHeight + g.filterHeight - 1;
-    const Wp = g.outWidth + g.filterWidth - 1;
-    let xp = x;
-    if (Hp !== g.inHeight || Wp !== g.inWidth || g.padTop !== 0 || g.padLeft !== 0) {
-      if (g.padTop + g.inHeight > Hp || g.padLeft + g.inWidth > Wp) throw new Error("engine: convolution padding larger than the filter");
-      xp = e.alloc(g.batch * Hp * Wp * g.inChannels * 4);
-      e.run("pad_input", [x, xp, g.batch, g.inHeight, g.inWidth, g.inChannels, Hp, Wp, g.padTop, g.padLeft]);
-    }
+    const { xp, gp } = padded(e, g, x);
     const mc = chunkRows("implicit", g.filterWidth * g.inChannels, g.outChannels);
     const stride = 64 + (mc + 4) * 4 + 64;
     const scratch = e.alloc(stride * e.threads);
-    const gp: ConvGeometry = { ...g, inHeight: Hp, inWidth: Wp, padTop: 0, padLeft: 0 };
     e.run("conv_fwd_implicit", convParams(gp, { a: xp, w: bp, bias, y }, relu ? 2 : 0, scratch, stride, mc));
     return y;
   }
@@ -202,6 +208,23 @@ export function conv2dBackpropFilter(e: Engine, x: Float32Array, dy: Float32Arra
   const px = e.put(x);
   const pdy = e.put(dy);
   const n = K * CO;
+  if (g.inChannels % 8 === 0) {
+    // Implicit GEMM: 8 channels of a tap are contiguous in the padded input; per-thread dWᵀ partials.
+    const { xp, gp } = padded(e, g, px);
+    const rows = g.batch * g.outHeight;
+    const R = Math.max(1, Math.round(128 / Math.max(1, g.outWidth)));
+    const threads = Math.max(1, Math.min(e.threads, Math.ceil(rows / R)));
+    const partStride = up(n * 4, 64);
+    const parts = e.zeros((partStride / 4) * threads);
+    const stride = 64 + R * 8 + 64;
+    const scratch = e.alloc(stride * threads);
+    e.run("conv_bwd_filter_implicit", convParams(gp, { a: xp, w: pdy, bias: 0, y: parts }, 0, scratch, stride, R, parts + partStride, partStride), threads);
+    const dw = e.alloc(n * 4);
+    e.run("reduce_transpose", [dw, parts, partStride, threads, K, CO]);
+    const out = (opts.out ?? newArray)(n);
+    out.set(e.f32(dw, n));
+    return out;
+  }
   const dw = e.zeros(n);
   const M = g.batch * g.outHeight * g.outWidth;
   const mc = chunkRows("filter", K, CO);

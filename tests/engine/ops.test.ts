@@ -12,6 +12,10 @@ const CASES: [number, number, number, number, number, number, number, "same" | "
   [1, 13, 9, 5, 7, 3, 2, "same"],
   [2, 16, 16, 32, 16, 3, 1, "same"],
   [4, 5, 5, 1, 1, 1, 1, "valid"],
+  // stride 2 with channels a multiple of 8 (implicit filter gradient), input larger than the windows cover
+  [2, 10, 8, 16, 12, 2, 2, "valid"],
+  [1, 9, 9, 8, 5, 3, 2, "same"],
+  [2, 9, 7, 8, 6, 2, 2, "valid"],
 ];
 
 for (const flavour of ["relaxed", "plain"] as const) {

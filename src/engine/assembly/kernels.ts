@@ -546,14 +546,14 @@ function kernImplicit(
 }
 
 /**
- * Stride-1 convolution as an implicit GEMM over the padded input xp [N, H, W, C] (H, W here are the padded
- * sizes: output (oy, ox) reads xp[oy + ky, ox + kx]). Chunks of output rows split across threads; per chunk
+ * Convolution as an implicit GEMM over the padded input xp [N, H, W, C] (H, W here are the padded
+ * sizes: output (oy, ox) reads xp[oy·SH + ky, ox·SW + kx]). Chunks of output rows split across threads; per chunk
  * the row start pointers are computed once, then each B panel sweeps the chunk.
  */
 export function conv_fwd_implicit(p: usize, tid: i32, nt: i32): void {
   const x = PU(p, 0), bp = PU(p, 1), bias = PU(p, 2), y = PU(p, 3);
   const N = P(p, 4), H = P(p, 5), W = P(p, 6), C = P(p, 7), OH = P(p, 8), OW = P(p, 9), CO = P(p, 10);
-  const FH = P(p, 11), FW = P(p, 12);
+  const FH = P(p, 11), FW = P(p, 12), SH = P(p, 13), SW = P(p, 14);
   const mode = P(p, 17), scratch = PU(p, 18) + <usize>tid * PU(p, 19), mc = P(p, 20);
   const M = N * OH * OW, K = FH * FW * C;
   const hw = OH * OW;
@@ -572,7 +572,7 @@ export function conv_fwd_implicit(p: usize, tid: i32, nt: i32): void {
       const r = m - n * hw;
       const oy = r / OW;
       const ox = r - oy * OW;
-      store<u32>(ptrs + (<usize>i << 2), <u32>(x + ((<usize>((n * H + oy) * W + ox) * <usize>C) << 2)));
+      store<u32>(ptrs + (<usize>i << 2), <u32>(x + ((<usize>((n * H + oy * SH) * W + ox * SW) * <usize>C) << 2)));
     }
     const last = load<u32>(ptrs + (<usize>(len - 1) << 2));
     for (let i = len; i < len + 4; i++) store<u32>(ptrs + (<usize>i << 2), last);
@@ -612,5 +612,107 @@ export function pad_input(p: usize, tid: i32, nt: i32): void {
     memory.fill(d, 0, left);
     memory.copy(d + left, x + ((<usize>((n * H + y0) * W) * <usize>C) << 2), mid);
     memory.fill(d + left + mid, 0, rowBytes - left - mid);
+  }
+}
+
+// ---------------------------------------------------------------- implicit filter gradient
+
+/**
+ * One 4×8 tile of dWᵀ[CO × K] += Σ_m dy[m, co0..co0+3] ⊗ xp[ptr(m) + koff .. +8] over `rows` output rows of
+ * OW positions each. Row r's padded-input and dy start pointers are the pair at rowPtrs + 8r. The 8 k are
+ * 8 channels of one tap, contiguous in xp, so B needs no packing; the 4 dy values are splats.
+ */
+function kernFilter(
+  rows: i32, rowPtrs: usize, OW: i32, stepX: usize, stepD: usize, koff: usize, doff: usize,
+  c: usize, ldc: usize, nrows: i32, tmp: usize,
+): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let r = 0; r < rows; r++) {
+    let q = <usize>load<u32>(rowPtrs + (<usize>r << 3)) + koff;
+    let d = <usize>load<u32>(rowPtrs + (<usize>r << 3), 4) + doff;
+    for (let ox = 0; ox < OW; ox++) {
+      const b0 = v128.load(q);
+      const b1 = v128.load(q, 16);
+      let av = v128.load32_splat(d);
+      c00 = fma(av, b0, c00);
+      c01 = fma(av, b1, c01);
+      av = v128.load32_splat(d, 4);
+      c10 = fma(av, b0, c10);
+      c11 = fma(av, b1, c11);
+      av = v128.load32_splat(d, 8);
+      c20 = fma(av, b0, c20);
+      c21 = fma(av, b1, c21);
+      av = v128.load32_splat(d, 12);
+      c30 = fma(av, b0, c30);
+      c31 = fma(av, b1, c31);
+      q += stepX;
+      d += stepD;
+    }
+  }
+  storeRow(c, c00, c01, 8, MODE_ACCUMULATE, 0, tmp);
+  if (nrows > 1) storeRow(c + ldc, c10, c11, 8, MODE_ACCUMULATE, 0, tmp);
+  if (nrows > 2) storeRow(c + 2 * ldc, c20, c21, 8, MODE_ACCUMULATE, 0, tmp);
+  if (nrows > 3) storeRow(c + 3 * ldc, c30, c31, 8, MODE_ACCUMULATE, 0, tmp);
+}
+
+/**
+ * Filter gradient without im2col, for C % 8 == 0: dWᵀ[CO × K] accumulated per thread (thread 0 into P3,
+ * others into aux + (t−1)·auxStride) over blocks of `mc` output rows (n, oy) from the padded input
+ * xp [N, H, W, C] (padded sizes). `reduce_transpose` then sums the partials into dW [K × CO].
+ */
+export function conv_bwd_filter_implicit(p: usize, tid: i32, nt: i32): void {
+  const x = PU(p, 0), dy = PU(p, 1);
+  const N = P(p, 4), H = P(p, 5), W = P(p, 6), C = P(p, 7), OH = P(p, 8), OW = P(p, 9), CO = P(p, 10);
+  const FH = P(p, 11), FW = P(p, 12), SH = P(p, 13), SW = P(p, 14);
+  const scratch = PU(p, 18) + <usize>tid * PU(p, 19), R = P(p, 20);
+  const out: usize = tid == 0 ? PU(p, 3) : PU(p, 21) + <usize>(tid - 1) * PU(p, 22);
+  const K = FH * FW * C;
+  const ldc = <usize>K << 2;
+  const tmp = scratch;
+  const rowPtrs = scratch + 64;
+  const stepX = (<usize>SW * <usize>C) << 2;
+  const stepD = <usize>CO << 2;
+  const totalRows = N * OH;
+  const nblk = (totalRows + R - 1) / R;
+  for (let blk = tid; blk < nblk; blk += nt) {
+    const r0 = blk * R;
+    const rows = min(R, totalRows - r0);
+    for (let r = 0; r < rows; r++) {
+      const rr = r0 + r;
+      const n = rr / OH;
+      const oy = rr - n * OH;
+      store<u32>(rowPtrs + (<usize>r << 3), <u32>(x + ((<usize>((n * H + oy * SH) * W) * <usize>C) << 2)));
+      store<u32>(rowPtrs + (<usize>r << 3) + 4, <u32>(dy + ((<usize>(rr * OW) * <usize>CO) << 2)));
+    }
+    for (let ky = 0; ky < FH; ky++) {
+      for (let kx = 0; kx < FW; kx++) {
+        const tapOff = (<usize>(ky * W + kx) * <usize>C) << 2;
+        const k0 = (ky * FW + kx) * C;
+        for (let ci = 0; ci < C; ci += 8) {
+          const koff = tapOff + (<usize>ci << 2);
+          for (let co = 0; co < CO; co += 4) {
+            kernFilter(rows, rowPtrs, OW, stepX, stepD, koff, <usize>co << 2,
+              out + <usize>co * ldc + (<usize>(k0 + ci) << 2), ldc, min(4, CO - co), tmp);
+          }
+        }
+      }
+    }
+  }
+}
+
+// reduce_transpose block: 0 dst [K×CO] 1 parts (each [CO×K]) 2 partStride(bytes) 3 nparts 4 K 5 CO
+/** dW[k, co] = Σ_t partᵗ[co, k]: sums the per-thread transposed partials; rows k split across threads. */
+export function reduce_transpose(p: usize, tid: i32, nt: i32): void {
+  const dst = PU(p, 0), parts = PU(p, 1), stride = PU(p, 2), np = P(p, 3), K = P(p, 4), CO = P(p, 5);
+  for (let k = tid; k < K; k += nt) {
+    for (let co = 0; co < CO; co++) {
+      const o = (<usize>co * <usize>K + <usize>k) << 2;
+      let v: f32 = 0;
+      for (let t = 0; t < np; t++) v += load<f32>(parts + <usize>t * stride + o);
+      store<f32>(dst + ((<usize>k * <usize>CO + <usize>co) << 2), v);
+    }
   }
 }
