@@ -591,13 +591,16 @@ export function conv_fwd_implicit(p: usize, tid: i32, nt: i32): void {
   }
 }
 
-// pad block: 0 x 1 xp 2 N 3 H 4 W 5 C 6 Hp 7 Wp 8 PT 9 PL
-/** Copies x [N,H,W,C] into the zeroed border of xp [N,Hp,Wp,C] at offset (PT, PL); rows split across threads. */
+// pad block: 0 x 1 xp 2 N 3 H 4 W 5 C 6 Hp 7 Wp 8 PT 9 PL 10 Cp (channels of xp, ≥ C; the extra ones zero)
+/**
+ * Copies x [N,H,W,C] into xp [N,Hp,Wp,Cp] at offset (PT, PL), zero elsewhere (borders, and channels
+ * C..Cp−1, which make 8-channel runs for the implicit filter gradient). Rows split across threads.
+ */
 export function pad_input(p: usize, tid: i32, nt: i32): void {
   const x = PU(p, 0), xp = PU(p, 1);
-  const N = P(p, 2), H = P(p, 3), W = P(p, 4), C = P(p, 5), Hp = P(p, 6), Wp = P(p, 7), PT = P(p, 8), PL = P(p, 9);
+  const N = P(p, 2), H = P(p, 3), W = P(p, 4), C = P(p, 5), Hp = P(p, 6), Wp = P(p, 7), PT = P(p, 8), PL = P(p, 9), Cp = P(p, 10);
   const rows = N * Hp;
-  const rowBytes = (<usize>Wp * <usize>C) << 2;
+  const rowBytes = (<usize>Wp * <usize>Cp) << 2;
   for (let r = tid; r < rows; r += nt) {
     const n = r / Hp;
     const yp = r - n * Hp;
@@ -607,10 +610,21 @@ export function pad_input(p: usize, tid: i32, nt: i32): void {
       memory.fill(d, 0, rowBytes);
       continue;
     }
-    const left = <usize>(PL * C) << 2;
-    const mid = <usize>(W * C) << 2;
+    const left = <usize>(PL * Cp) << 2;
+    const mid = <usize>(W * Cp) << 2;
+    const src = x + ((<usize>((n * H + y0) * W) * <usize>C) << 2);
     memory.fill(d, 0, left);
-    memory.copy(d + left, x + ((<usize>((n * H + y0) * W) * <usize>C) << 2), mid);
+    if (Cp == C) {
+      memory.copy(d + left, src, mid);
+    } else {
+      const cb = <usize>C << 2;
+      const cpb = <usize>Cp << 2;
+      for (let ix = 0; ix < W; ix++) {
+        const o = d + left + <usize>ix * cpb;
+        memory.copy(o, src + <usize>ix * cb, cb);
+        memory.fill(o + cb, 0, cpb - cb);
+      }
+    }
     memory.fill(d + left + mid, 0, rowBytes - left - mid);
   }
 }
@@ -703,13 +717,19 @@ export function conv_bwd_filter_implicit(p: usize, tid: i32, nt: i32): void {
   }
 }
 
-// reduce_transpose block: 0 dst [K×CO] 1 parts (each [CO×K]) 2 partStride(bytes) 3 nparts 4 K 5 CO
-/** dW[k, co] = Σ_t partᵗ[co, k]: sums the per-thread transposed partials; rows k split across threads. */
+// reduce_transpose block: 0 dst [K×CO] 1 parts (each [CO×Kp]) 2 partStride(bytes) 3 nparts 4 K 5 CO 6 C 7 Cp
+/**
+ * dW[k, co] = Σ_t partᵗ[co, k′]: sums the per-thread transposed partials, dropping the zero channels the
+ * input was padded with (k = tap·C + ci ↔ k′ = tap·Cp + ci). Rows k split across threads.
+ */
 export function reduce_transpose(p: usize, tid: i32, nt: i32): void {
-  const dst = PU(p, 0), parts = PU(p, 1), stride = PU(p, 2), np = P(p, 3), K = P(p, 4), CO = P(p, 5);
+  const dst = PU(p, 0), parts = PU(p, 1), stride = PU(p, 2), np = P(p, 3), K = P(p, 4), CO = P(p, 5), C = P(p, 6), Cp = P(p, 7);
+  const Kp = (K / C) * Cp;
   for (let k = tid; k < K; k += nt) {
+    const tap = k / C;
+    const kp = tap * Cp + (k - tap * C);
     for (let co = 0; co < CO; co++) {
-      const o = (<usize>co * <usize>K + <usize>k) << 2;
+      const o = (<usize>co * <usize>Kp + <usize>kp) << 2;
       let v: f32 = 0;
       for (let t = 0; t < np; t++) v += load<f32>(parts + <usize>t * stride + o);
       store<f32>(dst + ((<usize>k * <usize>CO + <usize>co) << 2), v);
