@@ -10,7 +10,7 @@
  * Relaxed SIMD (`f32x4.relaxed_madd`, fused multiply-add) is behind a V8 flag in Node 20; it is switched on
  * with `v8.setFlagsFromString` before compiling (NODE_OPTIONS refuses it) and the plain-SIMD build is used
  * where that does not validate. `DLAB_ENGINE_SIMD=plain` forces the plain build, `DLAB_ENGINE_THREADS=n` the
- * thread count.
+ * thread count, `DLAB_ENGINE_WASM_DIR` another folder for the compiled modules.
  */
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -57,7 +57,9 @@ export interface EngineInfo {
 
 /** Path of a compiled kernel module (committed next to its source, rebuilt by `npm run build:wasm`). */
 export function wasmPath(flavour: SimdFlavour): string {
-  return join(projectRoot(), "src", "engine", "assembly", flavour === "relaxed" ? "kernels-relaxed.wasm" : "kernels-simd.wasm");
+  // DLAB_ENGINE_WASM_DIR: where a bundled copy (e.g. carried to another machine) keeps the modules.
+  const dir = process.env.DLAB_ENGINE_WASM_DIR ?? join(projectRoot(), "src", "engine", "assembly");
+  return join(dir, flavour === "relaxed" ? "kernels-relaxed.wasm" : "kernels-simd.wasm");
 }
 
 let relaxedFlagSet = false;

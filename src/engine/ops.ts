@@ -278,20 +278,16 @@ export function maxPoolGrad(e: Engine, dy: Float32Array, x: Float32Array, g: Poo
   return out;
 }
 
-/** C = A·B for row-major A [M×K] and B [K×N] (benchmarks and tests of the GEMM core). */
+/**
+ * C = A·B for row-major A [M×K] and B [K×N] (benchmarks and tests of the GEMM core), run as the 1×1
+ * convolution it is: rows of A are "pixels", so the implicit kernel reads A in place.
+ */
 export function gemm(e: Engine, a: Float32Array, b: Float32Array, M: number, N: number, K: number, opts: { out?: OutFn } = {}): Float32Array {
   checkLength("gemm A", a, M * K);
   checkLength("gemm B", b, K * N);
-  e.reset();
-  const pa = e.put(a);
-  const pb = e.put(b);
-  const bp = packB(e, pb, N, 1, K, N);
-  const pc = e.alloc(M * N * 4);
-  const mc = chunkRows("fwd", K, N);
-  const stride = 64 + up(mc, 4) * K * 4 + 64;
-  const scratch = e.alloc(stride * e.threads);
-  e.run("gemm", [pa, bp, pc, M, N, K, scratch, stride, mc]);
-  const out = (opts.out ?? newArray)(M * N);
-  out.set(e.f32(pc, M * N));
-  return out;
+  const g: ConvGeometry = {
+    batch: 1, inHeight: 1, inWidth: M, inChannels: K, outHeight: 1, outWidth: M, outChannels: N,
+    filterHeight: 1, filterWidth: 1, strideHeight: 1, strideWidth: 1, padTop: 0, padLeft: 0,
+  };
+  return conv2dForward(e, a, b, g, { out: opts.out });
 }
