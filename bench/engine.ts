@@ -60,7 +60,7 @@ export function buildPaperUNet(size = 128, channels = 11): tf.LayersModel {
   return tf.model({ inputs: input, outputs: out });
 }
 
-async function timeSteps(batch: number, size: number, steps: number, warmup: boolean): Promise<number[]> {
+export async function timeSteps(batch: number, size: number, steps: number, warmup: boolean): Promise<number[]> {
   const model = buildPaperUNet(size);
   model.compile({ optimizer: tf.train.adam(1e-3), loss: "binaryCrossentropy" });
   const x = tf.randomUniform([batch, size, size, 11], 0, 1, "float32", 1);
@@ -81,7 +81,7 @@ function gflops(m: number, n: number, k: number, ms: number): number {
   return round((2 * m * n * k) / ms / 1e6);
 }
 
-async function gemmBench(size: number): Promise<object> {
+export async function gemmBench(size: number): Promise<object> {
   const a = new Float32Array(size * size).map(() => Math.random() - 0.5);
   const b = new Float32Array(size * size).map(() => Math.random() - 0.5);
   const out: Record<string, number | string> = { shape: `${size}×${size}×${size}` };
@@ -150,8 +150,8 @@ for _ in range(steps):
 ts.sort(); print(json.dumps({"msPerStep": ts[len(ts)//2], "all": ts, "params": sum(p.numel() for p in m.parameters()), "torch": torch.__version__, "threads": th}))
 `;
 
-function torchStep(batch: number, size: number, steps: number): Record<string, unknown> {
-  const py = "/usr/bin/python3";
+export function torchStep(batch: number, size: number, steps: number): Record<string, unknown> {
+  const py = process.env.DLAB_PYTHON ?? "/usr/bin/python3";
   const probe = spawnSync(py, ["-c", "import torch"], { encoding: "utf8" });
   if (probe.status !== 0) return { error: "PyTorch not installed for /usr/bin/python3 (apt-get install python3-torch)" };
   const r = spawnSync(py, ["-c", TORCH_STEP, String(batch), String(size), "2", String(steps)], { encoding: "utf8" });

@@ -34,6 +34,7 @@ export const OPS = [
   "pad_input",
   "conv_bwd_filter_implicit",
   "reduce_transpose",
+  "col_sum",
 ] as const;
 export type OpName = (typeof OPS)[number];
 

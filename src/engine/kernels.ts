@@ -23,16 +23,23 @@ import {
   type TensorInfo,
 } from "@tensorflow/tfjs";
 import { getEngine, type Engine } from "./engine";
-import { conv2dBackpropFilter, conv2dBackpropInput, conv2dForward, maxPool, maxPoolGrad, type Activation, type ConvGeometry, type OutFn, type PoolGeometry } from "./ops";
+import { columnSum, conv2dBackpropFilter, conv2dBackpropInput, conv2dForward, maxPool, maxPoolGrad, type Activation, type ConvGeometry, type OutFn, type PoolGeometry } from "./ops";
 
 export type FastBackend = "wasm" | "webgpu" | "cpu";
 
-/** The kernels this module registers on the CPU backends. */
-export const FAST_KERNEL_NAMES = ["Conv2D", "FusedConv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter", "MaxPool", "MaxPoolGrad"] as const;
+/** The kernels this module registers on the CPU backends (Identity on wasm only: cpu's is already free). */
+export const FAST_KERNEL_NAMES = ["Conv2D", "FusedConv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter", "MaxPool", "MaxPoolGrad", "Sum", "Identity"] as const;
+type FastKernelName = (typeof FAST_KERNEL_NAMES)[number];
+
+/** Kernel names registered for `backend`. */
+export function fastKernelNames(backend: "wasm" | "cpu"): FastKernelName[] {
+  return FAST_KERNEL_NAMES.filter((n) => backend === "wasm" || n !== "Identity");
+}
 
 /** What the kernels need of a backend: `wasm` (heap views, makeOutput) or `cpu` (readSync, makeTensorInfo). */
 interface BackendIO {
   readSync(dataId: DataId): unknown;
+  incRef(dataId: DataId): void;
   makeTensorInfo?(shape: number[], dtype: "float32", values?: Float32Array): TensorInfo;
   makeOutput?(shape: number[], dtype: "float32"): TensorInfo;
   typedArrayFromHeap?(t: TensorInfo): Float32Array;
@@ -233,19 +240,48 @@ const maxPoolGradKernel: EngineKernel = (e, backend, inputs, attrs) => {
   return o.info();
 };
 
-const IMPLEMENTATIONS: Record<(typeof FAST_KERNEL_NAMES)[number], EngineKernel> = {
+/**
+ * Sum over every axis but the last (the bias gradient, which stock wasm computes by transposing the whole
+ * tensor first): one column-sum pass. Other reductions go to the previous kernel.
+ */
+const sumKernel: EngineKernel = (e, backend, inputs, attrs) => {
+  const x = need(inputs, "x");
+  const rank = x.shape.length;
+  if (rank < 2) throw new Unsupported("rank < 2");
+  const axes = util.parseAxisParam(attrs.axis as number | number[], x.shape).sort((a, b) => a - b);
+  if (axes.length !== rank - 1 || axes.some((a, i) => a !== i)) throw new Unsupported("reduction other than over all leading axes");
+  const cols = x.shape[rank - 1];
+  const rows = util.sizeFromShape(x.shape) / cols;
+  const xv = input(backend, x, "x");
+  const shape = attrs.keepDims ? [...x.shape.slice(0, -1).map(() => 1), cols] : [cols];
+  const o = output(backend, shape);
+  columnSum(e, xv, rows, cols, { out: o.out });
+  return o.info();
+};
+
+/** Identity without a copy (stock wasm copies; tensors are immutable, and Reshape already shares data). */
+const identityKernel: EngineKernel = (_e, backend, inputs) => {
+  const x = need(inputs, "x");
+  if (x.dtype === "string") throw new Unsupported("string tensor");
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+};
+
+const IMPLEMENTATIONS: Record<FastKernelName, EngineKernel> = {
   Conv2D: conv2d,
   FusedConv2D: conv2d,
   Conv2DBackpropInput: conv2dBackpropInputKernel,
   Conv2DBackpropFilter: conv2dBackpropFilterKernel,
   MaxPool: maxPoolKernel,
   MaxPoolGrad: maxPoolGradKernel,
+  Sum: sumKernel,
+  Identity: identityKernel,
 };
 
 /** Kernel functions we registered, by backend and name (to recognise them, i.e. idempotence). */
 const registered = new Map<string, KernelFunc>();
 
-function makeKernel(name: (typeof FAST_KERNEL_NAMES)[number], e: Engine, fallback: KernelFunc | undefined): KernelFunc {
+function makeKernel(name: FastKernelName, e: Engine, fallback: KernelFunc | undefined): KernelFunc {
   const impl = IMPLEMENTATIONS[name];
   const fn = (args: KernelArgs): TensorInfo => {
     try {
@@ -269,7 +305,7 @@ export async function registerFastKernels(backend: FastBackend): Promise<string[
   if (backend !== "wasm" && backend !== "cpu") throw new Error(`registerFastKernels: unknown backend "${String(backend)}" (wasm, cpu or webgpu)`);
   const e = await getEngine();
   const names: string[] = [];
-  for (const name of FAST_KERNEL_NAMES) {
+  for (const name of fastKernelNames(backend)) {
     const key = `${backend}/${name}`;
     const current = getKernel(name, backend);
     if (current && current.kernelFunc === registered.get(key)) {

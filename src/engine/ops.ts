@@ -278,6 +278,25 @@ export function maxPoolGrad(e: Engine, dy: Float32Array, x: Float32Array, g: Poo
   return out;
 }
 
+/** Column sums of a row-major [rows × cols] matrix (e.g. a bias gradient: dy summed over N, H, W). */
+export function columnSum(e: Engine, x: Float32Array, rows: number, cols: number, opts: { out?: OutFn } = {}): Float32Array {
+  checkLength("columnSum input", x, rows * cols);
+  e.reset();
+  const px = e.put(x);
+  // Small sums stay on one thread: waking the others costs more than they would save.
+  const threads = Math.max(1, Math.min(e.threads, Math.ceil(rows / 16384)));
+  const parts = e.alloc(threads * cols * 4);
+  e.run("col_sum", [px, parts, rows, cols], threads);
+  const p = e.f32(parts, threads * cols);
+  const out = (opts.out ?? newArray)(cols);
+  for (let c = 0; c < cols; c++) {
+    let s = 0;
+    for (let t = 0; t < threads; t++) s += p[t * cols + c];
+    out[c] = s;
+  }
+  return out;
+}
+
 /**
  * C = A·B for row-major A [M×K] and B [K×N] (benchmarks and tests of the GEMM core), run as the 1×1
  * convolution it is: rows of A are "pixels", so the implicit kernel reads A in place.

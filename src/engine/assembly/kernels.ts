@@ -736,3 +736,33 @@ export function reduce_transpose(p: usize, tid: i32, nt: i32): void {
     }
   }
 }
+
+// colsum block: 0 x [M × C] 1 parts [nt × C] 2 M 3 C
+/** Per-thread column sums of x (the bias gradient: dy summed over every position); rows split in blocks. */
+export function col_sum(p: usize, tid: i32, nt: i32): void {
+  const x = PU(p, 0), parts = PU(p, 1), M = P(p, 2), C = P(p, 3);
+  const per = (M + nt - 1) / nt;
+  const m0 = tid * per;
+  const m1 = min(M, m0 + per);
+  const out = parts + ((<usize>tid * <usize>C) << 2);
+  const cb = <usize>C << 2;
+  let c = 0;
+  for (; c + 4 <= C; c += 4) {
+    let acc = f32x4.splat(0);
+    let q = x + ((<usize>m0 * <usize>C + <usize>c) << 2);
+    for (let m = m0; m < m1; m++) {
+      acc = f32x4.add(acc, v128.load(q));
+      q += cb;
+    }
+    v128.store(out + (<usize>c << 2), acc);
+  }
+  for (; c < C; c++) {
+    let acc: f32 = 0;
+    let q = x + ((<usize>m0 * <usize>C + <usize>c) << 2);
+    for (let m = m0; m < m1; m++) {
+      acc += load<f32>(q);
+      q += cb;
+    }
+    store<f32>(out + (<usize>c << 2), acc);
+  }
+}
