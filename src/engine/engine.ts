@@ -21,7 +21,6 @@ import { projectRoot } from "../project";
 
 /** Operators exported by the wasm module, in the order their ids are sent to workers. */
 export const OPS = [
-  "conv_fwd",
   "conv_bwd_filter",
   "conv_bwd_input_col2im",
   "reduce_add",
@@ -29,7 +28,6 @@ export const OPS = [
   "flip_filter",
   "maxpool_fwd",
   "maxpool_bwd",
-  "gemm",
   "conv_fwd_implicit",
   "pad_input",
   "conv_bwd_filter_implicit",

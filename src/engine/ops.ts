@@ -48,9 +48,8 @@ const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.m
 const up = (v: number, m: number): number => Math.ceil(v / m) * m;
 
 /** Chunk sizes: each thread's packed im2col block stays around L2 size (~192–512 KB). */
-export function chunkRows(kind: "fwd" | "filter" | "input" | "implicit", K: number, CO: number): number {
+export function chunkRows(kind: "filter" | "input" | "implicit", K: number, CO: number): number {
   if (kind === "implicit") return clamp(round4(65536 / K), 64, 1024);
-  if (kind === "fwd") return clamp(round4(49152 / K), 16, 512);
   if (kind === "filter") return clamp(round4(131072 / K), 64, 1024);
   return clamp(round4(49152 / Math.max(K, CO)), 16, 512);
 }
@@ -81,38 +80,61 @@ function validateConv(g: ConvGeometry): void {
   }
 }
 
-/**
- * The input with its padding made explicit (zeros), so that every tap of every output position is in
- * bounds: sizes (OH−1)·S + F, or more where the input extends past the last window. No copy without padding.
- */
-function padded(e: Engine, g: ConvGeometry, x: number, channels = g.inChannels): { xp: number; gp: ConvGeometry } {
+/** Padded sizes: (OH−1)·S + F, or more where the input extends past the last window. */
+function paddedGeometry(g: ConvGeometry, channels: number): ConvGeometry {
   const Hp = Math.max((g.outHeight - 1) * g.strideHeight + g.filterHeight, g.padTop + g.inHeight);
   const Wp = Math.max((g.outWidth - 1) * g.strideWidth + g.filterWidth, g.padLeft + g.inWidth);
-  const gp: ConvGeometry = { ...g, inHeight: Hp, inWidth: Wp, inChannels: channels, padTop: 0, padLeft: 0 };
-  if (Hp === g.inHeight && Wp === g.inWidth && g.padTop === 0 && g.padLeft === 0 && channels === g.inChannels) return { xp: x, gp };
-  const xp = e.alloc(g.batch * Hp * Wp * channels * 4);
-  e.run("pad_input", [x, xp, g.batch, g.inHeight, g.inWidth, g.inChannels, Hp, Wp, g.padTop, g.padLeft, channels]);
+  return { ...g, inHeight: Hp, inWidth: Wp, inChannels: channels, padTop: 0, padLeft: 0 };
+}
+
+/**
+ * Copies `src` (NHWC, g's input) into engine memory with its padding made explicit (zeros), so that every
+ * tap of every output position is in bounds; the copy-in and the padding are one pass. With `channels` > C
+ * the extra channels are zero too (done by the wasm `pad_input`, on all threads).
+ */
+function placePadded(e: Engine, g: ConvGeometry, src: Float32Array, channels = g.inChannels): { xp: number; gp: ConvGeometry } {
+  const gp = paddedGeometry(g, channels);
+  const { batch: N, inHeight: H, inWidth: W, inChannels: C, padTop: PT, padLeft: PL } = g;
+  const { inHeight: Hp, inWidth: Wp } = gp;
+  if (Hp === H && Wp === W && PT === 0 && PL === 0 && channels === C) return { xp: e.put(src), gp };
+  if (channels !== C) {
+    const px = e.put(src);
+    const xp = e.alloc(N * Hp * Wp * channels * 4);
+    e.run("pad_input", [px, xp, N, H, W, C, Hp, Wp, PT, PL, channels]);
+    return { xp, gp };
+  }
+  const xp = e.alloc(N * Hp * Wp * C * 4);
+  const view = e.f32(xp, N * Hp * Wp * C);
+  const rowLen = Wp * C;
+  const left = PL * C;
+  const mid = W * C;
+  for (let n = 0; n < N; n++) {
+    for (let yp = 0; yp < Hp; yp++) {
+      const d = (n * Hp + yp) * rowLen;
+      const y0 = yp - PT;
+      if (y0 < 0 || y0 >= H) {
+        view.fill(0, d, d + rowLen);
+        continue;
+      }
+      if (left > 0) view.fill(0, d, d + left);
+      const s0 = (n * H + y0) * W * C;
+      view.set(src.subarray(s0, s0 + mid), d + left);
+      if (left + mid < rowLen) view.fill(0, d + left + mid, d + rowLen);
+    }
+  }
   return { xp, gp };
 }
 
-/** Runs the forward convolution on already-placed buffers (shared by forward and stride-1 input gradient). */
-function convForwardPlaced(e: Engine, g: ConvGeometry, x: number, bp: number, bias: number, relu: boolean): number {
-  const K = g.filterHeight * g.filterWidth * g.inChannels;
-  const M = g.batch * g.outHeight * g.outWidth;
-  const y = e.alloc(M * g.outChannels * 4);
-  {
-    // Implicit GEMM on the zero-padded input: every tap in bounds, no im2col pass.
-    const { xp, gp } = padded(e, g, x);
-    const mc = chunkRows("implicit", g.filterWidth * g.inChannels, g.outChannels);
-    const stride = 64 + (mc + 4) * 4 + 64;
-    const scratch = e.alloc(stride * e.threads);
-    e.run("conv_fwd_implicit", convParams(gp, { a: xp, w: bp, bias, y }, relu ? 2 : 0, scratch, stride, mc));
-    return y;
-  }
-  const mc = chunkRows("fwd", K, g.outChannels);
-  const stride = 64 + up(mc, 4) * K * 4 + 64;
+/**
+ * Convolution as an implicit GEMM over an explicitly padded input (`placePadded`): no im2col pass; shared
+ * by the forward pass, the stride-1 input gradient and the transposed convolution's input gradient.
+ */
+function convForwardPlaced(e: Engine, gp: ConvGeometry, xp: number, bp: number, bias: number, relu: boolean): number {
+  const y = e.alloc(gp.batch * gp.outHeight * gp.outWidth * gp.outChannels * 4);
+  const mc = chunkRows("implicit", gp.filterWidth * gp.inChannels, gp.outChannels);
+  const stride = 64 + (mc + 4) * 4 + 64;
   const scratch = e.alloc(stride * e.threads);
-  e.run("conv_fwd", convParams(g, { a: x, w: bp, bias, y }, relu ? 2 : 0, scratch, stride, mc));
+  e.run("conv_fwd_implicit", convParams(gp, { a: xp, w: bp, bias, y }, relu ? 2 : 0, scratch, stride, mc));
   return y;
 }
 
@@ -130,7 +152,7 @@ export function conv2dForward(
   checkLength("conv2d filter", w, K * g.outChannels);
   if (opts.bias) checkLength("conv2d bias", opts.bias, g.outChannels);
   e.reset();
-  const px = e.put(x);
+  const { xp, gp } = placePadded(e, g, x);
   const pw = e.put(w);
   const bp = packB(e, pw, g.outChannels, 1, K, g.outChannels);
   let pb = 0;
@@ -140,7 +162,7 @@ export function conv2dForward(
   }
   const act = opts.activation ?? "linear";
   const n = g.batch * g.outHeight * g.outWidth * g.outChannels;
-  const y = convForwardPlaced(e, g, px, bp, pb, act === "relu");
+  const y = convForwardPlaced(e, gp, xp, bp, pb, act === "relu");
   const out = (opts.out ?? newArray)(n);
   out.set(e.f32(y, n));
   if (act === "sigmoid") for (let i = 0; i < n; i++) out[i] = 1 / (1 + Math.exp(-out[i]));
@@ -160,10 +182,9 @@ export function conv2dBackpropInput(e: Engine, dy: Float32Array, w: Float32Array
   checkLength("conv2dBackpropInput filter", w, K * CO);
   const n = g.batch * g.inHeight * g.inWidth * C;
   e.reset();
-  const pdy = e.put(dy);
-  const pw = e.put(w);
   let dx: number;
   if (g.strideHeight === 1 && g.strideWidth === 1) {
+    const pw = e.put(w);
     const flipped = e.alloc(K * CO * 4);
     e.run("flip_filter", [pw, flipped, FH, FW, C, CO], 1);
     const bp = packB(e, flipped, C, 1, FH * FW * CO, C);
@@ -182,8 +203,11 @@ export function conv2dBackpropInput(e: Engine, dy: Float32Array, w: Float32Array
       padTop: FH - 1 - g.padTop,
       padLeft: FW - 1 - g.padLeft,
     };
-    dx = convForwardPlaced(e, gt, pdy, bp, 0, false);
+    const { xp, gp } = placePadded(e, gt, dy);
+    dx = convForwardPlaced(e, gp, xp, bp, 0, false);
   } else {
+    const pdy = e.put(dy);
+    const pw = e.put(w);
     const bp = packB(e, pw, 1, CO, CO, K); // Wᵀ: B[co, k] = W[k·CO + co]
     dx = e.zeros(n);
     const mc = chunkRows("input", K, CO);
@@ -205,15 +229,14 @@ export function conv2dBackpropFilter(e: Engine, x: Float32Array, dy: Float32Arra
   checkLength("conv2dBackpropFilter input", x, g.batch * g.inHeight * g.inWidth * g.inChannels);
   checkLength("conv2dBackpropFilter dy", dy, g.batch * g.outHeight * g.outWidth * CO);
   e.reset();
-  const px = e.put(x);
-  const pdy = e.put(dy);
   const n = K * CO;
   // Implicit GEMM: runs of 8 channels of a tap are contiguous in the padded input (channels padded with
   // zeros to a multiple of 8 when needed: the 11-feature input layer computes 16 and keeps 11, still
   // ~3× faster than its im2col); per-thread dWᵀ partials, summed and transposed at the end.
   const Cp = up(g.inChannels, 8);
   if (Cp <= 2 * g.inChannels) {
-    const { xp, gp } = padded(e, g, px, Cp);
+    const { xp, gp } = placePadded(e, g, x, Cp);
+    const pdy = e.put(dy);
     const Kp = g.filterHeight * g.filterWidth * Cp;
     const rows = g.batch * g.outHeight;
     const R = Math.max(1, Math.round(128 / Math.max(1, g.outWidth)));
@@ -229,6 +252,9 @@ export function conv2dBackpropFilter(e: Engine, x: Float32Array, dy: Float32Arra
     out.set(e.f32(dw, n));
     return out;
   }
+  // im2col path for 1–3 channels, where padding to 8 would more than double the work.
+  const px = e.put(x);
+  const pdy = e.put(dy);
   const dw = e.zeros(n);
   const M = g.batch * g.outHeight * g.outWidth;
   const mc = chunkRows("filter", K, CO);

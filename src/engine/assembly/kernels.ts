@@ -186,8 +186,8 @@ function packA(src: usize, lda: i32, m0: i32, mc: i32, K: i32, dst: usize): void
 /**
  * im2col of output positions [m0, m0+mc) of an NHWC convolution, straight into a packed layout: element
  * (i, k) (k = (ky·FW + kx)·C + ci) goes to float index (i>>2)·sI4 + (i&3)·sI1 + (k>>2)·sK4 + (k&3)·sK1.
- * Layout "rows" (A of the forward GEMM): sI4 = 4K, sI1 = 1, sK4 = 16, sK1 = 4.
- * Layout "transposed" (A = colsᵀ of the filter-gradient GEMM): sI4 = 16, sI1 = 4, sK4 = 4·mc, sK1 = 1.
+ * Layout "transposed" (A = colsᵀ of the filter-gradient GEMM): sI4 = 16, sI1 = 4, sK4 = 4·mc, sK1 = 1
+ * (the only one used now: forward convolutions read the padded input in place, `conv_fwd_implicit`).
  */
 function im2col(
   x: usize, H: i32, W: i32, C: i32, OH: i32, OW: i32, FH: i32, FW: i32, SH: i32, SW: i32, PT: i32, PL: i32,
@@ -232,15 +232,7 @@ function im2col(
   }
 }
 
-/** Zeroes the padding of a packed A: rows [mc, mc↑4) (rows layout) or columns [K, K↑4) (transposed layout). */
-function zeroPadRows(dst: usize, mc: i32, K: i32): void {
-  const mr = (mc + 3) & ~3;
-  for (let i = mc; i < mr; i++) {
-    const d = dst + ((<usize>(i >> 2) * <usize>K * 4 + <usize>(i & 3)) << 2);
-    for (let k = 0; k < K; k++) store<f32>(d + (<usize>k << 4), 0);
-  }
-}
-
+/** Zeroes the padding columns [K, K↑4) of a transposed packed A. */
 function zeroPadCols(dst: usize, mc: i32, K: i32): void {
   const kr = (K + 3) & ~3;
   for (let k = K; k < kr; k++) {
@@ -253,25 +245,6 @@ function zeroPadCols(dst: usize, mc: i32, K: i32): void {
 // Shared by every convolution operator; the JS side writes it (src/engine/engine.ts, CONV_PARAMS).
 //  0 x   1 w(packed B)  2 bias  3 y   4 N  5 H  6 W  7 C  8 OH  9 OW  10 CO  11 FH  12 FW  13 SH  14 SW
 // 15 PT 16 PL 17 mode 18 scratch 19 scratchStride(bytes) 20 mc 21 aux (partials base) 22 auxStride(bytes)
-
-/** Forward convolution y[M×CO] = im2col(x)·W (+bias, ReLU). */
-export function conv_fwd(p: usize, tid: i32, nt: i32): void {
-  const x = PU(p, 0), bp = PU(p, 1), bias = PU(p, 2), y = PU(p, 3);
-  const N = P(p, 4), H = P(p, 5), W = P(p, 6), C = P(p, 7), OH = P(p, 8), OW = P(p, 9), CO = P(p, 10);
-  const FH = P(p, 11), FW = P(p, 12), SH = P(p, 13), SW = P(p, 14), PT = P(p, 15), PL = P(p, 16);
-  const mode = P(p, 17), scratch = PU(p, 18) + <usize>tid * PU(p, 19), mc = P(p, 20);
-  const M = N * OH * OW, K = FH * FW * C;
-  const tmp = scratch;
-  const a = scratch + 64;
-  const nch = (M + mc - 1) / mc;
-  for (let ch = tid; ch < nch; ch += nt) {
-    const m0 = ch * mc;
-    const len = min(mc, M - m0);
-    im2col(x, H, W, C, OH, OW, FH, FW, SH, SW, PT, PL, m0, len, a, 4 * K, 1, 16, 4);
-    zeroPadRows(a, len, K);
-    gemmPacked(len, CO, K, a, bp, y + ((<usize>m0 * <usize>CO) << 2), CO, mode, bias, tmp);
-  }
-}
 
 /**
  * Filter gradient dW[K×CO] = im2col(x)ᵀ·dy, summed over chunks of output positions. Thread t accumulates
@@ -476,22 +449,6 @@ export function maxpool_bwd(p: usize, tid: i32, nt: i32): void {
         }
       }
     }
-  }
-}
-
-// gemm block (benchmarks, tests): 0 A(row-major M×K) 1 Bpacked 2 C 3 M 4 N 5 K 6 scratch 7 scratchStride 8 mc
-/** Plain C = A·B for the GEMM benchmark and tests: rows of C split across threads in chunks of mc. */
-export function gemm(p: usize, tid: i32, nt: i32): void {
-  const A = PU(p, 0), bp = PU(p, 1), Cm = PU(p, 2), M = P(p, 3), N = P(p, 4), K = P(p, 5);
-  const scratch = PU(p, 6) + <usize>tid * PU(p, 7), mc = P(p, 8);
-  const tmp = scratch;
-  const a = scratch + 64;
-  const nch = (M + mc - 1) / mc;
-  for (let ch = tid; ch < nch; ch += nt) {
-    const m0 = ch * mc;
-    const len = min(mc, M - m0);
-    packA(A, K, m0, len, K, a);
-    gemmPacked(len, N, K, a, bp, Cm + ((<usize>m0 * <usize>N) << 2), N, 0, 0, tmp);
   }
 }
 
