@@ -28,12 +28,15 @@ import { columnSum, conv2dBackpropFilter, conv2dBackpropInput, conv2dForward, ma
 export type FastBackend = "wasm" | "webgpu" | "cpu";
 
 /** The kernels this module registers on the CPU backends (Identity on wasm only: cpu's is already free). */
-export const FAST_KERNEL_NAMES = ["Conv2D", "FusedConv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter", "MaxPool", "MaxPoolGrad", "Sum", "Identity"] as const;
+export const FAST_KERNEL_NAMES = ["Conv2D", "FusedConv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter", "MaxPool", "MaxPoolGrad", "Sum", "Identity", "Concat", "SplitV"] as const;
 type FastKernelName = (typeof FAST_KERNEL_NAMES)[number];
+
+/** Replacements of wasm kernels that copy through JS (no engine involved; cpu's are fine as they are). */
+const WASM_ONLY: readonly FastKernelName[] = ["Identity", "Concat", "SplitV"];
 
 /** Kernel names registered for `backend`. */
 export function fastKernelNames(backend: "wasm" | "cpu"): FastKernelName[] {
-  return FAST_KERNEL_NAMES.filter((n) => backend === "wasm" || n !== "Identity");
+  return FAST_KERNEL_NAMES.filter((n) => backend === "wasm" || !WASM_ONLY.includes(n));
 }
 
 /** What the kernels need of a backend: `wasm` (heap views, makeOutput) or `cpu` (readSync, makeTensorInfo). */
@@ -44,6 +47,14 @@ interface BackendIO {
   makeOutput?(shape: number[], dtype: "float32"): TensorInfo;
   typedArrayFromHeap?(t: TensorInfo): Float32Array;
 }
+
+/** The wasm backend's own view of a tensor's memory (any numeric dtype). */
+function heapView(backend: BackendIO, t: TensorInfo): HeapArray {
+  const v = (backend.typedArrayFromHeap as unknown as (t: TensorInfo) => HeapArray)(t);
+  return v;
+}
+
+type HeapArray = Float32Array | Int32Array | Uint8Array;
 
 interface KernelArgs {
   inputs: NamedTensorInfoMap;
@@ -133,7 +144,19 @@ function need(inputs: NamedTensorInfoMap, name: string): TensorInfo {
   return t;
 }
 
-type EngineKernel = (e: Engine, backend: BackendIO, inputs: NamedTensorInfoMap, attrs: NamedAttrMap) => TensorInfo;
+type EngineKernel = (e: Engine, backend: BackendIO, inputs: NamedTensorInfoMap, attrs: NamedAttrMap) => TensorInfo | TensorInfo[];
+
+/**
+ * Copies `len` elements; a plain loop for short runs, where stock wasm's one `subarray().set()` per run
+ * (per pixel, when concatenating along channels) costs more in call overhead than the copy.
+ */
+function copyRun(src: HeapArray, s: number, dst: HeapArray, d: number, len: number): void {
+  if (len >= 64) {
+    dst.set(src.subarray(s, s + len), d);
+    return;
+  }
+  for (let i = 0; i < len; i++) dst[d + i] = src[s + i];
+}
 
 const conv2d: EngineKernel = (e, backend, inputs, attrs) => {
   const x = need(inputs, "x");
@@ -267,6 +290,57 @@ const identityKernel: EngineKernel = (_e, backend, inputs) => {
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 };
 
+/** Concat (wasm) as 2-D row interleaving: [outer × inner_i] blocks, rows copied by `copyRun`. */
+const concatKernel: EngineKernel = (_e, backend, inputs, attrs) => {
+  const list = Object.keys(inputs)
+    .map((k) => inputs[k])
+    .filter((t): t is TensorInfo => t !== undefined);
+  if (list.length === 0) throw new Unsupported("no inputs");
+  if (list.some((t) => t.dtype === "string" || t.dtype === "complex64")) throw new Unsupported("string/complex tensors");
+  if (!backend.makeOutput) throw new Unsupported("not the wasm backend");
+  const axis = util.parseAxisParam(attrs.axis as number, list[0].shape)[0];
+  const nonEmpty = list.filter((t) => util.sizeFromShape(t.shape) > 0);
+  const outShape = backend_util.computeOutShape(list.map((t) => t.shape), axis);
+  if (nonEmpty.length < 2) throw new Unsupported("fewer than two non-empty inputs");
+  const out = (backend.makeOutput as unknown as (s: number[], d: string) => TensorInfo)(outShape, list[0].dtype);
+  const outer = util.sizeFromShape(list[0].shape.slice(0, axis));
+  const inner = nonEmpty.map((t) => util.sizeFromShape(t.shape.slice(axis)));
+  const total = inner.reduce((a, b) => a + b, 0);
+  const views = nonEmpty.map((t) => heapView(backend, t));
+  const dst = heapView(backend, out);
+  for (let i = 0, off = 0; i < views.length; off += inner[i], i++) {
+    const len = inner[i];
+    const src = views[i];
+    for (let b = 0; b < outer; b++) copyRun(src, b * len, dst, b * total + off, len);
+  }
+  return out;
+};
+
+/** SplitV (wasm): outputs allocated first (allocation may move the heap), then one pass per output. */
+const splitVKernel: EngineKernel = (_e, backend, inputs, attrs) => {
+  const x = need(inputs, "x");
+  if (x.dtype === "string" || x.dtype === "complex64") throw new Unsupported("string/complex tensor");
+  if (!backend.makeOutput) throw new Unsupported("not the wasm backend");
+  const axis = util.parseAxisParam(attrs.axis as number, x.shape)[0];
+  const sizes = backend_util.prepareSplitSize(x as unknown as Parameters<typeof backend_util.prepareSplitSize>[0], attrs.numOrSizeSplits as number | number[], axis);
+  const outs = sizes.map((sz) => {
+    const shape = [...x.shape];
+    shape[axis] = sz;
+    return (backend.makeOutput as unknown as (s: number[], d: string) => TensorInfo)(shape, x.dtype);
+  });
+  const outer = util.sizeFromShape(x.shape.slice(0, axis));
+  const innerOf = (sz: number): number => sz * util.sizeFromShape(x.shape.slice(axis + 1));
+  const total = innerOf(x.shape[axis]);
+  const src = heapView(backend, x);
+  for (let i = 0, off = 0; i < outs.length; off += innerOf(sizes[i]), i++) {
+    const len = innerOf(sizes[i]);
+    if (len === 0) continue;
+    const dst = heapView(backend, outs[i]);
+    for (let b = 0; b < outer; b++) copyRun(src, b * total + off, dst, b * len, len);
+  }
+  return outs;
+};
+
 const IMPLEMENTATIONS: Record<FastKernelName, EngineKernel> = {
   Conv2D: conv2d,
   FusedConv2D: conv2d,
@@ -276,6 +350,8 @@ const IMPLEMENTATIONS: Record<FastKernelName, EngineKernel> = {
   MaxPoolGrad: maxPoolGradKernel,
   Sum: sumKernel,
   Identity: identityKernel,
+  Concat: concatKernel,
+  SplitV: splitVKernel,
 };
 
 /** Kernel functions we registered, by backend and name (to recognise them, i.e. idempotence). */
@@ -283,13 +359,13 @@ const registered = new Map<string, KernelFunc>();
 
 function makeKernel(name: FastKernelName, e: Engine, fallback: KernelFunc | undefined): KernelFunc {
   const impl = IMPLEMENTATIONS[name];
-  const fn = (args: KernelArgs): TensorInfo => {
+  const fn = (args: KernelArgs): TensorInfo | TensorInfo[] => {
     try {
       return impl(e, args.backend as BackendIO, args.inputs, args.attrs ?? {});
     } catch (err) {
       if (!(err instanceof Unsupported)) throw err;
       if (!fallback) throw new Error(`engine kernel ${name}: ${err.message} is not supported and no other ${name} kernel is registered`);
-      return fallback(args as Parameters<KernelFunc>[0]) as TensorInfo;
+      return fallback(args as Parameters<KernelFunc>[0]) as TensorInfo | TensorInfo[];
     }
   };
   return fn as unknown as KernelFunc;

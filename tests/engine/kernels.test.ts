@@ -73,6 +73,23 @@ cases.push({
     return [tf.sum(x, [0, 1, 2]), tf.sum(x, [2, 0, 1], true), tf.sum(big, [0, 1, 2]), tf.sum(x, 3), tf.sum(x, [1, 2]), tf.sum(x), tf.clone(x), tf.sum(tf.reshape(x, [105, 13]), 0)];
   },
 });
+// Concat and split along channels (the U-Net's skip connections and their gradient), other axes, int32.
+cases.push({
+  name: "concat and split (channels, other axes, uneven sizes)",
+  run: () => {
+    const a = t4([2, 5, 3, 7], 71);
+    const b = t4([2, 5, 3, 16], 72);
+    const c = t4([2, 5, 3, 1], 73);
+    const cat = tf.concat([a, b, c], 3);
+    const parts = tf.split(cat, [7, 16, 1], 3);
+    const big = tf.concat([t4([1, 4, 4, 80], 74), t4([1, 4, 4, 100], 75)], -1);
+    const rows = tf.concat([a, t4([3, 5, 3, 7], 76)], 0);
+    const mid = tf.concat([a, t4([2, 2, 3, 7], 77)], 1);
+    const halves = tf.split(t4([2, 6, 4, 8], 78), 2, 1);
+    const ints = tf.concat([tf.tensor2d([1, 2, 3, 4], [2, 2], "int32"), tf.tensor2d([5, 6], [2, 1], "int32")], 1).cast("float32");
+    return [cat, ...parts, big, rows, mid, ...halves, ints];
+  },
+});
 // A two-level U-Net in miniature: every replaced kernel in one backward pass.
 cases.push({
   name: "mini U-Net loss gradients",
