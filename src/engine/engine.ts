@@ -33,6 +33,7 @@ export const OPS = [
   "conv_bwd_filter_implicit",
   "reduce_transpose",
   "col_sum",
+  "maxpool_bwd_tiled",
 ] as const;
 export type OpName = (typeof OPS)[number];
 

@@ -296,8 +296,17 @@ export function maxPoolGrad(e: Engine, dy: Float32Array, x: Float32Array, g: Poo
   e.reset();
   const px = e.put(x);
   const pdy = e.put(dy);
-  const pdx = e.zeros(nx);
   const overlap = g.strideHeight < g.filterHeight || g.strideWidth < g.filterWidth;
+  if (!overlap && g.strideHeight === g.filterHeight && g.strideWidth === g.filterWidth) {
+    // Windows tile the image: every covered dx is written, so zero only what they leave out.
+    const covers = g.padTop === 0 && g.padLeft === 0 && g.outHeight * g.strideHeight === g.inHeight && g.outWidth * g.strideWidth === g.inWidth;
+    const pdx = covers ? e.alloc(nx * 4) : e.zeros(nx);
+    e.run("maxpool_bwd_tiled", poolParams(g, px, pdy, pdx));
+    const out = (opts.out ?? newArray)(nx);
+    out.set(e.f32(pdx, nx));
+    return out;
+  }
+  const pdx = e.zeros(nx);
   e.run("maxpool_bwd", poolParams(g, px, pdy, pdx), overlap ? 1 : e.threads);
   const out = (opts.out ?? newArray)(nx);
   out.set(e.f32(pdx, nx));

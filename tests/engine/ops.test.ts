@@ -71,7 +71,7 @@ for (const flavour of ["relaxed", "plain"] as const) {
         expect(maxRelErr(conv2dBackpropFilter(e, x, dy, g), refBackpropFilter(x, dy, g))).toBeLessThan(1e-5);
       });
 
-      for (const [n, h, w, c, f, s] of [[2, 8, 8, 16, 2, 2], [1, 7, 9, 5, 2, 2], [2, 9, 7, 6, 3, 2]]) {
+      for (const [n, h, w, c, f, s] of [[2, 8, 8, 16, 2, 2], [1, 7, 9, 5, 2, 2], [2, 9, 7, 6, 3, 2], [2, 6, 6, 7, 3, 3], [1, 8, 6, 12, 2, 2]]) {
         it(`max pool and gradient (ties at 0 as after ReLU): ${n}×${h}×${w}×${c}, ${f}/${s}`, () => {
           const g = poolGeometry(n, h, w, c, f, s);
           const x = randn(n * h * w * c, 7).map((v) => Math.max(0, v));

@@ -700,3 +700,70 @@ export function col_sum(p: usize, tid: i32, nt: i32): void {
     store<f32>(out + (<usize>c << 2), acc);
   }
 }
+
+/**
+ * Max-pool gradient for non-overlapping windows (stride = filter): every in-image tap of a window is written
+ * (dy at the window's first maximum, 0 elsewhere), so dx needs no zeroing pass when the windows tile the
+ * image, and 4 channels go at once. Ties go to the first maximum in row-major order, as in `maxpool_bwd`.
+ */
+export function maxpool_bwd_tiled(p: usize, tid: i32, nt: i32): void {
+  const x = PU(p, 0), dy = PU(p, 1), dx = PU(p, 2);
+  const N = P(p, 3), H = P(p, 4), W = P(p, 5), C = P(p, 6), OH = P(p, 7), OW = P(p, 8);
+  const FH = P(p, 9), FW = P(p, 10), SH = P(p, 11), SW = P(p, 12), PT = P(p, 13), PL = P(p, 14);
+  const rows = N * OH;
+  const zero = f32x4.splat(0);
+  for (let r = tid; r < rows; r += nt) {
+    const n = r / OH;
+    const oy = r - n * OH;
+    for (let ox = 0; ox < OW; ox++) {
+      const g = dy + ((<usize>((r * OW + ox) * C)) << 2);
+      let c = 0;
+      for (; c + 4 <= C; c += 4) {
+        let m = f32x4.splat(-Infinity);
+        for (let ky = 0; ky < FH; ky++) {
+          const iy = oy * SH - PT + ky;
+          if (iy < 0 || iy >= H) continue;
+          for (let kx = 0; kx < FW; kx++) {
+            const ix = ox * SW - PL + kx;
+            if (ix < 0 || ix >= W) continue;
+            m = f32x4.max(m, v128.load(x + ((<usize>(((n * H + iy) * W + ix) * C + c)) << 2)));
+          }
+        }
+        const gv = v128.load(g + (<usize>c << 2));
+        let taken = zero;
+        for (let ky = 0; ky < FH; ky++) {
+          const iy = oy * SH - PT + ky;
+          if (iy < 0 || iy >= H) continue;
+          for (let kx = 0; kx < FW; kx++) {
+            const ix = ox * SW - PL + kx;
+            if (ix < 0 || ix >= W) continue;
+            const o = (<usize>(((n * H + iy) * W + ix) * C + c)) << 2;
+            const hit = v128.andnot(f32x4.eq(v128.load(x + o), m), taken);
+            taken = v128.or(taken, hit);
+            v128.store(dx + o, v128.and(gv, hit));
+          }
+        }
+      }
+      for (; c < C; c++) {
+        let m: f32 = -Infinity;
+        let best: i32 = -1;
+        for (let ky = 0; ky < FH; ky++) {
+          const iy = oy * SH - PT + ky;
+          if (iy < 0 || iy >= H) continue;
+          for (let kx = 0; kx < FW; kx++) {
+            const ix = ox * SW - PL + kx;
+            if (ix < 0 || ix >= W) continue;
+            const idx = ((n * H + iy) * W + ix) * C + c;
+            const v = load<f32>(x + (<usize>idx << 2));
+            if (v > m || best < 0) {
+              m = v;
+              best = idx;
+            }
+            store<f32>(dx + (<usize>idx << 2), 0);
+          }
+        }
+        if (best >= 0) store<f32>(dx + (<usize>best << 2), load<f32>(g + (<usize>c << 2)));
+      }
+    }
+  }
+}
