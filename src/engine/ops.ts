@@ -132,7 +132,7 @@ function placePadded(e: Engine, g: ConvGeometry, src: Float32Array, channels = g
 function convForwardPlaced(e: Engine, gp: ConvGeometry, xp: number, bp: number, bias: number, relu: boolean): number {
   const y = e.alloc(gp.batch * gp.outHeight * gp.outWidth * gp.outChannels * 4);
   const mc = chunkRows("implicit", gp.filterWidth * gp.inChannels, gp.outChannels);
-  const stride = 64 + (mc + 4) * 4 + 64;
+  const stride = 64 + (mc + 4) * 4 + gp.filterHeight * gp.filterWidth * gp.inChannels * 4 + 64;
   const scratch = e.alloc(stride * e.threads);
   e.run("conv_fwd_implicit", convParams(gp, { a: xp, w: bp, bias, y }, relu ? 2 : 0, scratch, stride, mc));
   return y;

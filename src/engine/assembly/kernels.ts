@@ -474,6 +474,47 @@ function kernImplicit(
 }
 
 /**
+ * `kernImplicit` for few channels: taps and channels in one loop over a table of byte offsets (K entries),
+ * so a 16-channel layer runs one loop of K iterations per tile instead of 9 loops of 16, whose exits the
+ * branch predictor misses.
+ */
+function kernImplicitFlat(
+  offs: usize, K: i32, a0: usize, a1: usize, a2: usize, a3: usize,
+  b: usize, c: usize, ldc: usize, rows: i32, ncols: i32, mode: i32, bias: usize, tmp: usize,
+): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const end = offs + (<usize>K << 2);
+  for (let t = offs; t < end; t += 4) {
+    const off = <usize>load<u32>(t);
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let av = v128.load32_splat(a0 + off);
+    c00 = fma(av, b0, c00);
+    c01 = fma(av, b1, c01);
+    av = v128.load32_splat(a1 + off);
+    c10 = fma(av, b0, c10);
+    c11 = fma(av, b1, c11);
+    av = v128.load32_splat(a2 + off);
+    c20 = fma(av, b0, c20);
+    c21 = fma(av, b1, c21);
+    av = v128.load32_splat(a3 + off);
+    c30 = fma(av, b0, c30);
+    c31 = fma(av, b1, c31);
+    b += 32;
+  }
+  storeRow(c, c00, c01, ncols, mode, bias, tmp);
+  if (rows > 1) storeRow(c + ldc, c10, c11, ncols, mode, bias, tmp);
+  if (rows > 2) storeRow(c + 2 * ldc, c20, c21, ncols, mode, bias, tmp);
+  if (rows > 3) storeRow(c + 3 * ldc, c30, c31, ncols, mode, bias, tmp);
+}
+
+/** Channel count below which `kernImplicitFlat` is used. */
+const FLAT_BELOW: i32 = 32;
+
+/**
  * Convolution as an implicit GEMM over the padded input xp [N, H, W, C] (H, W here are the padded
  * sizes: output (oy, ox) reads xp[oy·SH + ky, ox·SW + kx]). Chunks of output rows split across threads; per chunk
  * the row start pointers are computed once, then each B panel sweeps the chunk.
@@ -489,6 +530,14 @@ export function conv_fwd_implicit(p: usize, tid: i32, nt: i32): void {
   const ptrs = scratch + 64;
   const rowStride = (<usize>W * <usize>C) << 2;
   const np = (CO + 7) >> 3;
+  // Byte offset of each k = (ky, kx, ci) from a position's first tap, after the mc + 4 row pointers.
+  const offs = ptrs + (<usize>(mc + 4) << 2);
+  if (C < FLAT_BELOW) {
+    let k = 0;
+    for (let ky = 0; ky < FH; ky++)
+      for (let kx = 0; kx < FW; kx++)
+        for (let ci = 0; ci < C; ci++, k++) store<u32>(offs + (<usize>k << 2), <u32>(<usize>ky * rowStride + ((<usize>(kx * C + ci)) << 2)));
+  }
   const ldcb = <usize>CO << 2;
   const nch = (M + mc - 1) / mc;
   for (let ch = tid; ch < nch; ch += nt) {
@@ -512,8 +561,13 @@ export function conv_fwd_implicit(p: usize, tid: i32, nt: i32): void {
       const cj = yc + (<usize>(jp * 8) << 2);
       for (let i = 0; i < len; i += 4) {
         const pi = ptrs + (<usize>i << 2);
-        kernImplicit(FH, FW, C, rowStride, <usize>load<u32>(pi), <usize>load<u32>(pi, 4), <usize>load<u32>(pi, 8), <usize>load<u32>(pi, 12),
-          bpp, cj + <usize>i * ldcb, ldcb, min(4, len - i), ncols, mode, biasp, tmp);
+        if (C < FLAT_BELOW) {
+          kernImplicitFlat(offs, K, <usize>load<u32>(pi), <usize>load<u32>(pi, 4), <usize>load<u32>(pi, 8), <usize>load<u32>(pi, 12),
+            bpp, cj + <usize>i * ldcb, ldcb, min(4, len - i), ncols, mode, biasp, tmp);
+        } else {
+          kernImplicit(FH, FW, C, rowStride, <usize>load<u32>(pi), <usize>load<u32>(pi, 4), <usize>load<u32>(pi, 8), <usize>load<u32>(pi, 12),
+            bpp, cj + <usize>i * ldcb, ldcb, min(4, len - i), ncols, mode, biasp, tmp);
+        }
       }
     }
   }
