@@ -221,7 +221,8 @@ export class Engine {
     const block = new Int32Array(this.memory.buffer, PARAMS, 64);
     for (let i = 0; i < params.length; i++) block[i] = params[i] | 0;
     const ctrl = this.ctrl;
-    const nw = this.workers.length;
+    // One thread asked for (packing, small operators): run it here without waking the workers.
+    const nw = nt > 1 ? this.workers.length : 0;
     if (nw > 0) {
       Atomics.store(ctrl, 1, 0);
       Atomics.store(ctrl, 4, 0);
