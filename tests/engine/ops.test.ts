@@ -90,3 +90,16 @@ for (const flavour of ["relaxed", "plain"] as const) {
     });
   }
 }
+
+describe("engine loading", () => {
+  it("names the missing module file and the command that builds it", async () => {
+    const saved = process.env.DLAB_ENGINE_WASM_DIR;
+    process.env.DLAB_ENGINE_WASM_DIR = "/nonexistent-engine-dir";
+    try {
+      await expect(Engine.create({ threads: 1, simd: "plain" })).rejects.toThrow(/cannot read \/nonexistent-engine-dir\/kernels-simd\.wasm.*npm run build:wasm/);
+    } finally {
+      if (saved === undefined) delete process.env.DLAB_ENGINE_WASM_DIR;
+      else process.env.DLAB_ENGINE_WASM_DIR = saved;
+    }
+  });
+});
