@@ -218,6 +218,11 @@ export async function fetchDataset(m: Manifest, opts: FetchOptions = {}): Promis
         if (inMirror) {
           bytes = await placeFromMirror(inMirror.hit.file, dest, f, label, inMirror.mirror.describe(inMirror.hit.file));
           source = "mirror";
+        } else if (f.derived) {
+          throw new Error(
+            `${label} is derived from ${redactUrl(f.url)} (${f.derived}), so only a mirror has these bytes ` +
+              `(sha256 ${f.sha256}); none was found${mirrors.length ? " in " + mirrors.map((x) => x.dir).join(", ") : " (no --mirror given)"}`,
+          );
         } else if (opts.offline) {
           throw new Error(
             `${label} (sha256 ${f.sha256 ?? "unknown"}) is not in ${mirrors.length ? "the mirror(s) " + mirrors.map((x) => x.dir).join(", ") : "any mirror (none given)"} and --offline forbids the network`,

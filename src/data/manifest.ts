@@ -39,6 +39,11 @@ export interface ManifestFile {
   /** Size in bytes. */
   size?: number;
   unpack?: UnpackRule;
+  /**
+   * Set when the file is a reformatting of the public original at `url` (so the url's bytes differ):
+   * says how it was derived; such a file comes only from a mirror.
+   */
+  derived?: string;
   note?: string;
 }
 
@@ -101,7 +106,7 @@ export class ManifestError extends Error {
   }
 }
 
-const ID_RE = /^[a-z0-9][a-z0-9-]*$/;
+const ID_RE = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
 const SHA256_RE = /^[0-9a-f]{64}$/;
 const MD5_RE = /^[0-9a-f]{32}$/;
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
@@ -201,7 +206,7 @@ function checkFile(c: Checker, v: Json, path: string): void {
     c.add(path, "must be an object");
     return;
   }
-  c.unknownKeys(v, ["path", "url", "sha256", "md5", "size", "unpack", "note"], path);
+  c.unknownKeys(v, ["path", "url", "sha256", "md5", "size", "unpack", "derived", "note"], path);
   const p = c.str(v, "path", path, true);
   if (p !== undefined && !isSafeRelativePath(p)) {
     c.add(`${path}.path`, `must be a relative path inside the dataset folder, got ${JSON.stringify(p)}`);
@@ -214,6 +219,7 @@ function checkFile(c: Checker, v: Json, path: string): void {
   if (v.size === undefined) c.add(`${path}.size`, "is required");
   else c.int(v, "size", path, 0);
   checkUnpack(c, v.unpack, `${path}.unpack`);
+  c.str(v, "derived", path, false);
   c.str(v, "note", path, false);
 }
 
@@ -273,7 +279,7 @@ export function validateManifest(value: unknown, source = "<manifest>"): Manifes
   if (!isObj(value)) throw new ManifestError(source, ["$: must be a JSON object"]);
   c.unknownKeys(value, ["id", "title", "description", "licence", "citation", "homepage", "account", "files", "search", "notes"], "$");
   const id = c.str(value, "id", "$", true);
-  if (id !== undefined && !ID_RE.test(id)) c.add("$.id", `must be lower-case letters, digits and dashes, got ${JSON.stringify(id)}`);
+  if (id !== undefined && !ID_RE.test(id)) c.add("$.id", `must be letters, digits and dashes, got ${JSON.stringify(id)}`);
   if (id !== undefined && RESERVED_IDS.has(id)) c.add("$.id", `"${id}" is reserved`);
   for (const k of ["title", "description", "licence", "citation"]) c.str(value, k, "$", true);
   const homepage = c.str(value, "homepage", "$", false);
