@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, readSync, renameSync, rmSync, statSync } from "node:fs";
-import { dirname, resolve, sep } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import zlib from "node:zlib";
@@ -378,8 +378,24 @@ function toReadable(it: AsyncIterable<Buffer>): Readable {
   return Readable.from(it, { objectMode: false });
 }
 
-/** Unpacks by format; returns the files written (relative to `target`). */
+/**
+ * Unpacks by format; returns the files written (relative to `target`). Entries are unpacked into a
+ * staging folder inside `target` and moved into place only when the whole archive unpacked cleanly,
+ * so a hostile or corrupt archive (a tar's bad entry may come after good ones) leaves nothing behind.
+ */
 export async function extractArchive(file: string, format: ArchiveFormat, target: string, opts: ExtractOptions = {}): Promise<ExtractedFile[]> {
-  if (format === "zip") return extractZip(file, target, opts);
-  return extractTar(file, target, { ...opts, gzip: format === "tar.gz" });
+  const root = resolve(target);
+  const stage = join(root, `.unpack-${process.pid}-${Date.now().toString(36)}`);
+  mkdirSync(stage, { recursive: true });
+  try {
+    const files = format === "zip" ? await extractZip(file, stage, opts) : await extractTar(file, stage, { ...opts, gzip: format === "tar.gz" });
+    for (const f of files) {
+      const dest = resolve(root, ...f.path.split("/"));
+      mkdirSync(dirname(dest), { recursive: true });
+      renameSync(join(stage, ...f.path.split("/")), dest);
+    }
+    return files;
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
 }
