@@ -346,7 +346,8 @@ export function loadManifests(dir: string = manifestsDir()): Manifest[] {
 export function findManifest(id: string, dir: string = manifestsDir()): Manifest {
   const file = join(dir, `${id}.json`);
   if (!existsSync(file)) {
-    const known = existsSync(dir) ? loadManifests(dir).map((m) => m.id) : [];
+    // File names, not parsed manifests: one broken manifest must not hide the real message.
+    const known = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".json") && f !== "schema.json").map((f) => f.slice(0, -5)).sort() : [];
     throw new Error(`Unknown dataset "${id}": no ${file}. Known datasets: ${known.join(", ") || "(none)"}`);
   }
   return loadManifest(file);
