@@ -42,7 +42,9 @@ export interface FileRecord {
   md5?: string;
   size: number;
   source: "mirror" | "network" | "present";
-  extracted?: ExtractedFile[];
+  /** Modification time when verified: a changed time makes the next fetch re-hash instead of trusting the record. */
+  mtimeMs?: number;
+  extracted?: (ExtractedFile & { mtimeMs?: number })[];
   /** The archive was deleted after unpacking (keepArchive: false). */
   archiveRemoved?: boolean;
 }
@@ -175,7 +177,9 @@ function recordedOk(rec: FileRecord | undefined, f: ManifestFile, dest: string):
   if (f.md5 && rec.md5 && rec.md5 !== f.md5) return false;
   // The archive itself is gone by design; extractedPresent() checks what it unpacked.
   if (rec.archiveRemoved) return true;
-  return existsSync(dest) && statSync(dest).size === rec.size;
+  if (!existsSync(dest)) return false;
+  const st = statSync(dest);
+  return st.size === rec.size && (rec.mtimeMs === undefined || st.mtimeMs === rec.mtimeMs);
 }
 
 export async function fetchDataset(m: Manifest, opts: FetchOptions = {}): Promise<FetchReport> {
@@ -242,11 +246,12 @@ export async function fetchDataset(m: Manifest, opts: FetchOptions = {}): Promis
         }
       }
       const h = await hashFile(dest);
-      const record: FileRecord = { path: f.path, url: f.url, sha256: h.sha256, md5: h.md5, size: h.size, source };
+      const record: FileRecord = { path: f.path, url: f.url, sha256: h.sha256, md5: h.md5, size: h.size, source, mtimeMs: statSync(dest).mtimeMs };
       if (f.unpack) {
         const target = f.unpack.to && f.unpack.to !== "." ? join(dir, f.unpack.to) : dir;
         record.extracted = await extractArchive(dest, f.unpack.format, target, { strip: f.unpack.strip, include: f.unpack.include });
         if (f.unpack.to && f.unpack.to !== ".") record.extracted = record.extracted.map((x) => ({ ...x, path: `${f.unpack!.to}/${x.path}` }));
+        record.extracted = record.extracted.map((x) => ({ ...x, mtimeMs: statSync(join(dir, x.path)).mtimeMs }));
         if (f.unpack.keepArchive === false) {
           rmSync(dest, { force: true });
           record.archiveRemoved = true;
@@ -266,7 +271,12 @@ export async function fetchDataset(m: Manifest, opts: FetchOptions = {}): Promis
 function extractedPresent(rec: FileRecord | undefined, dir: string, f: ManifestFile): boolean {
   if (!f.unpack) return true;
   if (!rec?.extracted) return false;
-  return rec.extracted.every((x) => existsSync(join(dir, x.path)) && statSync(join(dir, x.path)).size === x.size);
+  return rec.extracted.every((x) => {
+    const p = join(dir, x.path);
+    if (!existsSync(p)) return false;
+    const st = statSync(p);
+    return st.size === x.size && (x.mtimeMs === undefined || st.mtimeMs === x.mtimeMs);
+  });
 }
 
 // ------------------------------------------------------------------ verify
