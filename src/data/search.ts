@@ -112,11 +112,11 @@ export function cdseFilter(spec: SearchSpec): string {
 }
 
 export function cdseQueryUrl(spec: SearchSpec, base: string): string {
-  const p = new URLSearchParams();
-  p.set("$filter", cdseFilter(spec));
-  p.set("$orderby", "ContentDate/Start asc");
-  p.set("$top", "1000");
-  return `${base.replace(/\/$/, "")}/Products?${p.toString()}`;
+  // Spaces as %20, not form-style "+": OData parsers are not all form decoders.
+  const q = [["$filter", cdseFilter(spec)], ["$orderby", "ContentDate/Start asc"], ["$top", "1000"]]
+    .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+    .join("&");
+  return `${base.replace(/\/$/, "")}/Products?${q}`;
 }
 
 interface CdseProduct {
