@@ -162,7 +162,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo(), registry: 
           : loadManifests(md).filter((m) => existsSync(datasetDir(m.id, dir)));
         let bad = 0;
         for (const m of manifests) {
-          const r = await verifyDataset(m, { dataDir: dir });
+          const r = await verifyDataset(m, { dataDir: dir, quiet });
           for (const p of r.problems) io.err(`${m.id}/${p.path}: ${p.problem}`);
           bad += r.problems.length;
           io.out(`${m.id}: ${r.problems.length ? `${r.problems.length} problem(s)` : "ok"} (${r.checked} file(s) checked)`);

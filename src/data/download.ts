@@ -47,6 +47,7 @@ export interface DownloadOptions extends HttpOptions {
 export interface DownloadResult {
   bytes: number;
   sha256: string;
+  md5: string;
   attempts: number;
   resumed: boolean;
 }
@@ -194,14 +195,14 @@ export async function hashFile(file: string): Promise<{ sha256: string; md5: str
 }
 
 /** Throws a ChecksumError when the file differs from what is expected. */
-export async function checkFile(file: string, expected: Expected, label: string, source: string): Promise<{ sha256: string; size: number }> {
+export async function checkFile(file: string, expected: Expected, label: string, source: string): Promise<{ sha256: string; md5: string; size: number }> {
   const h = await hashFile(file);
   if (expected.size !== undefined && h.size !== expected.size) {
     throw new ChecksumError(label, "size", String(expected.size), String(h.size), source);
   }
   if (expected.sha256 && h.sha256 !== expected.sha256) throw new ChecksumError(label, "sha256", expected.sha256, h.sha256, source);
   if (!expected.sha256 && expected.md5 && h.md5 !== expected.md5) throw new ChecksumError(label, "md5", expected.md5, h.md5, source);
-  return { sha256: h.sha256, size: h.size };
+  return h;
 }
 
 function sizeOf(file: string): number {
@@ -238,7 +239,7 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
       try {
         const h = await checkFile(part, expected, label, redactUrl(url));
         renameSync(part, dest);
-        return { bytes: h.size, sha256: h.sha256, attempts: attempt + 1, resumed };
+        return { bytes: h.size, sha256: h.sha256, md5: h.md5, attempts: attempt + 1, resumed };
       } catch (e) {
         // A bad file must not be resumed from: delete it. One clean retry covers a part file spoiled by
         // an earlier run against another server; a second mismatch is the server's bytes.

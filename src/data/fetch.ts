@@ -5,8 +5,9 @@
  * atomically after every file, so an interrupted run keeps its progress) and `verify` re-hashes
  * everything against the manifest. Search specifications are resolved once into `products.json`.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { formatBytes, progress } from "../progress";
 import { dataDir } from "../project";
 import { extractArchive, type ExtractedFile } from "./archive";
 import { ACCOUNT_INFO, hostMatches, redact, redactUrl, requireCredentials, type AccountInfo, type Credentials } from "./credentials";
@@ -90,6 +91,12 @@ export function readState(dir: string, id: string): DatasetState {
   }
 }
 
+interface Hashes {
+  sha256: string;
+  md5: string;
+  size: number;
+}
+
 function expectedOf(f: ManifestFile): Expected {
   return { sha256: f.sha256, md5: f.md5, size: f.size };
 }
@@ -157,14 +164,14 @@ export async function resolveFiles(m: Manifest, dir: string, opts: FetchOptions,
   return [...files, ...found];
 }
 
-async function placeFromMirror(src: string, dest: string, f: ManifestFile, label: string, source: string): Promise<number> {
+async function placeFromMirror(src: string, dest: string, f: ManifestFile, label: string, source: string): Promise<Hashes> {
   const part = `${dest}.part`;
   mkdirSync(dirname(dest), { recursive: true });
   copyFileSync(src, part);
   try {
     const h = await checkFile(part, expectedOf(f), label, source);
     renameSync(part, dest);
-    return h.size;
+    return h;
   } catch (e) {
     rmSync(part, { force: true });
     throw e;
@@ -182,9 +189,49 @@ function recordedOk(rec: FileRecord | undefined, f: ManifestFile, dest: string):
   return st.size === rec.size && (rec.mtimeMs === undefined || st.mtimeMs === rec.mtimeMs);
 }
 
+export const LOCK_FILE = ".dlab-fetch.lock";
+
+/**
+ * One fetch per dataset at a time (a notebook and a terminal may both start one): two writers would
+ * append to the same `.part` files. A lock left by a process that no longer runs is taken over.
+ */
+export function lockDataset(dir: string, id: string): () => void {
+  const lock = join(dir, LOCK_FILE);
+  for (let i = 0; i < 2; i++) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: "wx" });
+      return () => rmSync(lock, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const pid = Number(readFileSync(lock, "utf8").trim());
+      let alive = false;
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
+        try {
+          process.kill(pid, 0);
+          alive = true;
+        } catch (err) {
+          alive = (err as NodeJS.ErrnoException).code === "EPERM";
+        }
+      }
+      if (alive) throw new Error(`Another fetch of ${id} is running (process ${pid}); wait for it, or delete ${lock} if it is gone`);
+      rmSync(lock, { force: true });
+    }
+  }
+  throw new Error(`Cannot lock ${lock}`);
+}
+
 export async function fetchDataset(m: Manifest, opts: FetchOptions = {}): Promise<FetchReport> {
   const dir = datasetDir(m.id, opts.dataDir);
   mkdirSync(dir, { recursive: true });
+  const unlock = lockDataset(dir, m.id);
+  try {
+    return await fetchLocked(m, dir, opts);
+  } finally {
+    unlock();
+  }
+}
+
+async function fetchLocked(m: Manifest, dir: string, opts: FetchOptions): Promise<FetchReport> {
   const log = opts.log ?? ((l: string) => process.stderr.write(l + "\n"));
   const warnings: string[] = [];
   const mirrors = (opts.mirrors ?? []).map((d) => new Mirror(d));
@@ -212,15 +259,16 @@ export async function fetchDataset(m: Manifest, opts: FetchOptions = {}): Promis
         continue;
       }
       let source: FileRecord["source"];
-      let bytes: number;
+      // Every branch ends with the file's hashes in hand, so a multi-GB product is read once, not twice.
+      let h: Hashes;
       const already = existsSync(dest) ? await hashFile(dest) : undefined;
       if (already && (f.sha256 ? already.sha256 === f.sha256 : f.md5 === already.md5) && (f.size === undefined || already.size === f.size)) {
         source = "present";
-        bytes = already.size;
+        h = already;
       } else {
         const inMirror = f.sha256 ? await findInMirrors(mirrors, f.sha256, f.size) : undefined;
         if (inMirror) {
-          bytes = await placeFromMirror(inMirror.hit.file, dest, f, label, inMirror.mirror.describe(inMirror.hit.file));
+          h = await placeFromMirror(inMirror.hit.file, dest, f, label, inMirror.mirror.describe(inMirror.hit.file));
           source = "mirror";
         } else if (f.derived) {
           throw new Error(
@@ -232,6 +280,7 @@ export async function fetchDataset(m: Manifest, opts: FetchOptions = {}): Promis
             `${label} (sha256 ${f.sha256 ?? "unknown"}) is not in ${mirrors.length ? "the mirror(s) " + mirrors.map((x) => x.dir).join(", ") : "any mirror (none given)"} and --offline forbids the network`,
           );
         } else {
+          checkFreeSpace(dir, f, label);
           const r = await downloadFile(f.url, dest, {
             expected: expectedOf(f),
             label,
@@ -241,11 +290,11 @@ export async function fetchDataset(m: Manifest, opts: FetchOptions = {}): Promis
             quiet: opts.quiet,
             auth: await getAuth(),
           });
-          bytes = r.bytes;
+          h = { sha256: r.sha256, md5: r.md5, size: r.bytes };
           source = "network";
         }
       }
-      const h = await hashFile(dest);
+      const bytes = h.size;
       const record: FileRecord = { path: f.path, url: f.url, sha256: h.sha256, md5: h.md5, size: h.size, source, mtimeMs: statSync(dest).mtimeMs };
       if (f.unpack) {
         const target = f.unpack.to && f.unpack.to !== "." ? join(dir, f.unpack.to) : dir;
@@ -266,6 +315,23 @@ export async function fetchDataset(m: Manifest, opts: FetchOptions = {}): Promis
     }
   }
   return { id: m.id, dir, outcomes, warnings };
+}
+
+/** Refuses to start a download that cannot fit (the size and a 2 % margin; unpacking needs more). */
+function checkFreeSpace(dir: string, f: ManifestFile, label: string): void {
+  if (f.size === undefined) return;
+  let free: number;
+  try {
+    const st = statfsSync(dir);
+    free = st.bavail * st.bsize;
+  } catch {
+    return;
+  }
+  const part = existsSync(join(dir, `${f.path}.part`)) ? statSync(join(dir, `${f.path}.part`)).size : 0;
+  const need = (f.size - part) * 1.02;
+  if (need > free) {
+    throw new Error(`${label} needs ${formatBytes(need)} but only ${formatBytes(free)} is free on ${dir} (set --data-dir or DLAB_DATA_DIR to a larger disk)`);
+  }
 }
 
 function extractedPresent(rec: FileRecord | undefined, dir: string, f: ManifestFile): boolean {
@@ -294,7 +360,7 @@ export interface VerifyReport {
 }
 
 /** Re-hashes every file of the dataset (and every unpacked entry) against the manifest and record. */
-export async function verifyDataset(m: Manifest, opts: { dataDir?: string } = {}): Promise<VerifyReport> {
+export async function verifyDataset(m: Manifest, opts: { dataDir?: string; quiet?: boolean } = {}): Promise<VerifyReport> {
   const dir = datasetDir(m.id, opts.dataDir);
   const problems: VerifyProblem[] = [];
   let checked = 0;
@@ -308,7 +374,9 @@ export async function verifyDataset(m: Manifest, opts: { dataDir?: string } = {}
     if (existsSync(pinned)) files = files.concat((JSON.parse(readFileSync(pinned, "utf8")) as { files: ManifestFile[] }).files);
     else problems.push({ path: PRODUCTS_FILE, problem: "no product list yet (the search has not run)" });
   }
+  const bar = progress(`verify ${m.id}`, files.length, { unit: "files", quiet: opts.quiet });
   for (const f of files) {
+    bar.tick();
     const dest = join(dir, f.path);
     const rec = state.files[f.path];
     if (rec?.archiveRemoved) {
@@ -341,6 +409,7 @@ export async function verifyDataset(m: Manifest, opts: { dataDir?: string } = {}
       }
     }
   }
+  bar.done();
   return { id: m.id, dir, checked, problems };
 }
 

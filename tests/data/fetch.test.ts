@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ACCOUNT_INFO, type AccountInfo } from "../../src/data/credentials";
-import { authHeaders, fetchDataset, readState, STATE_FILE, verifyDataset } from "../../src/data/fetch";
+import { authHeaders, fetchDataset, LOCK_FILE, readState, STATE_FILE, verifyDataset } from "../../src/data/fetch";
 import { validateManifest, type Manifest } from "../../src/data/manifest";
 import { makeZip } from "./archives";
 import { dropMidFile, fixtureBytes, serveBytes, sha256, startServer, status, type TestServer } from "./server";
@@ -161,6 +161,18 @@ describe("fetchDataset", () => {
     } finally {
       process.env = saved;
     }
+  });
+});
+
+describe("dataset lock", () => {
+  it("refuses a second fetch while another process holds the lock, and takes over a stale lock", async () => {
+    mkdirSync(join(dataDir, "demo"), { recursive: true });
+    writeFileSync(join(dataDir, "demo", LOCK_FILE), String(process.ppid));
+    await expect(fetchDataset(manifest(), { dataDir, ...fast })).rejects.toThrow(`Another fetch of demo is running (process ${process.ppid})`);
+    writeFileSync(join(dataDir, "demo", LOCK_FILE), "999999999");
+    const r = await fetchDataset(manifest(), { dataDir, ...fast });
+    expect(r.outcomes.every((o) => o.status === "fetched")).toBe(true);
+    expect(existsSync(join(dataDir, "demo", LOCK_FILE))).toBe(false);
   });
 });
 
