@@ -240,11 +240,14 @@ async function fetchLocked(m: Manifest, dir: string, opts: FetchOptions): Promis
   const state = readState(dir, m.id);
   const outcomes: FileOutcome[] = [];
   let auth: AuthHeaders | undefined;
+  let authAt = 0;
   const getAuth = async (): Promise<AuthHeaders | undefined> => {
     if (!m.account) return undefined;
-    if (!auth) {
+    // CDSE access tokens live 10 minutes: take a fresh one for each file started after 5.
+    if (!auth || (m.account === "cdse" && Date.now() - authAt > 5 * 60_000)) {
       const creds = requireCredentials(m.account, m.id);
       auth = authHeaders(creds, m.account === "cdse" ? await cdseAccessToken(creds) : undefined);
+      authAt = Date.now();
     }
     return auth;
   };

@@ -71,7 +71,7 @@ export function asfQueryUrl(spec: SearchSpec, base: string): string {
 }
 
 interface AsfFeature {
-  properties: { fileName?: string; url?: string; bytes?: number; md5sum?: string; sceneName?: string; startTime?: string };
+  properties: { fileName?: string; url?: string; bytes?: number; md5sum?: string; sceneName?: string; startTime?: string; pathNumber?: number | string };
 }
 
 export function asfToFiles(spec: SearchSpec, json: { features?: AsfFeature[] }, source: string): ManifestFile[] {
@@ -83,7 +83,8 @@ export function asfToFiles(spec: SearchSpec, json: { features?: AsfFeature[] }, 
       const file: ManifestFile = { path: joinPath(spec.path, p.fileName), url: p.url, ...unpackFor(spec, p.fileName) };
       if (typeof p.md5sum === "string" && /^[0-9a-f]{32}$/.test(p.md5sum)) file.md5 = p.md5sum;
       if (typeof p.bytes === "number") file.size = p.bytes;
-      if (p.startTime) file.note = `acquired ${p.startTime}`;
+      const note = [p.startTime ? `acquired ${p.startTime}` : "", p.pathNumber !== undefined ? `relative orbit ${p.pathNumber}` : ""].filter(Boolean).join("; ");
+      if (note) file.note = note;
       return file;
     })
     .sort((a, b) => (a.note ?? "").localeCompare(b.note ?? "") || a.path.localeCompare(b.path));
@@ -214,8 +215,17 @@ export async function searchProducts(
   const result: SearchResult = { files, query };
   if (files.length === 0) throw new Error(`The ${spec.provider} search found no products for ${spec.path} (query: ${query})`);
   if (spec.expectedCount !== undefined && files.length !== spec.expectedCount) {
+    // Without a track in the spec, the count per relative orbit is what tells the paper's track apart.
+    const orbits = new Map<string, number>();
+    for (const f of files) {
+      const o = /relative orbit (\d+)/.exec(f.note ?? "")?.[1];
+      if (o) orbits.set(o, (orbits.get(o) ?? 0) + 1);
+    }
+    const perOrbit = spec.relativeOrbit === undefined && orbits.size > 1
+      ? ` (per relative orbit: ${[...orbits].sort((a, b) => b[1] - a[1]).map(([o, n]) => `${o}: ${n}`).join(", ")})`
+      : "";
     result.warning =
-      `${spec.provider} search for ${spec.path} found ${files.length} products, the paper used ${spec.expectedCount}; ` +
+      `${spec.provider} search for ${spec.path} found ${files.length} products${perOrbit}, the paper used ${spec.expectedCount}; ` +
       `review products.json in the dataset folder (e.g. several frames per date) and delete the extra entries to pin the paper's list`;
   }
   return result;

@@ -116,6 +116,16 @@ describe("search → product list → fetch (canned responses on loopback)", () 
     }
   });
 
+  it("ASF: without a track in the spec, the count warning lists products per relative orbit", async () => {
+    srv.route("/services/search/param", (_q, res) => {
+      const f = (name: string, orbit: number): unknown => ({ properties: { fileName: `${name}.zip`, url: `${srv.url}/dl/${name}.zip`, bytes: 1, startTime: "2016-01-01T00:00:00Z", pathNumber: orbit } });
+      res.writeHead(200);
+      res.end(JSON.stringify({ features: [f("A", 113), f("B", 113), f("C", 55)] }));
+    });
+    const r = await searchProducts(findManifest("s1-foshan").search![0], endpoints);
+    expect(r.warning).toContain("found 3 products (per relative orbit: 113: 2, 55: 1), the paper used 85");
+  });
+
   it("CDSE: follows @odata.nextLink and downloads from the OData $value endpoint", async () => {
     const r = await searchProducts(findManifest("s2-zigui-l1c").search![0], endpoints);
     expect(r.files.map((f) => [f.path, f.url])).toEqual([
