@@ -130,25 +130,28 @@ export async function httpRequest(
 ): Promise<{ res: http.IncomingMessage; url: string }> {
   const jar = opts.cookies ?? new CookieJar();
   let current = url;
+  let method = opts.method ?? "GET";
+  let body = opts.body;
+  const extra: Record<string, string> = { ...(opts.headers ?? {}) };
   const maxRedirects = opts.maxRedirects ?? 10;
   for (let hop = 0; hop <= maxRedirects; hop++) {
     const u = new URL(current);
-    const headers: Record<string, string> = { "user-agent": "deformation-lab-data/0.1", ...(opts.headers ?? {}) };
+    const headers: Record<string, string> = { "user-agent": "deformation-lab-data/0.1", ...extra };
     const auth = opts.auth?.(u);
     if (auth) Object.assign(headers, auth);
     const cookie = jar.header(u);
     if (cookie) headers.cookie = cookie;
     if (opts.rangeStart !== undefined && opts.rangeStart > 0) headers.range = `bytes=${opts.rangeStart}-`;
-    if (opts.body !== undefined) headers["content-length"] = String(Buffer.byteLength(opts.body));
+    if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
     const mod = u.protocol === "https:" ? https : u.protocol === "http:" ? http : undefined;
     if (!mod) throw new HttpError(`Unsupported URL scheme ${u.protocol} in ${redactUrl(current)}`, 0, false);
     const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      const req = mod.request(u, { method: opts.method ?? "GET", headers }, resolve);
+      const req = mod.request(u, { method, headers }, resolve);
       req.setTimeout(opts.idleTimeoutMs ?? 60_000, () =>
         req.destroy(new Error(`no response from ${u.host} for ${((opts.idleTimeoutMs ?? 60_000) / 1000).toFixed(1)} s`)),
       );
       req.on("error", reject);
-      if (opts.body !== undefined) req.write(opts.body);
+      if (body !== undefined) req.write(body);
       req.end();
     });
     jar.store(u, res.headers["set-cookie"]);
@@ -156,6 +159,12 @@ export async function httpRequest(
     if (status >= 300 && status < 400 && res.headers.location) {
       res.resume();
       current = new URL(res.headers.location, u).toString();
+      // 303 (and, by browser convention, 301/302 after a POST) continue as a GET without the body.
+      if (status === 303 || (method === "POST" && (status === 301 || status === 302))) {
+        method = "GET";
+        body = undefined;
+        delete extra["content-type"];
+      }
       continue;
     }
     if ((status >= 200 && status < 300) || status === 416) return { res, url: current };

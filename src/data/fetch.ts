@@ -108,7 +108,7 @@ export function authHeaders(creds: Credentials, token?: string, info: AccountInf
   const bearer = token ?? creds.token;
   return (url: URL) => {
     const host = url.hostname;
-    if (bearer && hostMatches(host, info.tokenHosts)) return { authorization: `Bearer ${bearer}` };
+    if (bearer && hostMatches(host, info.tokenHosts) && url.protocol === "https:") return { authorization: `Bearer ${bearer}` };
     if (!bearer && creds.username && creds.password && host === info.loginHost && url.protocol === "https:") {
       return { authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString("base64")}` };
     }

@@ -157,6 +157,22 @@ describe("downloadFile against a misbehaving loopback server", () => {
     await expect(downloadFile(`${srv.url}/ok`, dest, { expected: { md5: "0".repeat(32) }, ...fast })).rejects.toThrow(/md5 mismatch/);
   });
 
+  it("turns a POST into a GET without its body after a 303", async () => {
+    srv.route("/post", (_q, res) => {
+      res.writeHead(303, { location: "/after" });
+      res.end();
+    });
+    srv.route("/after", (q, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ method: q.method }));
+    });
+    const { httpJson } = await import("../../src/data/download");
+    const r = await httpJson<{ method: string }>(`${srv.url}/post`, { method: "POST", body: "a=1", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect(r.method).toBe("GET");
+    const after = srv.requests.find((q) => q.path === "/after")!;
+    expect([after.body, after.headers["content-type"]]).toEqual(["", undefined]);
+  });
+
   it("follows redirects, carrying cookies and sending credentials only to the hosts allowed", async () => {
     srv.route("/start", (_q, res) => {
       res.writeHead(302, { location: "/login", "set-cookie": "session=abc; Path=/" });

@@ -187,6 +187,7 @@ describe("authHeaders", () => {
     const bearer = authHeaders({ account: "earthdata", token: "tok", origin: "test" }, undefined, info);
     expect(bearer(new URL("https://datapool.asf.alaska.edu/SLC/SA/x.zip"))).toEqual({ authorization: "Bearer tok" });
     expect(bearer(new URL("https://evil-asf.alaska.edu.example.com/x"))).toBeUndefined();
+    expect(bearer(new URL("http://datapool.asf.alaska.edu/SLC/SA/x.zip"))).toBeUndefined();
     const cdse = authHeaders({ account: "cdse", username: "u", password: "p", origin: "t" }, "access", ACCOUNT_INFO.cdse);
     expect(cdse(new URL("https://download.dataspace.copernicus.eu/odata/v1/Products(1)/$value"))).toEqual({ authorization: "Bearer access" });
     expect(cdse(new URL("https://zipper.example.org/x"))).toBeUndefined();
