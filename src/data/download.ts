@@ -242,7 +242,10 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
         rmSync(part, { force: true });
         have = 0;
       }
-      if (!(expected.size !== undefined && have === expected.size && have > 0)) {
+      if (expected.size !== undefined && have === expected.size && have > 0) {
+        // A whole part file from an earlier run (killed before its rename): check it, refetch if bad.
+        resumed = true;
+      } else {
         await fetchInto(url, part, have, { ...opts, cookies }, label, () => (resumed = true));
       }
       try {

@@ -62,7 +62,7 @@ export function serveBytes(body: Buffer, opts: { range?: boolean } = {}): Handle
   };
 }
 
-/** The first `drops` requests send the headers and part of the body, then cut the connection. */
+/** The first `drops` requests send the headers and part of the body, then close the connection. */
 export function dropMidFile(body: Buffer, drops: number, fraction = 0.4): Handler {
   const ok = serveBytes(body);
   return (req, res, nth) => {
@@ -74,9 +74,9 @@ export function dropMidFile(body: Buffer, drops: number, fraction = 0.4): Handle
       "content-length": rest.length,
       ...(m ? { "content-range": `bytes ${start}-${body.length - 1}/${body.length}` } : {}),
     });
-    res.write(rest.subarray(0, Math.floor(rest.length * fraction)), () => {
-      setTimeout(() => res.socket?.destroy(), 20);
-    });
+    // Close the connection (FIN) once the partial body is on its way: the client gets exactly these
+    // bytes and then a premature end, whatever the load on the machine.
+    res.write(rest.subarray(0, Math.floor(rest.length * fraction)), () => res.socket?.end());
   };
 }
 
