@@ -33,6 +33,16 @@ describe("zip extraction", () => {
     expect(readFileSync(join(dir, "t/TrainData/img/image_1.h5")).equals(img)).toBe(true);
   });
 
+  it("reads zip64 end records and extra fields (archives past 4 GiB)", async () => {
+    const zip = join(dir, "z64.zip");
+    writeFileSync(zip, makeZip([{ name: "a/img.h5", data: img, deflate: true }, { name: "a/mask.h5", data: mask }], { zip64: true }));
+    const out = await extractArchive(zip, "zip", join(dir, "t"));
+    expect(out.map((f) => [f.path, f.size, f.sha256])).toEqual([
+      ["a/img.h5", img.length, sha256(img)],
+      ["a/mask.h5", mask.length, sha256(mask)],
+    ]);
+  });
+
   it("applies strip and include", async () => {
     const zip = join(dir, "a.zip");
     writeFileSync(zip, makeZip([{ name: "P1/x.dem.tif", data: img, deflate: true }, { name: "P1/x.vv.tif", data: mask }, { name: "P1/sub/y.dem.tif", data: mask }]));
@@ -100,15 +110,21 @@ describe("tar extraction", () => {
   });
 
   it("reads archives from the system tar", async () => {
+    // GNU tar writes names over 100 characters as ././@LongLink entries.
+    const long = `${"n".repeat(120)}.bin`;
     mkdirSync(join(dir, "src/d"), { recursive: true });
     writeFileSync(join(dir, "src/d/a.bin"), img);
+    writeFileSync(join(dir, "src/d", long), mask);
     try {
-      execFileSync("tar", ["-czf", join(dir, "s.tar.gz"), "-C", join(dir, "src"), "d"], { stdio: "ignore" });
+      execFileSync("tar", ["--format=gnu", "-czf", join(dir, "s.tar.gz"), "-C", join(dir, "src"), "d"], { stdio: "ignore" });
     } catch {
       return;
     }
     const out = await extractArchive(join(dir, "s.tar.gz"), "tar.gz", join(dir, "t"), { strip: 1 });
-    expect(out).toEqual([{ path: "a.bin", size: img.length, sha256: sha256(img) }]);
+    expect(out.sort((x, y) => x.path.localeCompare(y.path))).toEqual([
+      { path: "a.bin", size: img.length, sha256: sha256(img) },
+      { path: long, size: mask.length, sha256: sha256(mask) },
+    ]);
   });
 
   it("refuses path traversal, symlinks and hard links", async () => {

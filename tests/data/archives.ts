@@ -11,7 +11,8 @@ export interface ZipInput {
   badCrc?: boolean;
 }
 
-export function makeZip(entries: ZipInput[]): Buffer {
+/** `zip64`: write every size and offset through the zip64 extra field and end records, as tools do past 4 GiB. */
+export function makeZip(entries: ZipInput[], opts: { zip64?: boolean } = {}): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
@@ -43,7 +44,19 @@ export function makeZip(entries: ZipInput[]): Buffer {
     const mode = e.mode ?? (e.name.endsWith("/") ? 0o040755 : 0o100644);
     ch.writeUInt32LE((mode << 16) >>> 0, 38);
     ch.writeUInt32LE(offset, 42);
-    centrals.push(ch, name);
+    if (opts.zip64) {
+      const extra = Buffer.alloc(4 + 24);
+      extra.writeUInt16LE(0x0001, 0);
+      extra.writeUInt16LE(24, 2);
+      extra.writeBigUInt64LE(BigInt(data.length), 4);
+      extra.writeBigUInt64LE(BigInt(comp.length), 12);
+      extra.writeBigUInt64LE(BigInt(offset), 20);
+      ch.writeUInt32LE(0xffffffff, 20);
+      ch.writeUInt32LE(0xffffffff, 24);
+      ch.writeUInt32LE(0xffffffff, 42);
+      ch.writeUInt16LE(extra.length, 30);
+      centrals.push(ch, name, extra);
+    } else centrals.push(ch, name);
     offset += 30 + name.length + comp.length;
   }
   const cd = Buffer.concat(centrals);
@@ -53,7 +66,25 @@ export function makeZip(entries: ZipInput[]): Buffer {
   eocd.writeUInt16LE(entries.length, 10);
   eocd.writeUInt32LE(cd.length, 12);
   eocd.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, eocd]);
+  if (!opts.zip64) return Buffer.concat([...locals, cd, eocd]);
+  const z64 = Buffer.alloc(56);
+  z64.writeUInt32LE(0x06064b50, 0);
+  z64.writeBigUInt64LE(44n, 4);
+  z64.writeUInt16LE(45, 12);
+  z64.writeUInt16LE(45, 14);
+  z64.writeBigUInt64LE(BigInt(entries.length), 24);
+  z64.writeBigUInt64LE(BigInt(entries.length), 32);
+  z64.writeBigUInt64LE(BigInt(cd.length), 40);
+  z64.writeBigUInt64LE(BigInt(offset), 48);
+  const loc = Buffer.alloc(20);
+  loc.writeUInt32LE(0x07064b50, 0);
+  loc.writeBigUInt64LE(BigInt(offset + cd.length), 8);
+  loc.writeUInt32LE(1, 16);
+  eocd.writeUInt16LE(0xffff, 8);
+  eocd.writeUInt16LE(0xffff, 10);
+  eocd.writeUInt32LE(0xffffffff, 12);
+  eocd.writeUInt32LE(0xffffffff, 16);
+  return Buffer.concat([...locals, cd, z64, loc, eocd]);
 }
 
 export interface TarInput {

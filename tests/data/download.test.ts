@@ -163,6 +163,27 @@ describe("downloadFile against a misbehaving loopback server", () => {
     expect(readFileSync(dest).equals(body)).toBe(true);
   });
 
+  it("lets a slow but steady response finish (the timeout is for silence, not for slowness)", async () => {
+    srv.route("/trickle", (_q, res) => {
+      res.writeHead(200, { "content-length": body.length });
+      let i = 0;
+      const step = Math.ceil(body.length / 8);
+      const t = setInterval(() => {
+        res.write(body.subarray(i, i + step));
+        i += step;
+        if (i >= body.length) {
+          clearInterval(t);
+          res.end();
+        }
+      }, 60);
+      res.on("close", () => clearInterval(t));
+    });
+    const dest = join(dir, "out.bin");
+    const r = await downloadFile(`${srv.url}/trickle`, dest, { expected, ...fast, idleTimeoutMs: 300 });
+    expect(r.attempts).toBe(1);
+    expect(readFileSync(dest).equals(body)).toBe(true);
+  });
+
   it("accepts an MD5-only product (search results) and checks it", async () => {
     srv.route("/ok", serveBytes(body));
     const dest = join(dir, "out.bin");
