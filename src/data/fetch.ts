@@ -190,6 +190,8 @@ function recordedOk(rec: FileRecord | undefined, f: ManifestFile, dest: string):
 }
 
 export const LOCK_FILE = ".dlab-fetch.lock";
+/** Files at least this big get their own progress bar with bytes and rate. */
+const BIG_FILE = 8 * 1024 * 1024;
 
 /**
  * One fetch per dataset at a time (a notebook and a terminal may both start one): two writers would
@@ -252,7 +254,10 @@ async function fetchLocked(m: Manifest, dir: string, opts: FetchOptions): Promis
     return auth;
   };
 
+  // One line for the dataset; a per-file bar only for big files, so 150 small files do not print 300 lines.
+  const bar = progress(`fetch ${m.id}`, files.length, { unit: "files", quiet: opts.quiet });
   for (const f of files) {
+    bar.tick();
     const dest = join(dir, f.path);
     const label = `${m.id}/${f.path}`;
     const rec = state.files[f.path];
@@ -290,7 +295,7 @@ async function fetchLocked(m: Manifest, dir: string, opts: FetchOptions): Promis
             retries: opts.retries,
             backoffMs: opts.backoffMs,
             idleTimeoutMs: opts.idleTimeoutMs,
-            quiet: opts.quiet,
+            quiet: opts.quiet || (f.size !== undefined && f.size < BIG_FILE),
             auth: await getAuth(),
           });
           h = { sha256: r.sha256, md5: r.md5, size: r.bytes };
@@ -317,6 +322,7 @@ async function fetchLocked(m: Manifest, dir: string, opts: FetchOptions): Promis
       outcomes.push({ path: f.path, status: "failed", error: redact((e as Error).message) });
     }
   }
+  bar.done();
   return { id: m.id, dir, outcomes, warnings };
 }
 
