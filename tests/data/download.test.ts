@@ -163,6 +163,20 @@ describe("downloadFile against a misbehaving loopback server", () => {
     expect(readFileSync(dest).equals(body)).toBe(true);
   });
 
+  it("times out a body that stalls half-way and resumes where it stopped", async () => {
+    const ok = serveBytes(body);
+    srv.route("/stall", (q, res, nth) => {
+      if (nth > 0) return ok(q, res, nth);
+      res.writeHead(200, { "content-length": body.length });
+      res.write(body.subarray(0, 100_000)); // ...and then silence
+    });
+    const dest = join(dir, "out.bin");
+    const r = await downloadFile(`${srv.url}/stall`, dest, { expected, ...fast, idleTimeoutMs: 300 });
+    expect(r.attempts).toBe(2);
+    expect(r.resumed).toBe(true);
+    expect(readFileSync(dest).equals(body)).toBe(true);
+  });
+
   it("lets a slow but steady response finish (the timeout is for silence, not for slowness)", async () => {
     srv.route("/trickle", (_q, res) => {
       res.writeHead(200, { "content-length": body.length });
