@@ -41,7 +41,10 @@ export interface DownloadOptions extends HttpOptions {
   /** First backoff delay; doubles each retry up to `maxBackoffMs` (defaults 1 s and 60 s). */
   backoffMs?: number;
   maxBackoffMs?: number;
+  /** Silences the progress bar (and, without `log`, the retry messages). */
   quiet?: boolean;
+  /** Where retry messages go (they are worth seeing even when the bar is silenced). */
+  log?: (line: string) => void;
 }
 
 export interface DownloadResult {
@@ -274,9 +277,9 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
         throw out;
       }
       const delay = Math.min(maxBackoff, err instanceof HttpError && err.retryAfterMs !== undefined ? err.retryAfterMs : backoff * 2 ** attempt);
-      if (!opts.quiet && process.env.DLAB_QUIET !== "1") {
-        process.stderr.write(`${label}: ${redact(err.message)}; retrying in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${retries})\n`);
-      }
+      const line = `${label}: ${redact(err.message)}; retrying in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${retries})`;
+      if (opts.log) opts.log(line);
+      else if (!opts.quiet && process.env.DLAB_QUIET !== "1") process.stderr.write(line + "\n");
       await sleep(delay);
     }
   }

@@ -296,6 +296,7 @@ async function fetchLocked(m: Manifest, dir: string, opts: FetchOptions): Promis
             backoffMs: opts.backoffMs,
             idleTimeoutMs: opts.idleTimeoutMs,
             quiet: opts.quiet || (f.size !== undefined && f.size < BIG_FILE),
+            log: opts.quiet ? undefined : log,
             auth: await getAuth(),
           });
           h = { sha256: r.sha256, md5: r.md5, size: r.bytes };
