@@ -156,9 +156,9 @@ describe("downloadFile against a misbehaving loopback server", () => {
   });
 
   it("times out a server that stops answering, then retries", async () => {
-    srv.route("/slow", slow(2_000, 1, serveBytes(body)));
+    srv.route("/slow", slow(5_000, 1, serveBytes(body)));
     const dest = join(dir, "out.bin");
-    const r = await downloadFile(`${srv.url}/slow`, dest, { expected, ...fast, idleTimeoutMs: 200 });
+    const r = await downloadFile(`${srv.url}/slow`, dest, { expected, ...fast, idleTimeoutMs: 400 });
     expect(r.attempts).toBe(2);
     expect(readFileSync(dest).equals(body)).toBe(true);
   });
@@ -193,7 +193,8 @@ describe("downloadFile against a misbehaving loopback server", () => {
       res.on("close", () => clearInterval(t));
     });
     const dest = join(dir, "out.bin");
-    const r = await downloadFile(`${srv.url}/trickle`, dest, { expected, ...fast, idleTimeoutMs: 300 });
+    // 60 ms between chunks against a 1 s silence limit: generous enough for a loaded CI machine.
+    const r = await downloadFile(`${srv.url}/trickle`, dest, { expected, ...fast, idleTimeoutMs: 1000 });
     expect(r.attempts).toBe(1);
     expect(readFileSync(dest).equals(body)).toBe(true);
   });
