@@ -3,13 +3,14 @@
  * sample datasets. Returns an exit code instead of exiting so tests can drive it.
  */
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { formatBytes } from "../progress";
 import { dataDir } from "../project";
 import { redact } from "./credentials";
 import { datasetDir, fetchDataset, verifyDataset } from "./fetch";
 import { findManifest, loadManifests, manifestsDir, type Manifest } from "./manifest";
 import { mirrorDirs } from "./mirror";
-import { buildSamples, samplesDir, verifySample, SAMPLE_DATASETS } from "./samples";
+import { buildSamples, readStamp, samplesDir, verifySample, SAMPLE_DATASETS } from "./samples";
 import { datasetPath, samplePath } from "./locate";
 import type { SampleDataset } from "./samples/index";
 
@@ -125,7 +126,12 @@ export async function runCli(argv: string[], io: CliIo = defaultIo(), registry: 
       case "list": {
         const ms = loadManifests(manifestDirOf(a));
         printTable(ms.map((m) => manifestSummary(m, dir)), io);
-        io.out(`\nsample datasets (${samplesDir(dir)}): ${registry.map((d) => `${d.id} v${d.version}`).join(", ") || "(none registered yet)"}`);
+        const sampleState = (d: SampleDataset): string => {
+          const st = readStamp(join(samplesDir(dir), d.id));
+          if (!st) return "not built";
+          return st.version === d.version ? `built, seed ${st.seed}, size ${st.size}` : `stale: built from v${st.version}`;
+        };
+        io.out(`\nsample datasets (${samplesDir(dir)}): ${registry.map((d) => `${d.id} v${d.version} (${sampleState(d)})`).join(", ") || "(none registered yet)"}`);
         return 0;
       }
       case "fetch": {

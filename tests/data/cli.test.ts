@@ -55,7 +55,7 @@ describe("npm run data", () => {
     let t = io();
     expect(await runCli(["list", ...base], t.io, [sample])).toBe(0);
     expect(t.out.join("\n")).toMatch(/demo\s+1 file\(s\), 4\.0 KiB\s+Demo set/);
-    expect(t.out.join("\n")).toContain("tiny v1");
+    expect(t.out.join("\n")).toContain("tiny v1 (not built)");
 
     t = io();
     expect(await runCli(["path", "demo", ...base], t.io, [sample])).toBe(1);
@@ -100,6 +100,9 @@ describe("npm run data", () => {
     t = io();
     expect(await runCli(["samples", "--seed", "3", "--data-dir", dd], t.io, [sample])).toBe(0);
     expect(t.out[0]).toMatch(/^tiny: cached/);
+    t = io();
+    expect(await runCli(["list", "--data-dir", dd, "--manifests", manifests], t.io, [sample])).toBe(0);
+    expect(t.out.join("\n")).toContain("tiny v1 (built, seed 3, size 1)");
     t = io();
     expect(await runCli(["path", "samples", "--data-dir", dd], t.io, [sample])).toBe(0);
     expect(t.out).toEqual([join(dd, "samples")]);
