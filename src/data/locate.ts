@@ -4,10 +4,12 @@
  * `<data dir>/<id>/` (from a mirror folder or the network). When the data is not there, the error
  * says which command puts it there.
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { dataDir, dataProfile, type DataProfile } from "../project";
-import { STATE_FILE } from "./fetch";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { dataDir, dataProfile, projectRoot, type DataProfile } from "../project";
+import { fetchDataset, STATE_FILE, type DatasetState } from "./fetch";
+import { findManifest } from "./manifest";
+import { mirrorDirs } from "./mirror";
 import { buildSamples, readStamp, sampleDir, stampMatches, DEFAULT_SAMPLE_SEED, SAMPLE_DATASETS } from "./samples";
 import type { SampleDataset } from "./samples/index";
 
@@ -71,14 +73,40 @@ export function resolveProfileInput(input: ProfileInput, profile: DataProfile = 
 }
 
 /**
- * Like resolveProfileInput, but builds a missing or stale sample dataset first (with the default
- * seed), so a fresh clone runs its notebooks offline without a separate step.
+ * Mirror folders the `mirror` profile may fetch from without asking: `DLAB_MIRROR`, else the
+ * `../shared/data` folder beside the project when it exists (where CI keeps its mirror).
+ */
+export function defaultMirrors(): string[] {
+  const fromEnv = mirrorDirs([]);
+  if (fromEnv.length) return fromEnv;
+  const beside = resolve(projectRoot(), "..", "shared", "data");
+  return existsSync(join(beside, "SOURCES.json")) ? [beside] : [];
+}
+
+/**
+ * Like resolveProfileInput, but provides what is missing when that is cheap and offline: a missing or
+ * stale sample dataset is built (default seed), and under the `mirror` profile a dataset not fetched
+ * yet is fetched from the mirror folders (offline, verified). The `full` profile never downloads on
+ * its own: the error names the command.
  */
 export async function ensureProfileInput(
   input: ProfileInput,
   profile: DataProfile = dataProfile(),
-  opts: { dataDir?: string; registry?: SampleDataset[]; quiet?: boolean } = {},
+  opts: { dataDir?: string; registry?: SampleDataset[]; quiet?: boolean; mirrors?: string[] } = {},
 ): Promise<ResolvedInput> {
+  if (profile === "mirror" && !existsSync(join(dataDir(opts.dataDir), input.real, STATE_FILE))) {
+    const mirrors = opts.mirrors ?? defaultMirrors();
+    if (mirrors.length) {
+      const r = await fetchDataset(findManifest(input.real), { dataDir: opts.dataDir, mirrors, offline: true, quiet: opts.quiet });
+      const failed = r.outcomes.filter((o) => o.status === "failed");
+      if (failed.length) {
+        throw new MissingDataError(
+          `Dataset ${input.real} could not be taken from the mirror (${mirrors.join(", ")}): ${failed.length} file(s) failed, e.g. ${failed[0].error}`,
+          `npm run data -- fetch ${input.real} --mirror <folder>`,
+        );
+      }
+    }
+  }
   if (profile === "sample") {
     const registry = opts.registry ?? SAMPLE_DATASETS;
     const ds = registry.find((d) => d.id === input.sample);
@@ -91,4 +119,22 @@ export async function ensureProfileInput(
     return { profile, kind: "sample", id: input.sample, dir: samplePath(input.sample, { dataDir: opts.dataDir, registry }) };
   }
   return resolveProfileInput(input, profile, opts);
+}
+
+/**
+ * A short provenance note for a notebook or report: what the dataset is, its licence and citation,
+ * and where this copy came from.
+ */
+export function describeDataset(id: string, opts: { dataDir?: string } = {}): string {
+  const m = findManifest(id);
+  const lines = [`**${m.title}** (\`${m.id}\`)`, "", `Licence: ${m.licence}`, "", `Cite: ${m.citation}`];
+  const stateFile = join(dataDir(opts.dataDir), id, STATE_FILE);
+  if (existsSync(stateFile)) {
+    const st = JSON.parse(readFileSync(stateFile, "utf8")) as DatasetState;
+    const recs = Object.values(st.files ?? {});
+    const by = (s: string): number => recs.filter((r) => r.source === s).length;
+    const bytes = recs.reduce((a, r) => a + r.size, 0);
+    lines.push("", `This copy: ${recs.length} file(s), ${(bytes / 2 ** 20).toFixed(1)} MiB, verified by sha256 (${by("network")} downloaded, ${by("mirror")} from a mirror, ${by("present")} already present), last updated ${st.updated}.`);
+  }
+  return lines.join("\n");
 }

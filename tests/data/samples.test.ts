@@ -2,10 +2,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { datasetPath, ensureProfileInput, MissingDataError, resolveProfileInput, samplePath } from "../../src/data/locate";
+import { datasetPath, describeDataset, ensureProfileInput, MissingDataError, resolveProfileInput, samplePath } from "../../src/data/locate";
 import { buildSamples, DEFAULT_SAMPLE_SEED, readStamp, STAMP_FILE, verifySample } from "../../src/data/samples";
 import type { SampleDataset } from "../../src/data/samples/index";
-import { sha256 } from "./server";
+import { fixtureBytes, sha256 } from "./server";
 
 /** A tiny seeded simulator: a "stack" of values and its truth, size scales the length. */
 function fake(id: string, version: string, calls: { n: number }, fail = false): SampleDataset {
@@ -144,5 +144,37 @@ describe("locate", () => {
     expect(calls.n).toBe(1);
     await ensureProfileInput({ sample: "ps-stack", real: "x" }, "sample", { dataDir, registry: [fake("ps-stack", "2", calls)], quiet: true });
     expect(calls.n).toBe(2);
+  });
+
+  it("under the mirror profile, fetches a missing dataset from the mirror and describes its provenance", async () => {
+    const saved = process.env.DLAB_MANIFESTS_DIR;
+    const manifests = join(dataDir, "manifests");
+    const mirror = join(dataDir, "mirror");
+    mkdirSync(manifests);
+    mkdirSync(mirror);
+    const body = fixtureBytes(5000, 77);
+    writeFileSync(join(mirror, "copy.bin"), body);
+    writeFileSync(
+      join(manifests, "real-stack.json"),
+      JSON.stringify({ id: "real-stack", title: "Real stack", description: "d", licence: "Apache-2.0", citation: "Someone (2020)", files: [{ path: "f.bin", url: "https://example.org/f.bin", sha256: sha256(body), size: body.length }] }),
+    );
+    process.env.DLAB_MANIFESTS_DIR = manifests;
+    try {
+      const r = await ensureProfileInput({ sample: "x", real: "real-stack" }, "mirror", { dataDir, mirrors: [mirror], quiet: true });
+      expect(r).toEqual({ profile: "mirror", kind: "dataset", id: "real-stack", dir: join(dataDir, "real-stack") });
+      expect(readFileSync(join(r.dir, "f.bin")).equals(body)).toBe(true);
+      const md = describeDataset("real-stack", { dataDir });
+      expect(md).toContain("**Real stack** (`real-stack`)");
+      expect(md).toContain("Licence: Apache-2.0");
+      expect(md).toContain("1 file(s), 0.0 MiB, verified by sha256 (0 downloaded, 1 from a mirror, 0 already present)");
+      // Without the file in the mirror, the error says what to run.
+      writeFileSync(join(manifests, "other.json"), JSON.stringify({ id: "other", title: "o", description: "d", licence: "l", citation: "c", files: [{ path: "g.bin", url: "https://example.org/g.bin", sha256: "0".repeat(64), size: 1 }] }));
+      await expect(ensureProfileInput({ sample: "x", real: "other" }, "mirror", { dataDir, mirrors: [mirror], quiet: true })).rejects.toThrow(
+        /Dataset other could not be taken from the mirror .*1 file\(s\) failed/,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.DLAB_MANIFESTS_DIR;
+      else process.env.DLAB_MANIFESTS_DIR = saved;
+    }
   });
 });
