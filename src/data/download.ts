@@ -304,6 +304,18 @@ async function fetchInto(
     }
     return;
   }
+  // A login or licence-acceptance page served with 200 instead of the file (Earthdata does this when
+  // the ASF application is not yet authorised) would otherwise end as a puzzling size mismatch.
+  const type = String(res.headers["content-type"] ?? "");
+  if (/^text\/html/i.test(type) && !/\.html?$/i.test(label)) {
+    res.resume();
+    throw new HttpError(
+      `${redactUrl(finalUrl)} answered with an HTML page instead of ${label} (a login or licence page? ` +
+        `check the account, and that the data provider's licence/application is approved for it)`,
+      status,
+      false,
+    );
+  }
   let append = false;
   let total: number | undefined;
   const len = Number(res.headers["content-length"]);

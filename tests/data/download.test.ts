@@ -125,6 +125,19 @@ describe("downloadFile against a misbehaving loopback server", () => {
     expect(leftovers()).toEqual([]);
   });
 
+  it("recognises an HTML login page served in place of the file", async () => {
+    srv.route("/login-page", (_q, res) => {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      res.end("<html><body>Please approve the application</body></html>");
+    });
+    const dest = join(dir, "out.bin");
+    await expect(downloadFile(`${srv.url}/login-page`, dest, { expected, ...fast, label: "s1/x.zip" })).rejects.toThrow(
+      /answered with an HTML page instead of s1\/x\.zip \(a login or licence page\?/,
+    );
+    expect(srv.requests.length).toBe(1);
+    expect(leftovers()).toEqual([]);
+  });
+
   it("gives up at once on 404 with a clear message", async () => {
     const dest = join(dir, "out.bin");
     const err = (await downloadFile(`${srv.url}/missing`, dest, { expected, ...fast, label: "ds/missing.bin" }).catch((e: unknown) => e)) as Error;
