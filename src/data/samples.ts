@@ -12,7 +12,7 @@ import { hashFile } from "./download";
 import { SAMPLE_DATASETS, type SampleDataset } from "./samples/index";
 
 export { SAMPLE_DATASETS };
-export type { SampleDataset };
+export type { SampleDataset, SampleBuildOptions } from "./samples/index";
 
 export const STAMP_FILE = ".dlab-sample.json";
 /** The seed `npm run data -- samples` uses unless `--seed` says otherwise (any fixed value works). */
