@@ -395,6 +395,11 @@ export async function extractArchive(file: string, format: ArchiveFormat, target
       renameSync(join(stage, ...f.path.split("/")), dest);
     }
     return files;
+  } catch (e) {
+    const err = e as Error;
+    // zlib and fs errors do not say which archive they came from.
+    if (err instanceof UnsafeArchiveError || err.message.includes(file)) throw err;
+    throw new Error(`Cannot unpack ${file} (${format}): ${err.message}`);
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }

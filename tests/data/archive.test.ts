@@ -144,6 +144,13 @@ describe("tar extraction", () => {
     expect(existsSync(join(dir, "evil"))).toBe(false);
   });
 
+  it("names the archive when the gzip stream is corrupt", async () => {
+    const t = join(dir, "bad.tar.gz");
+    writeFileSync(t, fixtureBytes(4000, 8));
+    await expect(extractArchive(t, "tar.gz", join(dir, "t"))).rejects.toThrow(/Cannot unpack .*bad\.tar\.gz \(tar\.gz\): incorrect header check/);
+    expect(walk(join(dir, "t"))).toEqual([]);
+  });
+
   it("reports a truncated archive", async () => {
     const t = join(dir, "x.tar");
     writeFileSync(t, makeTar([{ name: "a.bin", data: img }]).subarray(0, 5000));
