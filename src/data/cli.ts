@@ -30,6 +30,7 @@ Options:
   --offline                     never use the network (fetch)
   --refresh-search              re-run search specifications instead of the pinned products.json (fetch)
   --retries <n>                 download retries after the first attempt (default 5)
+  --quiet                       no progress bars (also DLAB_QUIET=1)
 `;
 
 export interface CliIo {
@@ -115,9 +116,13 @@ export async function runCli(argv: string[], io: CliIo = defaultIo(), registry: 
     io.err(`${(e as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  if (!a.command || a.flags.has("--help") || a.flags.has("-h")) {
-    (a.command ? io.out : io.err)(USAGE);
-    return a.command ? 0 : 2;
+  if (a.flags.has("--help") || a.flags.has("-h")) {
+    io.out(USAGE);
+    return 0;
+  }
+  if (!a.command) {
+    io.err(USAGE);
+    return 2;
   }
   const dir = dataDir(a.dataDir);
   const quiet = a.flags.has("--quiet");

@@ -122,6 +122,12 @@ describe("npm run data", () => {
     }
   });
 
+  it("--help prints the usage and succeeds", async () => {
+    const t = io();
+    expect(await runCli(["--help"], t.io, [sample])).toBe(0);
+    expect(t.out.join("\n")).toContain("Usage: npm run data --");
+  });
+
   it("unknown dataset ids are named", async () => {
     const t = io();
     expect(await runCli(["fetch", "nope", "--manifests", manifests, "--data-dir", join(work, "d")], t.io, [sample])).toBe(1);
