@@ -96,6 +96,8 @@ export class CookieJar {
       const value = pair.slice(eq + 1).trim();
       const dom = attrs.map((a) => a.trim()).find((a) => a.toLowerCase().startsWith("domain="));
       const domain = dom ? "." + dom.slice(7).replace(/^\./, "").toLowerCase() : url.hostname;
+      // A host may set cookies for itself and its parent domains only, never for another site.
+      if (domain.startsWith(".") && url.hostname !== domain.slice(1) && !url.hostname.endsWith(domain)) continue;
       const i = this.cookies.findIndex((c) => c.domain === domain && c.name === name);
       if (i >= 0) this.cookies.splice(i, 1);
       this.cookies.push({ domain, name, value });
@@ -151,7 +153,7 @@ export async function httpRequest(
     const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
       const req = mod.request(u, { method, headers }, resolve);
       req.setTimeout(opts.idleTimeoutMs ?? 60_000, () =>
-        req.destroy(new Error(`no response from ${u.host} for ${((opts.idleTimeoutMs ?? 60_000) / 1000).toFixed(1)} s`)),
+        req.destroy(new Error(`no data from ${u.host} for ${((opts.idleTimeoutMs ?? 60_000) / 1000).toFixed(1)} s`)),
       );
       req.on("error", reject);
       if (body !== undefined) req.write(body);

@@ -238,6 +238,15 @@ describe("downloadFile against a misbehaving loopback server", () => {
     expect([after.body, after.headers["content-type"]]).toEqual(["", undefined]);
   });
 
+  it("keeps cookies to the domains that may receive them", () => {
+    const jar = new CookieJar();
+    jar.store(new URL("https://urs.earthdata.nasa.gov/x"), ["urs=1; Path=/"]);
+    jar.store(new URL("https://sentinel1.asf.alaska.edu/cb"), ["asf-urs=2; Domain=.asf.alaska.edu; Path=/", "evil=3; Domain=.example.com"]);
+    expect(jar.header(new URL("https://datapool.asf.alaska.edu/a"))).toBe("asf-urs=2");
+    expect(jar.header(new URL("https://urs.earthdata.nasa.gov/y"))).toBe("urs=1");
+    expect(jar.header(new URL("https://www.example.com/"))).toBeUndefined();
+  });
+
   it("follows redirects, carrying cookies and sending credentials only to the hosts allowed", async () => {
     srv.route("/start", (_q, res) => {
       res.writeHead(302, { location: "/login", "set-cookie": "session=abc; Path=/" });
