@@ -274,7 +274,7 @@ async function fetchLocked(m: Manifest, dir: string, opts: FetchOptions): Promis
         source = "present";
         h = already;
       } else {
-        const inMirror = f.sha256 ? await findInMirrors(mirrors, f.sha256, f.size) : undefined;
+        const inMirror = await findInMirrors(mirrors, { sha256: f.sha256, md5: f.md5, size: f.size });
         if (inMirror) {
           h = await placeFromMirror(inMirror.hit.file, dest, f, label, inMirror.mirror.describe(inMirror.hit.file));
           source = "mirror";

@@ -1,6 +1,7 @@
 /**
  * A mirror is a local folder holding verbatim copies of public files (such as ../shared/data on
- * machines without a network). Files are matched by SHA-256, never by name: `SOURCES.json` (a
+ * machines without a network). Files are matched by SHA-256 (MD5 and size for search products whose
+ * API publishes nothing stronger), never by name: `SOURCES.json` (a
  * `files` list of `{path, sha256, bytes?}`) says which file should hold which hash; without it the
  * folder is scanned and only files of the expected size are hashed. The fetcher re-hashes whatever
  * it copies, so a mirror file that no longer matches its listed hash is caught, not trusted.
@@ -24,7 +25,7 @@ export class Mirror {
   private readonly listed = new Map<string, Listed[]>();
   private readonly hasSources: boolean;
   private scanned?: { file: string; size: number }[];
-  private readonly hashed = new Map<string, string>();
+  private readonly hashed = new Map<string, { sha256: string; md5: string }>();
 
   constructor(readonly dir: string) {
     this.dir = resolve(dir);
@@ -71,21 +72,29 @@ export class Mirror {
     return out;
   }
 
-  /** The mirror file that should hold these bytes, or undefined. */
-  async find(sha256: string, size?: number): Promise<MirrorHit | undefined> {
-    const key = sha256.toLowerCase();
-    for (const l of this.listed.get(key) ?? []) {
-      if (existsSync(l.file)) return { file: l.file, mirror: this.dir };
+  /**
+   * The mirror file that should hold these bytes, or undefined. Products known only by MD5 (search
+   * results) are matched by size and MD5, so a shared disk of SLC zips can serve as a mirror too.
+   */
+  async find(want: { sha256?: string; md5?: string; size?: number }): Promise<MirrorHit | undefined> {
+    const sha = want.sha256?.toLowerCase();
+    const md5 = want.md5?.toLowerCase();
+    if (!sha && !md5) return undefined;
+    if (sha) {
+      for (const l of this.listed.get(sha) ?? []) {
+        if (existsSync(l.file)) return { file: l.file, mirror: this.dir };
+      }
     }
     // Not listed (or no SOURCES.json): look at files of the right size and hash them once each.
     for (const f of this.scan()) {
-      if (size !== undefined && f.size !== size) continue;
+      if (want.size !== undefined && f.size !== want.size) continue;
       let h = this.hashed.get(f.file);
       if (!h) {
-        h = (await hashFile(f.file)).sha256;
+        const r = await hashFile(f.file);
+        h = { sha256: r.sha256, md5: r.md5 };
         this.hashed.set(f.file, h);
       }
-      if (h === key) return { file: f.file, mirror: this.dir };
+      if (sha ? h.sha256 === sha : h.md5 === md5) return { file: f.file, mirror: this.dir };
     }
     return undefined;
   }
@@ -101,9 +110,12 @@ export function mirrorDirs(flags: string[] = [], env: NodeJS.ProcessEnv = proces
   return [...flags, ...fromEnv];
 }
 
-export async function findInMirrors(mirrors: Mirror[], sha256: string, size?: number): Promise<{ hit: MirrorHit; mirror: Mirror } | undefined> {
+export async function findInMirrors(
+  mirrors: Mirror[],
+  want: { sha256?: string; md5?: string; size?: number },
+): Promise<{ hit: MirrorHit; mirror: Mirror } | undefined> {
   for (const m of mirrors) {
-    const hit = await m.find(sha256, size);
+    const hit = await m.find(want);
     if (hit) return { hit, mirror: m };
   }
   return undefined;

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -110,6 +110,17 @@ describe("search → product list → fetch (canned responses on loopback)", () 
       srv.requests.length = 0;
       const again = await fetchDataset(m, { dataDir, endpoints, offline: true, ...quiet });
       expect(again.outcomes.map((o) => o.status)).toEqual(["present", "present"]);
+      expect(srv.requests.length).toBe(0);
+
+      // A shared disk holding the same SLC zips under other names serves as a mirror for MD5-only products.
+      const disk = mkdtempSync(join(tmpdir(), "dlab-slcdisk-"));
+      writeFileSync(join(disk, "first.zip"), slc1);
+      writeFileSync(join(disk, "second.zip"), slc2);
+      const other = mkdtempSync(join(tmpdir(), "dlab-search2-"));
+      mkdirSync(join(other, "s1-zigui"));
+      copyFileSync(join(dataDir, "s1-zigui", PRODUCTS_FILE), join(other, "s1-zigui", PRODUCTS_FILE));
+      const fromDisk = await fetchDataset(m, { dataDir: other, endpoints, offline: true, mirrors: [disk], ...quiet });
+      expect(fromDisk.outcomes.map((o) => o.status)).toEqual(["mirrored", "mirrored"]);
       expect(srv.requests.length).toBe(0);
     } finally {
       process.env = saved;
