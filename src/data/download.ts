@@ -12,7 +12,9 @@ import { dirname } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { progress } from "../progress";
+import type { Socket } from "node:net";
 import { redact, redactUrl } from "./credentials";
+import { proxyAuthorization, proxyFor, tunnelTls } from "./proxy";
 
 export interface Expected {
   sha256?: string;
@@ -30,6 +32,8 @@ export interface HttpOptions {
   idleTimeoutMs?: number;
   maxRedirects?: number;
   cookies?: CookieJar;
+  /** Extra trusted CA certificates (PEM) for HTTPS; users behind TLS-inspecting proxies set NODE_EXTRA_CA_CERTS instead. */
+  ca?: string;
 }
 
 export interface DownloadOptions extends HttpOptions {
@@ -150,8 +154,31 @@ export async function httpRequest(
     if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
     const mod = u.protocol === "https:" ? https : u.protocol === "http:" ? http : undefined;
     if (!mod) throw new HttpError(`Unsupported URL scheme ${u.protocol} in ${redactUrl(current)}`, 0, false);
+    const proxy = proxyFor(u);
     const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      const req = mod.request(u, { method, headers }, resolve);
+      let req: http.ClientRequest;
+      if (proxy && u.protocol === "http:") {
+        // Plain HTTP through a proxy: the absolute URL as the request target.
+        req = http.request(
+          { host: proxy.hostname, port: proxy.port || 80, method, path: u.toString(), headers: { ...headers, host: u.host, ...proxyAuthorization(proxy) } },
+          resolve,
+        );
+      } else if (proxy) {
+        req = https.request(
+          u,
+          {
+            method,
+            headers,
+            createConnection: ((_o: unknown, cb: (err: Error | null, s?: Socket) => void) => {
+              tunnelTls(proxy, u, cb, opts.ca ? { ca: opts.ca } : {});
+              return undefined;
+            }) as unknown as https.RequestOptions["createConnection"],
+          },
+          resolve,
+        );
+      } else {
+        req = mod.request(u, { method, headers, ...(opts.ca && u.protocol === "https:" ? { ca: opts.ca } : {}) }, resolve);
+      }
       req.setTimeout(opts.idleTimeoutMs ?? 60_000, () =>
         req.destroy(new Error(`no data from ${u.host} for ${((opts.idleTimeoutMs ?? 60_000) / 1000).toFixed(1)} s`)),
       );
