@@ -1,16 +1,15 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import zlib from "node:zlib";
 import { beforeEach, describe, expect, it } from "vitest";
 import { extractArchive, globToRegExp, safeEntryPath, UnsafeArchiveError } from "../../src/data/archive";
 import { makeTar, makeZip } from "./archives";
-import { fixtureBytes, sha256 } from "./server";
+import { fixtureBytes, sha256, tempDir } from "./server";
 
 let dir: string;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "dlab-arc-"));
+  dir = tempDir("arc");
 });
 
 function walk(d: string, base = ""): string[] {

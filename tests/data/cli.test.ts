@@ -1,10 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { parseArgs, runCli } from "../../src/data/cli";
 import type { SampleDataset } from "../../src/data/samples/index";
-import { fixtureBytes, sha256 } from "./server";
+import { fixtureBytes, sha256, tempDir } from "./server";
 
 process.env.DLAB_QUIET = "1";
 
@@ -29,7 +28,7 @@ let mirror: string;
 const body = fixtureBytes(4096, 5);
 
 beforeEach(() => {
-  work = mkdtempSync(join(tmpdir(), "dlab-cli-"));
+  work = tempDir("cli");
   manifests = join(work, "manifests");
   mirror = join(work, "mirror");
   mkdirSync(manifests);

@@ -1,9 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ChecksumError, CookieJar, downloadFile, hashFile } from "../../src/data/download";
-import { dropMidFile, fixtureBytes, serveBytes, sha256, slow, startServer, status, type TestServer } from "./server";
+import { dropMidFile, fixtureBytes, serveBytes, sha256, slow, startServer, status, type TestServer, tempDir } from "./server";
 
 process.env.DLAB_QUIET = "1";
 
@@ -20,7 +19,7 @@ afterAll(async () => {
   await srv.close();
 });
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "dlab-dl-"));
+  dir = tempDir("dl");
   srv.requests.length = 0;
 });
 

@@ -1,12 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ACCOUNT_INFO, type AccountInfo } from "../../src/data/credentials";
 import { authHeaders, fetchDataset, LOCK_FILE, readState, STATE_FILE, verifyDataset } from "../../src/data/fetch";
 import { validateManifest, type Manifest } from "../../src/data/manifest";
 import { makeZip } from "./archives";
-import { dropMidFile, fixtureBytes, serveBytes, sha256, startServer, status, type TestServer } from "./server";
+import { dropMidFile, fixtureBytes, serveBytes, sha256, startServer, status, type TestServer, tempDir } from "./server";
 
 process.env.DLAB_QUIET = "1";
 
@@ -48,7 +47,7 @@ afterAll(async () => {
   await srv.close();
 });
 beforeEach(() => {
-  dataDir = mkdtempSync(join(tmpdir(), "dlab-fetch-"));
+  dataDir = tempDir("fetch");
   srv.route("/a.bin", serveBytes(a));
   srv.route("/c.bin", serveBytes(c));
   srv.route("/pack.zip", serveBytes(zip));

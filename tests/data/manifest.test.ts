@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { tempDir } from "./server";
 import { describe, expect, it } from "vitest";
 import { findManifest, isSafeRelativePath, loadManifest, loadManifests, ManifestError, manifestsDir, validateManifest } from "../../src/data/manifest";
 
@@ -87,7 +87,7 @@ describe("manifest validation", () => {
   });
 
   it("reports invalid JSON and an id that differs from the file name", () => {
-    const d = mkdtempSync(join(tmpdir(), "dlab-man-"));
+    const d = tempDir("man");
     writeFileSync(join(d, "broken.json"), "{ not json");
     expect(() => loadManifest(join(d, "broken.json"))).toThrow(/broken\.json:\n {2}- not valid JSON/);
     writeFileSync(join(d, "other.json"), JSON.stringify(good));

@@ -1,12 +1,11 @@
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { fetchDataset, verifyDataset } from "../../src/data/fetch";
 import { findManifest, validateManifest, type Manifest } from "../../src/data/manifest";
 import { Mirror, mirrorDirs } from "../../src/data/mirror";
 import { projectRoot } from "../../src/project";
-import { fixtureBytes, sha256, startServer, type TestServer } from "./server";
+import { fixtureBytes, sha256, startServer, type TestServer, tempDir } from "./server";
 
 process.env.DLAB_QUIET = "1";
 
@@ -23,7 +22,7 @@ afterAll(async () => {
   await srv.close();
 });
 beforeEach(() => {
-  work = mkdtempSync(join(tmpdir(), "dlab-mirror-"));
+  work = tempDir("mirror");
   srv.requests.length = 0;
 });
 

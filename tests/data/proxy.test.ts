@@ -1,14 +1,13 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import net, { type AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { downloadFile } from "../../src/data/download";
 import { bypassesProxy, proxyFor } from "../../src/data/proxy";
-import { fixtureBytes, serveBytes, sha256, startServer, type TestServer } from "./server";
+import { fixtureBytes, serveBytes, sha256, startServer, type TestServer, tempDir } from "./server";
 
 process.env.DLAB_QUIET = "1";
 
@@ -114,7 +113,7 @@ describe("downloads through a proxy", () => {
     try {
       process.env.HTTP_PROXY = proxy.url.replace("http://", "http://me:pr0xy-secret@");
       process.env.NO_PROXY = "";
-      const dir = mkdtempSync(join(tmpdir(), "dlab-proxy-"));
+      const dir = tempDir("proxy");
       await downloadFile(`${srv.url}/f`, join(dir, "f.bin"), { expected, ...fast });
       expect(readFileSync(join(dir, "f.bin")).equals(body)).toBe(true);
       expect(proxy.seen).toEqual([`GET ${srv.url}/f`]);
@@ -136,7 +135,7 @@ describe("downloads through a proxy", () => {
   }
 
   it.skipIf(!haveOpenssl)("tunnels HTTPS with CONNECT and still checks the server's certificate", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "dlab-tls-"));
+    const dir = tempDir("tls");
     execFileSync("openssl", [
       "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
       "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
@@ -166,7 +165,7 @@ describe("downloads through a proxy", () => {
     try {
       process.env.HTTPS_PROXY = proxy.url;
       process.env.NO_PROXY = "";
-      const dir = mkdtempSync(join(tmpdir(), "dlab-407-"));
+      const dir = tempDir("407");
       await expect(downloadFile("https://127.0.0.1:9/f", join(dir, "f.bin"), { expected, ...fast })).rejects.toThrow(
         /Proxy 127\.0\.0\.1:\d+ refused the tunnel to 127\.0\.0\.1:9: HTTP 407 \(proxy credentials needed/,
       );

@@ -1,11 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { datasetPath, describeDataset, ensureProfileInput, MissingDataError, resolveProfileInput, samplePath } from "../../src/data/locate";
 import { buildSamples, DEFAULT_SAMPLE_SEED, readStamp, STAMP_FILE, verifySample } from "../../src/data/samples";
 import type { SampleDataset } from "../../src/data/samples/index";
-import { fixtureBytes, sha256 } from "./server";
+import { fixtureBytes, sha256, tempDir } from "./server";
 
 /** A tiny seeded simulator: a "stack" of values and its truth, size scales the length. */
 function fake(id: string, version: string, calls: { n: number }, fail = false): SampleDataset {
@@ -33,7 +32,7 @@ function fake(id: string, version: string, calls: { n: number }, fail = false): 
 let dataDir: string;
 const quiet = { quiet: true, log: () => undefined };
 beforeEach(() => {
-  dataDir = mkdtempSync(join(tmpdir(), "dlab-samples-"));
+  dataDir = tempDir("samples");
 });
 
 describe("buildSamples", () => {
@@ -70,8 +69,8 @@ describe("buildSamples", () => {
   });
 
   it("the same seed gives byte-identical files; another seed does not", async () => {
-    const a = mkdtempSync(join(tmpdir(), "dlab-sa-"));
-    const b = mkdtempSync(join(tmpdir(), "dlab-sb-"));
+    const a = tempDir("sa");
+    const b = tempDir("sb");
     const reg = [fake("l4s", "1", { n: 0 })];
     await buildSamples({ dataDir: a, seed: 5, ...quiet }, reg);
     await buildSamples({ dataDir: b, seed: 5, ...quiet }, reg);

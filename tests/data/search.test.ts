@@ -1,12 +1,11 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { cdseAccessToken, fetchDataset, PRODUCTS_FILE, verifyDataset } from "../../src/data/fetch";
 import { findManifest, validateManifest, type Manifest } from "../../src/data/manifest";
 import { asfQueryUrl, cdseFilter, searchProducts, type SearchEndpoints } from "../../src/data/search";
 import { makeZip } from "./archives";
-import { fixtureBytes, md5, serveBytes, startServer, type TestServer } from "./server";
+import { fixtureBytes, md5, serveBytes, startServer, type TestServer, tempDir } from "./server";
 
 process.env.DLAB_QUIET = "1";
 
@@ -94,7 +93,7 @@ describe("search → product list → fetch (canned responses on loopback)", () 
     expect(r.files[0]).toMatchObject({ md5: md5(slc1), size: slc1.length, url: `${srv.url}/dl/S1A_IW_SLC__1SDV_20230209.zip` });
     expect(r.warning).toMatch(/found 2 products, the paper used 43/);
 
-    const dataDir = mkdtempSync(join(tmpdir(), "dlab-search-"));
+    const dataDir = tempDir("search");
     const m = findManifest("s1-zigui");
     const saved = { ...process.env };
     process.env.EARTHDATA_TOKEN = "tok-123456";
@@ -113,10 +112,10 @@ describe("search → product list → fetch (canned responses on loopback)", () 
       expect(srv.requests.length).toBe(0);
 
       // A shared disk holding the same SLC zips under other names serves as a mirror for MD5-only products.
-      const disk = mkdtempSync(join(tmpdir(), "dlab-slcdisk-"));
+      const disk = tempDir("slcdisk");
       writeFileSync(join(disk, "first.zip"), slc1);
       writeFileSync(join(disk, "second.zip"), slc2);
-      const other = mkdtempSync(join(tmpdir(), "dlab-search2-"));
+      const other = tempDir("search2");
       mkdirSync(join(other, "s1-zigui"));
       copyFileSync(join(dataDir, "s1-zigui", PRODUCTS_FILE), join(other, "s1-zigui", PRODUCTS_FILE));
       const fromDisk = await fetchDataset(m, { dataDir: other, endpoints, offline: true, mirrors: [disk], ...quiet });
@@ -168,7 +167,7 @@ describe("search → product list → fetch (canned responses on loopback)", () 
   });
 
   it("Zenodo: lists a record's files with their MD5 and unpacks only the zip archives", async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), "dlab-zen-"));
+    const dataDir = tempDir("zen");
     const m = findManifest("landslide4sense");
     const rep = await fetchDataset(m, { dataDir, endpoints, ...quiet });
     expect(rep.outcomes.map((o) => [o.path, o.status])).toEqual([["TrainData.zip", "fetched"], ["README.md", "fetched"]]);
@@ -189,7 +188,7 @@ describe("search → product list → fetch (canned responses on loopback)", () 
   });
 
   it("offline without a pinned list says what to do", async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), "dlab-off-"));
+    const dataDir = tempDir("off");
     await expect(fetchDataset(findManifest("s1-foshan"), { dataDir, endpoints, offline: true, ...quiet })).rejects.toThrow(
       /s1-foshan is defined by a search \(asf\) and has no pinned product list/,
     );

@@ -4,8 +4,26 @@
  * Range). Every request is logged so tests can assert on Range and Authorization headers.
  */
 import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll } from "vitest";
+
+const made: string[] = [];
+// Every test file that makes temporary folders removes them when it ends (vitest runs each file in
+// its own process, so this list is per file).
+afterAll(() => {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh temporary folder, removed after the test file. */
+export function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), `dlab-datatest-${prefix}-`));
+  made.push(d);
+  return d;
+}
 
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, nth: number) => void;
 
