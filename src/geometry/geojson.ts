@@ -2,7 +2,8 @@
  * GeoJSON in and out for subway lines, stations and points, with the datum explicit on every
  * geometry. RFC 7946 says GeoJSON is WGS-84, but Chinese metro data is routinely published in GCJ-02
  * or BD-09 inside GeoJSON files, so a reader must be told (or find in the file) which datum it holds:
- * a top-level `crs` member, a `datum`/`crs` property, or the caller's `datum` option. A file with
+ * a top-level `crs` or `datum` member, a `datum`/`crs` property, a collection `name` naming the datum,
+ * or the caller's `datum` option. A file with
  * none of these is refused rather than guessed — a wrong guess moves lines by the buffer width.
  */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -73,6 +74,8 @@ function datumOfCollection(fc: Json): Datum | undefined {
     return parseDatum(crs.properties.name);
   }
   for (const k of ["datum", "crs"]) if (typeof fc[k] === "string") return parseDatum(fc[k] as string);
+  // Last resort: a collection name that states it (e.g. "foshan_metro_stations_wgs84").
+  if (typeof fc.name === "string") return parseDatum(fc.name);
   return undefined;
 }
 
