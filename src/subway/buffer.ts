@@ -82,11 +82,23 @@ export interface SegmentRef {
   endChainage: number;
 }
 
-/** Station-to-station segments; a line without stations is one segment end to end. */
-export function segmentsOf(line: MetricLine): SegmentRef[] {
+/**
+ * Station-to-station segments. A line without (at least two) stations — e.g. simulated lines — is cut
+ * into pieces of `lengthWithoutStationsM` metres instead, labelled by their kilometre range.
+ */
+export function segmentsOf(line: MetricLine, lengthWithoutStationsM = 1000): SegmentRef[] {
   const s = line.stations;
   if (s.length < 2) {
-    return [{ index: 0, from: "start", to: "end", startChainage: 0, endChainage: line.polyline.length }];
+    const L = line.polyline.length;
+    const n = Math.max(1, Math.round(L / lengthWithoutStationsM));
+    const km = (m: number): string => `km ${(m / 1000).toFixed(1)}`;
+    return Array.from({ length: n }, (_, k) => ({
+      index: k,
+      from: km((k * L) / n),
+      to: km(((k + 1) * L) / n),
+      startChainage: (k * L) / n,
+      endChainage: ((k + 1) * L) / n,
+    }));
   }
   const out: SegmentRef[] = [];
   for (let k = 0; k < s.length - 1; k++) {
@@ -125,10 +137,10 @@ export interface BufferMembership {
  * Points of (x, y) — metric, in the line's frame, interleaved — within `radius` metres of the line,
  * boundary included.
  */
-export function bufferMembersXY(line: MetricLine, xy: Float64Array, radius: number): BufferMembership {
+export function bufferMembersXY(line: MetricLine, xy: Float64Array, radius: number, segmentLengthM = 1000): BufferMembership {
   if (!(radius > 0) || !Number.isFinite(radius)) throw new Error(`buffer radius must be a positive number of metres, not ${radius}`);
   const [minX, minY, maxX, maxY] = bounds(line.polyline.xy);
-  const segments = segmentsOf(line);
+  const segments = segmentsOf(line, segmentLengthM);
   const idx: number[] = [];
   const dist: number[] = [];
   const ch: number[] = [];
@@ -157,9 +169,12 @@ export function bufferMembersXY(line: MetricLine, xy: Float64Array, radius: numb
   };
 }
 
-/** The PS points inside one line's buffer. */
-export function psInBuffer(line: MetricLine, ps: PsPoints, radius: number, xy?: Float64Array): BufferMembership {
-  return bufferMembersXY(line, xy ?? toMetricArray(line.frame, ps.lon, ps.lat), radius);
+/**
+ * The PS points inside one line's buffer. `xy` may pass the points already projected into the line's
+ * frame (toMetricArray) when several lines share it; `segmentLengthM` cuts station-less lines.
+ */
+export function psInBuffer(line: MetricLine, ps: PsPoints, radius: number, xy?: Float64Array, segmentLengthM = 1000): BufferMembership {
+  return bufferMembersXY(line, xy ?? toMetricArray(line.frame, ps.lon, ps.lat), radius, segmentLengthM);
 }
 
 // ---------------------------------------------------------------- statistics

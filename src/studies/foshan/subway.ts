@@ -17,6 +17,7 @@ export interface FoshanSubwayDefaults {
   subsidingThreshold: number;
   rankStatistic: "median" | "p10" | "mean";
   minPointsPerSegment: number;
+  segmentLengthWithoutStationsM: number;
   topSegments: number;
   collapse: { date: string; line: string; fromStation: string; toStation: string; siteFraction: number; siteRadiusM: number };
   studyArea: { lonMin: number; lonMax: number; latMin: number; latMax: number };
@@ -53,6 +54,8 @@ export const FOSHAN_SUBWAY: FoshanSubwayDefaults = {
   rankStatistic: "p10",
   // Not in the paper: segments with fewer PS are reported but not ranked.
   minPointsPerSegment: 5,
+  // Not in the paper: lines without station data (the simulated sample lines) are cut every 1 km.
+  segmentLengthWithoutStationsM: 1000,
   topSegments: 5,
   collapse: {
     // §1 and §3.2: 2018-02-07, shield tunnel between Huchong (湖涌) and Lüdaohu (绿岛湖) stations of Line 2.
