@@ -31,8 +31,12 @@ export function gaussian(rnd: () => number): () => number {
 
 export interface SubsidenceZone {
   line: string;
-  fromStation: string;
-  toStation: string;
+  /** The zone spans from one station to another (real lines) … */
+  fromStation?: string;
+  toStation?: string;
+  /** … or between two fractions of the line's length (lines without stations). */
+  fromFraction?: number;
+  toFraction?: number;
   /** Total LOS displacement of the zone centre over its history, mm (negative = subsidence). */
   total: number;
   /** Date of the fastest subsidence (logistic midpoint) and the 5 %→95 % duration, years. */
@@ -103,10 +107,19 @@ export function simulatePsAlongLines(lines: readonly MetricLine[], opts: Simulat
     const zones = opts.zones
       .filter((z) => z.line === line.code)
       .map((z) => {
-        const a = line.stations.find((s) => s.name === z.fromStation);
-        const b = line.stations.find((s) => s.name === z.toStation);
-        if (!a || !b) throw new Error(`zone on line ${z.line}: station ${!a ? z.fromStation : z.toStation} not on the line`);
-        return { z, s0: Math.min(a.chainage, b.chainage), s1: Math.max(a.chainage, b.chainage), tMid: yearsSince(z.midDate, opts.dates[0]) };
+        let c0: number;
+        let c1: number;
+        if (z.fromFraction !== undefined && z.toFraction !== undefined) {
+          c0 = z.fromFraction * line.polyline.length;
+          c1 = z.toFraction * line.polyline.length;
+        } else {
+          const a = line.stations.find((s) => s.name === z.fromStation);
+          const b = line.stations.find((s) => s.name === z.toStation);
+          if (!a || !b) throw new Error(`zone on line ${z.line}: station ${!a ? z.fromStation : z.toStation} not on the line`);
+          c0 = a.chainage;
+          c1 = b.chainage;
+        }
+        return { z, s0: Math.min(c0, c1), s1: Math.max(c0, c1), tMid: yearsSince(z.midDate, opts.dates[0]) };
       });
     const count = Math.round((line.polyline.length / 1000) * opts.pointsPerKm);
     for (let k = 0; k < count; k++) {

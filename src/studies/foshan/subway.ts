@@ -29,9 +29,9 @@ export interface FoshanSubwayDefaults {
     stabiliseFraction: number;
     confidence: number;
     sensors: { name: string; first: string; last: string }[];
-    referenceLine: string;
-    referenceSite: LonLat | null;
+    reference: { line: string; fromStation: string; toStation: string; fraction: number };
     siteRadiusM: number;
+    planted: { a: number; b: number; c: number; seed: number; palsarStepDays: number; palsarNoiseMm: number; s1StepDays: number; s1NoiseMm: number; s1SeasonalMm: number };
   };
 }
 
@@ -93,11 +93,17 @@ export const FOSHAN_SUBWAY: FoshanSubwayDefaults = {
       { name: "ALOS-1 PALSAR", first: "2008-01-01", last: "2011-03-31" },
       { name: "Sentinel-1", first: "2015-06-15", last: "2018-09-15" },
     ],
-    // §4, Fig 10: the reference point is the yellow star of Fig 5 on the Guangfo line; its position
-    // is not given, so it is a parameter (null = the most subsiding Guangfo segment of this run).
-    referenceLine: "GF",
-    referenceSite: null,
+    // §4, Fig 10: the reference point is the yellow star of Fig 5 on the Guangfo line, position not
+    // given. §3.1 places the 2006–2011 subsidence (> 8 mm/a) between Kuiqilu and Zumiao and finds it
+    // stable in 2015–2018, so the site is taken midway between those stations (a choice).
+    reference: { line: "GF", fromStation: "魁奇路", toStation: "祖庙", fraction: 0.5 },
+    // Not in the paper: PS within 200 m of the site are averaged.
     siteRadiusM: 200,
+    // Not in the paper — a simulated full-cycle series, because no PALSAR 2008–2011 data can be had
+    // offline: a logistic with onset (5 %) mid-2008, 4 years to 95 %, b = −60 mm, sampled like PALSAR
+    // (46 days, 3 mm noise) and Sentinel-1 (12 days, 2 mm noise, 2 mm annual term). These values are
+    // planted; recovering them tests the method, not the paper.
+    planted: { a: 39.7, b: -60, c: 1.472, seed: 2008, palsarStepDays: 46, palsarNoiseMm: 3, s1StepDays: 12, s1NoiseMm: 2, s1SeasonalMm: 2 },
   },
 };
 
@@ -121,4 +127,29 @@ export const FOSHAN_SUBWAY_PAPER = {
   durationYears: [3, 5] as [number, number],
   stableByYear: 2015,
   sentinelAmplitudeMm: 4,
+};
+
+/**
+ * Simulated PS, used only when the PS step's output (notebook 20) is absent: subsidence zones placed
+ * where the paper describes them (§3.1–3.4), with magnitudes of the paper's reported rates. They are
+ * planted inputs, not results; the notebooks say so wherever they are used.
+ */
+export const FOSHAN_SUBWAY_SIMULATION = {
+  seed: 20180207,
+  pointsPerKm: 60,
+  maxOffsetM: 900,
+  velocityNoise: 1.5,
+  displacementNoise: 2,
+  zones: [
+    // §3.1: Guangfo settlement now concentrated between Shijilian and Xinchengdong.
+    { line: "GF", fromStation: "世纪莲", toStation: "新城东", total: -30, midDate: "2017-01-01", durationYears: 5, lateralSigmaM: 350 },
+    // §3.2 / Fig 7: Lüdaohu–Huchong, > 30 mm/a, fast from 2016-08, levelling in 2018.
+    { line: "F2", fromStation: "湖涌", toStation: "绿岛湖", total: -75, midDate: "2017-04-15", durationYears: 1.8, lateralSigmaM: 300 },
+    // §3.2: Dengzhou–Xianyong about −10 mm/a.
+    { line: "F2", fromStation: "登洲", toStation: "仙涌", total: -60, midDate: "2017-01-01", durationYears: 8, lateralSigmaM: 400 },
+    // §3.4: Nanchong–Meidi Dadao, buildings beyond 20 mm/a.
+    { line: "GZ7", fromStation: "美的大道", toStation: "南涌", total: -65, midDate: "2017-03-01", durationYears: 3, lateralSigmaM: 350 },
+  ],
+  // Lines without stations (the simulated sample lines): one zone on the middle of each line.
+  genericZone: { fromFraction: 0.35, toFraction: 0.55, total: -60, midDate: "2017-04-15", durationYears: 2, lateralSigmaM: 300 },
 };
