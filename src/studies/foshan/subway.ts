@@ -22,6 +22,7 @@ export interface FoshanSubwayDefaults {
   collapse: { date: string; line: string; fromStation: string; toStation: string; siteFraction: number; siteRadiusM: number };
   studyArea: { lonMin: number; lonMax: number; latMin: number; latMax: number };
   lineNames: Record<string, string>;
+  stationNames: Record<string, string>;
   figures: Record<string, { line: string; caption: string }>;
   settlement: {
     model: SettlementModel;
@@ -72,6 +73,12 @@ export const FOSHAN_SUBWAY: FoshanSubwayDefaults = {
   // §1 and Fig 1: 112°22′–113°23′E, 22°38′–23°34′N.
   studyArea: { lonMin: 112 + 22 / 60, lonMax: 113 + 23 / 60, latMin: 22 + 38 / 60, latMax: 23 + 34 / 60 },
   lineNames: { GF: "Guangfo line", F2: "Foshan Line 2", F3: "Foshan Line 3", GZ7: "Guangzhou Line 7 (west extension)" },
+  // Pinyin of the stations the paper names (§3.1–3.4), for labels beside the Chinese names.
+  stationNames: {
+    新城东: "Xinchengdong", 东平: "Dongping", 世纪莲: "Shijilian", 魁奇路: "Kuiqilu", 祖庙: "Zumiao",
+    金融高新区: "Financial Hi-Tech Zone", 龙溪: "Longxi", 燕岗: "Yangang", 湖涌: "Huchong", 绿岛湖: "Lüdaohu",
+    登洲: "Dengzhou", 仙涌: "Xianyong", 南涌: "Nanchong", 美的大道: "Meidi Dadao", 陈村: "Chencun",
+  },
   // §3.1–3.4: one figure per line.
   figures: {
     fig5: { line: "GF", caption: "Fig 5 — Guangfo line, Sentinel-1 2015–2018" },
@@ -136,7 +143,7 @@ export const FOSHAN_SUBWAY_PAPER = {
  */
 export const FOSHAN_SUBWAY_SIMULATION = {
   seed: 20180207,
-  pointsPerKm: 60,
+  pointsPerKm: 150,
   maxOffsetM: 900,
   velocityNoise: 1.5,
   displacementNoise: 2,
