@@ -240,3 +240,27 @@ export function writeSubwayOutputs(dir: string, an: SubwayAnalysis, ps: PsPoints
     return f;
   });
 }
+
+/**
+ * The PS for an analysis: the PS step's output when it exists and reaches the lines, else PS simulated
+ * along the lines. `origin` says which, in words fit for a report.
+ */
+export function psForLines(
+  lines: readonly MetricLine[],
+  params: SubwayAnalysisParams,
+  sim: SimulationSettings,
+  dates: { first: string; last: string },
+  load: () => PsPoints | undefined,
+  where: string,
+): { ps: PsPoints; analysis: SubwayAnalysis; simulated: boolean; origin: string } {
+  const loaded = load();
+  if (loaded) {
+    const analysis = analyseLines(lines, loaded, params);
+    if (analysis.lines.some((a) => a.membership.index.length > 0)) {
+      return { ps: loaded, analysis, simulated: false, origin: `PS-step output \`${where}\`` };
+    }
+  }
+  const why = loaded ? `the PS in \`${where}\` do not reach these lines` : `no PS output at \`${where}\``;
+  const ps = simulatedPsFor(lines, sim, dates);
+  return { ps, analysis: analyseLines(lines, ps, params), simulated: true, origin: `**simulated** along the lines (${why}; seed ${sim.seed})` };
+}
