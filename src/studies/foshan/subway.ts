@@ -4,7 +4,7 @@
  * Wuhan University). Every value names where in the paper it comes from; values the paper leaves open
  * are marked "not in the paper" and are choices of this project.
  */
-import type { Datum, LonLat } from "../../geometry/datum";
+import type { Datum } from "../../geometry/datum";
 import type { MetricFrameKind } from "../../geometry/projection";
 import type { SettlementModel } from "../../settlement";
 
