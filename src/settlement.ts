@@ -192,27 +192,33 @@ function invert(A: number[][]): number[][] | null {
   return A.map((_, i) => cols.map((c) => c[i]));
 }
 
-/** Least squares for the linear parameters: design columns X (n × k), returns coefficients and SSE. */
-function linearLsq(X: number[][], y: ArrayLike<number>): { coef: number[]; sse: number } | null {
-  const k = X[0].length;
+/**
+ * Least squares for the linear parameters of a design with k columns; `fill(i, row)` writes row i.
+ * Works on the normal equations without storing the design (the start-value grid calls it thousands
+ * of times). Returns the coefficients and the SSE.
+ */
+function linearLsq(n: number, k: number, fill: (i: number, row: Float64Array) => void, y: ArrayLike<number>): { coef: number[]; sse: number } | null {
   const A = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   const b = new Array<number>(k).fill(0);
-  for (let i = 0; i < X.length; i++) {
-    const r = X[i];
+  const row = new Float64Array(k);
+  let yy = 0;
+  for (let i = 0; i < n; i++) {
+    fill(i, row);
+    const yi = y[i];
+    yy += yi * yi;
     for (let p = 0; p < k; p++) {
-      b[p] += r[p] * y[i];
-      for (let q = 0; q < k; q++) A[p][q] += r[p] * r[q];
+      const rp = row[p];
+      if (rp === 0) continue;
+      b[p] += rp * yi;
+      for (let q = 0; q < k; q++) A[p][q] += rp * row[q];
     }
   }
   const coef = solve(A, b);
   if (!coef) return null;
-  let sse = 0;
-  for (let i = 0; i < X.length; i++) {
-    let f = 0;
-    for (let p = 0; p < k; p++) f += X[i][p] * coef[p];
-    sse += (y[i] - f) ** 2;
-  }
-  return { coef, sse };
+  // SSE = yᵀy − 2 cᵀXᵀy + cᵀXᵀXc = yᵀy − cᵀXᵀy at the least-squares solution.
+  let cb = 0;
+  for (let p = 0; p < k; p++) cb += coef[p] * b[p];
+  return { coef, sse: Math.max(0, yy - cb) };
 }
 
 // ---------------------------------------------------------------- Student t quantile
@@ -419,14 +425,16 @@ function sseOf(model: SettlementModel, theta: readonly number[], nModel: number,
 /** Starting values: grid over the nonlinear parameters, exact least squares for the linear ones. */
 function startValues(model: SettlementModel, t: Float64Array, y: Float64Array, g: Int32Array, nGroups: number): number[] {
   const n = t.length;
-  const offsetCols = (i: number): number[] => {
-    const r: number[] = [];
-    for (let k = 1; k < nGroups; k++) r.push(g[i] === k ? -1 : 0);
-    return r;
+  const offsets = (i: number, row: Float64Array, from: number): void => {
+    for (let k = 1; k < nGroups; k++) row[from + k - 1] = g[i] === k ? -1 : 0;
   };
+  const nOff = nGroups - 1;
   if (model === "linear") {
-    const X = Array.from(t, (ti, i) => [ti, 1, ...offsetCols(i)]);
-    const r = linearLsq(X, y);
+    const r = linearLsq(n, 2 + nOff, (i, row) => {
+      row[0] = t[i];
+      row[1] = 1;
+      offsets(i, row, 2);
+    }, y);
     if (!r) throw new Error("linear fit: the design is singular (sensors' time spans cannot be told apart from their offsets)");
     return r.coef;
   }
@@ -441,8 +449,11 @@ function startValues(model: SettlementModel, t: Float64Array, y: Float64Array, g
   const cs = Array.from({ length: 40 }, (_, k) => (0.1 / span) * Math.pow(400, k / 39)); // rates from 0.1/span to 40/span
   if (model === "exponential") {
     for (const c of cs) {
-      const X = Array.from(t, (ti, i) => [1, 1 - Math.exp(-c * ti), ...offsetCols(i)]);
-      const r = linearLsq(X, y);
+      const r = linearLsq(n, 2 + nOff, (i, row) => {
+        row[0] = 1;
+        row[1] = 1 - Math.exp(-c * t[i]);
+        offsets(i, row, 2);
+      }, y);
       if (r && (!best || r.sse < best.sse)) best = { theta: [r.coef[0], r.coef[1], c, ...r.coef.slice(2)], sse: r.sse };
     }
   } else {
@@ -452,8 +463,10 @@ function startValues(model: SettlementModel, t: Float64Array, y: Float64Array, g
       for (const tm of mids) {
         const a = Math.exp(c * tm);
         if (!Number.isFinite(a) || a <= 0) continue;
-        const X = Array.from(t, (ti, i) => [1 / (1 + a * Math.exp(-c * ti)), ...offsetCols(i)]);
-        const r = linearLsq(X, y);
+        const r = linearLsq(n, 1 + nOff, (i, row) => {
+          row[0] = 1 / (1 + a * Math.exp(-c * t[i]));
+          offsets(i, row, 1);
+        }, y);
         if (r && (!best || r.sse < best.sse)) best = { theta: [a, r.coef[0], c, ...r.coef.slice(1)], sse: r.sse };
       }
     }
@@ -521,7 +534,7 @@ export function fitSettlement(input: FitInput, opts: FitOptions = {}): Settlemen
       {
         initialValues: theta,
         damping: 1e-2,
-        maxIterations: opts.maxIterations ?? 200,
+        maxIterations: opts.maxIterations ?? 100,
         errorTolerance: 0,
         improvementThreshold: 1e-3,
         jacobianFunction: (p) => (x) => jacobianRow(model, p, nModel, nGroups, t[x], g[x]),
