@@ -26,6 +26,7 @@ import {
 } from "./buffer";
 import type { SubwayGeometry } from "./data";
 import type { PsPoints } from "./ps";
+import { progress } from "../progress";
 import { regularDates, simulatePsAlongLines, type SubsidenceZone } from "./simulate";
 
 export interface SubwayAnalysisParams {
@@ -61,13 +62,16 @@ export function analyseLines(lines: readonly MetricLine[], ps: PsPoints, p: Subw
   if (lines.length === 0) throw new Error("no subway lines to analyse");
   const frame = lines[0].frame;
   const xy = toMetricArray(frame, ps.lon, ps.lat);
-  return {
+  // Buffering a full PS set (10⁵–10⁶ points) takes seconds per line: report it line by line.
+  const bar = ps.lon.length >= 100_000 ? progress(`buffering ${ps.lon.length} PS`, lines.length, { unit: "lines" }) : undefined;
+  const out: SubwayAnalysis = {
     frame,
     params: p,
     lines: lines.map((line) => {
       if (line.frame.proj !== frame.proj) throw new Error(`line ${line.code} is in another metric frame than ${lines[0].code}`);
       const membership = psInBuffer(line, ps, p.bufferRadiusM, xy, p.segmentLengthWithoutStationsM);
       const segments = segmentStats(membership, ps, p.subsidingThreshold);
+      bar?.tick(1, line.code);
       return {
         line,
         membership,
@@ -77,6 +81,8 @@ export function analyseLines(lines: readonly MetricLine[], ps: PsPoints, p: Subw
       };
     }),
   };
+  bar?.done();
+  return out;
 }
 
 /** The centre of a segment along its line, WGS-84. */
