@@ -103,7 +103,12 @@ export function studyAreaFigure(
 }
 
 /** Figs 5–9: PS velocities within one line's buffer over the buffer outline, the line and its stations. */
-export function lineVelocityFigure(an: SubwayAnalysis, a: LineAnalysis, ps: PsPoints, opts: { title?: string; cmin?: number; cmax?: number; site?: LonLat; siteLabel?: string } = {}): PlotlyFigure {
+export function lineVelocityFigure(
+  an: SubwayAnalysis,
+  a: LineAnalysis,
+  ps: PsPoints,
+  opts: { title?: string; cmin?: number; cmax?: number; site?: LonLat; siteLabel?: string; stationNames?: Record<string, string> } = {},
+): PlotlyFigure {
   const frame = an.frame;
   const xs: (number | null)[] = [];
   const ys: (number | null)[] = [];
@@ -150,7 +155,8 @@ export function lineVelocityFigure(an: SubwayAnalysis, a: LineAnalysis, ps: PsPo
       mode: "markers+text",
       x: coords.map((c) => c[0]),
       y: coords.map((c) => c[1]),
-      text: a.line.stations.map((st) => st.name),
+      // Romanised names beside the Chinese ones, where known: readable without CJK fonts.
+      text: a.line.stations.map((st) => (opts.stationNames?.[st.name] ? `${opts.stationNames[st.name]} ${st.name}` : st.name)),
       textposition: "top center",
       textfont: { size: 10 },
       marker: { size: 8, color: "white", line: { color: "black", width: 1.5 } },
@@ -204,7 +210,7 @@ export function settlementFitFigure(
   const data: unknown[] = [];
   series.forEach((s, k) => {
     const off = fit.offsets[k] ?? 0;
-    data.push({ type: "scatter", mode: "markers", x: s.dates, y: Array.from(s.values, (v) => v + off), marker: { size: 5 }, name: `${s.sensor}${off !== 0 ? ` (+${off.toFixed(1)} mm offset)` : ""}` });
+    data.push({ type: "scatter", mode: "markers", x: s.dates, y: Array.from(s.values, (v) => v + off), marker: { size: 5 }, name: `${s.sensor}${off !== 0 ? ` (${off >= 0 ? "+" : "−"}${Math.abs(off).toFixed(1)} mm offset)` : ""}` });
   });
   const lastDates = series.flatMap((s) => s.dates).sort();
   const endT = opts.until ? (Date.parse(opts.until) - Date.parse(origin)) / (365.25 * 86_400_000) : (Date.parse(lastDates[lastDates.length - 1]) - Date.parse(origin)) / (365.25 * 86_400_000);
