@@ -107,7 +107,16 @@ export function lineVelocityFigure(
   an: SubwayAnalysis,
   a: LineAnalysis,
   ps: PsPoints,
-  opts: { title?: string; cmin?: number; cmax?: number; site?: LonLat; siteLabel?: string; stationNames?: Record<string, string> } = {},
+  opts: {
+    title?: string;
+    cmin?: number;
+    cmax?: number;
+    site?: LonLat;
+    siteLabel?: string;
+    stationNames?: Record<string, string>;
+    /** Zoom on a window of ± halfWidthM metres around a point (e.g. a section, Fig 7). */
+    window?: { centre: LonLat; halfWidthM: number };
+  } = {},
 ): PlotlyFigure {
   const frame = an.frame;
   const xs: (number | null)[] = [];
@@ -125,7 +134,7 @@ export function lineVelocityFigure(
   for (let i = 0; i < a.line.polyline.xy.length; i += 2) lineXY.push(fromMetric(frame, a.line.polyline.xy[i], a.line.polyline.xy[i + 1]));
   const m = a.membership;
   const data: unknown[] = [
-    { type: "scatter", mode: "lines", x: xs, y: ys, fill: "toself", fillcolor: "rgba(120,120,120,0.12)", line: { color: "rgba(120,120,120,0.4)", width: 0.5 }, name: `${an.params.bufferRadiusM} m buffer`, hoverinfo: "skip" },
+    { type: "scatter", mode: "lines", x: xs, y: ys, fill: "toself", fillcolor: "rgba(120,120,120,0.12)", line: { width: 0 }, name: `${an.params.bufferRadiusM} m buffer`, hoverinfo: "skip" },
     { type: "scatter", mode: "lines", x: lineXY.map((p) => p[0]), y: lineXY.map((p) => p[1]), line: { color: "black", width: 2 }, name: a.line.name },
     {
       type: "scattergl",
@@ -166,7 +175,15 @@ export function lineVelocityFigure(
   if (opts.site) {
     data.push({ type: "scatter", mode: "markers", x: [opts.site[0]], y: [opts.site[1]], marker: { symbol: "star", size: 16, color: "red", line: { color: "black", width: 1 } }, name: opts.siteLabel ?? "site" });
   }
-  return { data, layout: mapLayout(opts.title ?? `${a.line.name}: PS velocity within ${an.params.bufferRadiusM} m`, lineXY.reduce((s, p) => s + p[1], 0) / lineXY.length) };
+  const extra: Record<string, unknown> = {};
+  if (opts.window) {
+    const [lon, lat] = opts.window.centre;
+    const dLat = opts.window.halfWidthM / 111_320;
+    const dLon = dLat / Math.cos((lat * Math.PI) / 180);
+    extra.xaxis = { title: { text: "longitude (°E)" }, zeroline: false, range: [lon - dLon, lon + dLon] };
+    extra.yaxis = { title: { text: "latitude (°N)" }, zeroline: false, range: [lat - dLat, lat + dLat], scaleanchor: "x", scaleratio: 1 / Math.cos((lat * Math.PI) / 180) };
+  }
+  return { data, layout: mapLayout(opts.title ?? `${a.line.name}: PS velocity within ${an.params.bufferRadiusM} m`, lineXY.reduce((s, p) => s + p[1], 0) / lineXY.length, extra) };
 }
 
 /** Velocity distribution of the PS in each line's buffer. */
