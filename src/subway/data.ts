@@ -1,7 +1,7 @@
 /**
  * Where the subway notebooks find their inputs, per data profile:
  *  - lines and stations: the real WGS-84 geometry of the Guangfo line, Foshan Line 2 and Guangzhou
- *    Line 7 (manifest `foshan-geometry`), fetched into `<data>/foshan/` or resolved from the mirror
+ *    Line 7 (manifest `foshan-geometry`), fetched into `<data>/foshan-geometry/` or read from the mirror
  *    (`../shared/data/foshan`); the `sample` profile uses the simulated lines of the `ps-stack` sample,
  *    whose PS points were simulated around them;
  *  - PS points: the PS step's output `outputs/foshan-ps/ps.geojson` (notebook 20).
@@ -25,9 +25,12 @@ export interface SubwayGeometry {
   real: boolean;
 }
 
-/** Folders that may hold the real geometry, in order of preference. */
+/**
+ * Folders that may hold the real geometry, in order of preference: where the fetcher puts the
+ * `foshan-geometry` dataset (`<data>/foshan-geometry/`), a hand-made `<data>/foshan/`, the mirror.
+ */
 export function realGeometryDirs(): string[] {
-  const dirs = [join(dataDir(), "foshan")];
+  const dirs = [join(dataDir(), "foshan-geometry"), join(dataDir(), "foshan")];
   const m = mirrorDir();
   if (m) dirs.push(join(m, "foshan"));
   return dirs;
