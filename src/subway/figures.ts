@@ -252,3 +252,38 @@ export function settlementFitFigure(
     layout: { title: { text: opts.title ?? "Full-cycle settlement and logistic fit" }, xaxis: { title: { text: "date" } }, yaxis: { title: { text: "settlement (mm)" } }, shapes, annotations },
   };
 }
+
+/** Velocity against position along the line (km), with station positions: where along a line it subsides. */
+export function chainageProfileFigure(a: LineAnalysis, ps: PsPoints, opts: { title?: string; stationNames?: Record<string, string>; threshold?: number } = {}): PlotlyFigure {
+  const m = a.membership;
+  const shapes: unknown[] = a.line.stations.map((s) => ({ type: "line", xref: "x", yref: "paper", x0: s.chainage / 1000, x1: s.chainage / 1000, y0: 0, y1: 1, line: { color: "rgba(0,0,0,0.2)", width: 1 } }));
+  if (opts.threshold !== undefined) {
+    shapes.push({ type: "line", xref: "paper", yref: "y", x0: 0, x1: 1, y0: opts.threshold, y1: opts.threshold, line: { color: "red", dash: "dot", width: 1 } });
+  }
+  const medians = a.segments.map((s, k) => ({ x: (m.segments[k].startChainage + m.segments[k].endChainage) / 2000, y: s.median }));
+  return {
+    data: [
+      {
+        type: "scattergl",
+        mode: "markers",
+        x: Array.from(m.chainage, (c) => c / 1000),
+        y: Array.from(m.index, (i) => ps.velocity[i]),
+        marker: { size: 3, color: Array.from(m.distance), colorscale: "Greys", cmin: 0, cmax: m.radius, colorbar: { title: { text: "distance (m)" } } },
+        name: "PS",
+      },
+      { type: "scatter", mode: "lines+markers", x: medians.map((p) => p.x), y: medians.map((p) => p.y), line: { color: "#d62728" }, name: "segment median" },
+    ],
+    layout: {
+      title: { text: opts.title ?? `${a.line.name}: velocity along the line` },
+      xaxis: {
+        title: { text: "distance along the line (km)" },
+        tickvals: a.line.stations.map((s) => s.chainage / 1000),
+        ticktext: a.line.stations.map((s) => opts.stationNames?.[s.name] ?? s.name),
+        tickangle: -60,
+      },
+      yaxis: { title: { text: "LOS velocity (mm/yr)" } },
+      legend: { orientation: "h", y: 1.08 },
+      shapes,
+    },
+  };
+}
