@@ -106,10 +106,18 @@ export function siteOnLine(a: LineAnalysis, from: string, to: string, fraction: 
   return { site: segmentCentre(a, s.segment), how: `centre of the most subsiding segment (${s.from} – ${s.to}); stations ${from}/${to} not on this line` };
 }
 
-export function siteSeriesOf(ps: PsPoints, site: LonLat, radiusM: number, frame: MetricFrame): SiteSeries {
-  const s = siteSeries(ps, site, radiusM, frame);
-  if (s.count === 0) throw new Error(`no PS within ${radiusM} m of site [${site[0].toFixed(5)}, ${site[1].toFixed(5)}]`);
-  return s;
+/**
+ * The mean series of the PS around a site. Where no PS lies within `radiusM` (sparse PS over fields,
+ * as the paper notes for Line 3), the radius doubles up to `maxRadiusM`; the result's `radius` says
+ * which was used.
+ */
+export function siteSeriesOf(ps: PsPoints, site: LonLat, radiusM: number, frame: MetricFrame, maxRadiusM = 4 * radiusM): SiteSeries {
+  for (let r = radiusM; ; r *= 2) {
+    const s = siteSeries(ps, site, Math.min(r, maxRadiusM), frame);
+    if (s.count > 0) return s;
+    if (r >= maxRadiusM) break;
+  }
+  throw new Error(`no PS within ${maxRadiusM} m of site [${site[0].toFixed(5)}, ${site[1].toFixed(5)}]`);
 }
 
 /** Rows for display: one per line. */

@@ -101,3 +101,22 @@ describe.skipIf(!existsSync(mirror))("real Foshan geometry (needs ../shared/data
     expect(site[0]).toBeLessThan(113.04);
   });
 });
+
+describe("site series", () => {
+  it("widens the radius where no PS lies near the site, and says so", async () => {
+    const { siteSeriesOf } = await import("../../src/subway/analysis");
+    const { localFrame } = await import("../../src/geometry/projection");
+    const ps = parsePsGeoJson("ps.geojson", {
+      type: "FeatureCollection",
+      dates: ["2015-06-15", "2015-06-27"],
+      features: [{ type: "Feature", geometry: { type: "Point", coordinates: [113.0035, 23.0] }, properties: { id: 1, velocity: -3, displacement: [0, -2] } }],
+    });
+    const frame = localFrame(113, 23);
+    // The point is ≈358 m east of the site: not within 200 m, found at 400 m.
+    const s = siteSeriesOf(ps, [113.0, 23.0], 200, frame);
+    expect(s.radius).toBe(400);
+    expect(s.count).toBe(1);
+    expect(Array.from(s.mean)).toEqual([0, -2]);
+    expect(() => siteSeriesOf(ps, [113.0, 23.0], 100, frame, 300)).toThrow(/no PS within 300 m/);
+  });
+});
