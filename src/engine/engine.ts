@@ -39,6 +39,26 @@ export type OpName = (typeof OPS)[number];
 
 type OpFn = (params: number, tid: number, nt: number) => void;
 
+/**
+ * The part of the WebAssembly JS API used here, typed locally: tslab compiles notebook imports with a lib
+ * that has no WebAssembly values (only the namespace), so the global is reached through globalThis.
+ */
+export interface WasmMemory {
+  readonly buffer: ArrayBufferLike;
+  grow(pages: number): number;
+}
+/** An opaque compiled module (structured-cloneable to workers). */
+export interface WasmModule {
+  readonly __wasmModule?: never;
+}
+interface WasmApi {
+  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (m: WasmModule, imports: object) => { exports: Record<string, unknown> };
+  validate(bytes: Uint8Array): boolean;
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
 /** Byte layout of the shared memory's low part: [0, 64K) the module's own, then control, params, heap. */
 const CTRL = 65536; // i32: 0 generation, 1 done count, 2 op id, 3 threads used, 4 error flag, 5 ready count
 const PARAMS = CTRL + 256;
@@ -70,7 +90,7 @@ function enableRelaxedSimd(): void {
   relaxedFlagSet = true;
 }
 
-function loadModule(flavour: SimdFlavour): { module: WebAssembly.Module; file: string } {
+function loadModule(flavour: SimdFlavour): { module: WasmModule; file: string } {
   const file = wasmPath(flavour);
   let bytes: Buffer;
   try {
@@ -79,8 +99,8 @@ function loadModule(flavour: SimdFlavour): { module: WebAssembly.Module; file: s
     throw new Error(`engine: cannot read ${file} (${(e as Error).message}); run \`npm run build:wasm\``);
   }
   if (flavour === "relaxed") enableRelaxedSimd();
-  if (!WebAssembly.validate(bytes)) throw new Error(`engine: ${file} does not validate on this engine (${flavour} SIMD)`);
-  return { module: new WebAssembly.Module(bytes), file };
+  if (!WA.validate(bytes)) throw new Error(`engine: ${file} does not validate on this engine (${flavour} SIMD)`);
+  return { module: new WA.Module(bytes), file };
 }
 
 // Plain JS (CommonJS, eval'd) so it runs the same under tsx, vitest and tslab without a build step.
@@ -109,16 +129,16 @@ for (;;) {
 `;
 
 export class Engine {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   readonly info: EngineInfo;
   private readonly fns: Record<OpName, OpFn>;
   private readonly workers: Worker[] = [];
   private readonly ctrl: Int32Array;
   private heapTop = HEAP;
 
-  private constructor(module: WebAssembly.Module, file: string, simd: SimdFlavour, threads: number) {
-    this.memory = new WebAssembly.Memory({ initial: HEAP / PAGE + 16, maximum: MAX_PAGES, shared: true });
-    const inst = new WebAssembly.Instance(module, { env: { memory: this.memory } });
+  private constructor(module: WasmModule, file: string, simd: SimdFlavour, threads: number) {
+    this.memory = new WA.Memory({ initial: HEAP / PAGE + 16, maximum: MAX_PAGES, shared: true });
+    const inst = new WA.Instance(module, { env: { memory: this.memory } });
     const fns = {} as Record<OpName, OpFn>;
     for (const name of OPS) fns[name] = inst.exports[name] as OpFn;
     this.fns = fns;
@@ -131,7 +151,7 @@ export class Engine {
     const envThreads = Number(process.env.DLAB_ENGINE_THREADS);
     const threads = Math.max(1, Math.floor(opts.threads ?? (envThreads > 0 ? envThreads : availableParallelism())));
     let simd: SimdFlavour = opts.simd ?? (process.env.DLAB_ENGINE_SIMD === "plain" ? "plain" : "relaxed");
-    let loaded: { module: WebAssembly.Module; file: string };
+    let loaded: { module: WasmModule; file: string };
     try {
       loaded = loadModule(simd);
     } catch (e) {
@@ -144,7 +164,7 @@ export class Engine {
     return engine;
   }
 
-  private async startWorkers(module: WebAssembly.Module, n: number): Promise<void> {
+  private async startWorkers(module: WasmModule, n: number): Promise<void> {
     const ready: Promise<void>[] = [];
     for (let t = 1; t <= n; t++) {
       const w = new Worker(WORKER_SOURCE, {
