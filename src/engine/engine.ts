@@ -34,6 +34,7 @@ export const OPS = [
   "reduce_transpose",
   "col_sum",
   "maxpool_bwd_tiled",
+  "dropout_mask",
 ] as const;
 export type OpName = (typeof OPS)[number];
 

@@ -821,3 +821,47 @@ export function maxpool_bwd_tiled(p: usize, tid: i32, nt: i32): void {
     }
   }
 }
+
+// dropout block: 0 dst 1 count 2 seed 3 threshold (u32: drop when hash < threshold) 4 scale (f32 bits)
+/**
+ * Dropout mask: element i keeps (value `scale` = 1/(1−rate)) when lowbias32(i·φ + seed·ψ) ≥ threshold, else 0.
+ * Counter-based, so the mask depends only on (seed, i): the same whatever the thread count or split.
+ */
+export function dropout_mask(p: usize, tid: i32, nt: i32): void {
+  const dst = PU(p, 0), count = P(p, 1), seed = <u32>P(p, 2), threshold = <u32>P(p, 3);
+  const scale = reinterpret<f32>(P(p, 4));
+  const per = (((count + nt - 1) / nt) + 3) & ~3;
+  const e0 = tid * per;
+  const e1 = min(count, e0 + per);
+  const base = seed * 0x85ebca6b;
+  const phi = i32x4.splat(<i32>0x9e3779b9);
+  const vscale = f32x4.splat(scale);
+  const zero = f32x4.splat(0);
+  // Unsigned compare h ≥ threshold as signed compare after flipping the sign bits.
+  const flip = i32x4.splat(<i32>0x80000000);
+  const vthr = v128.xor(i32x4.splat(<i32>threshold), flip);
+  let e = e0;
+  let idx = i32x4(e0, e0 + 1, e0 + 2, e0 + 3);
+  const four = i32x4.splat(4);
+  const vbase = i32x4.splat(<i32>base);
+  for (; e + 4 <= e1; e += 4) {
+    let h = i32x4.add(i32x4.mul(idx, phi), vbase);
+    h = v128.xor(h, i32x4.shr_u(h, 16));
+    h = i32x4.mul(h, i32x4.splat(0x7feb352d));
+    h = v128.xor(h, i32x4.shr_u(h, 15));
+    h = i32x4.mul(h, i32x4.splat(<i32>0x846ca68b));
+    h = v128.xor(h, i32x4.shr_u(h, 16));
+    const keep = i32x4.ge_s(v128.xor(h, flip), vthr);
+    v128.store(dst + (<usize>e << 2), v128.bitselect(vscale, zero, keep));
+    idx = i32x4.add(idx, four);
+  }
+  for (; e < e1; e++) {
+    let h: u32 = <u32>e * 0x9e3779b9 + base;
+    h ^= h >> 16;
+    h *= 0x7feb352d;
+    h ^= h >> 15;
+    h *= 0x846ca68b;
+    h ^= h >> 16;
+    store<f32>(dst + (<usize>e << 2), h >= threshold ? scale : 0);
+  }
+}
