@@ -18,6 +18,7 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Engine, getEngine } from "../src/engine/engine";
+import { fastDropout } from "../src/engine/dropout";
 import { registerFastKernels } from "../src/engine/kernels";
 import { gemm } from "../src/engine/ops";
 import { projectRoot } from "../src/project";
@@ -30,8 +31,29 @@ function arg(args: string[], name: string): string | undefined {
 const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const round = (v: number, d = 1): number => Math.round(v * 10 ** d) / 10 ** d;
 
-/** The Zigui U-Net (Fig 1): 16-32-64-128-256, conv3×3 ReLU he-normal, dropout, 2×2 pools, 2×2/2 transposed convs. */
-export function buildPaperUNet(size = 128, channels = 11): tf.LayersModel {
+/** Dropout drawing its masks with the engine (`fastDropout`), a new seed per call, as a model would use it. */
+class EngineDropout extends tf.layers.Layer {
+  static className = "EngineDropout";
+  private calls = 0;
+  constructor(
+    private readonly rate: number,
+    private readonly engine: Engine,
+    private readonly seed: number,
+  ) {
+    super({});
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    if (!kwargs?.training) return x;
+    return fastDropout(this.engine, x, this.rate, this.seed * 7919 + this.calls++);
+  }
+}
+
+/**
+ * The Zigui U-Net (Fig 1): 16-32-64-128-256, conv3×3 ReLU he-normal, dropout, 2×2 pools, 2×2/2 transposed
+ * convs. With `engine`, dropout masks come from `fastDropout` instead of tf.dropout's JavaScript generator.
+ */
+export function buildPaperUNet(size = 128, channels = 11, engine?: Engine): tf.LayersModel {
   const filters = [16, 32, 64, 128, 256];
   const encDrop = [0.1, 0.1, 0.2, 0.2, 0.3];
   const decDrop = [0.2, 0.2, 0.1, 0.1];
@@ -41,7 +63,7 @@ export function buildPaperUNet(size = 128, channels = 11): tf.LayersModel {
   const skips: tf.SymbolicTensor[] = [];
   filters.forEach((f, i) => {
     x = conv(f).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.dropout({ rate: encDrop[i] }).apply(x) as tf.SymbolicTensor;
+    x = (engine ? new EngineDropout(encDrop[i], engine, i) : tf.layers.dropout({ rate: encDrop[i] })).apply(x) as tf.SymbolicTensor;
     x = conv(f).apply(x) as tf.SymbolicTensor;
     if (i < filters.length - 1) {
       skips.push(x);
@@ -53,15 +75,15 @@ export function buildPaperUNet(size = 128, channels = 11): tf.LayersModel {
     const up = tf.layers.conv2dTranspose({ filters: f, kernelSize: 2, strides: 2, padding: "same" }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.concatenate().apply([up, skips.pop()!]) as tf.SymbolicTensor;
     x = conv(f).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.dropout({ rate }).apply(x) as tf.SymbolicTensor;
+    x = (engine ? new EngineDropout(rate, engine, 10 + j) : tf.layers.dropout({ rate })).apply(x) as tf.SymbolicTensor;
     x = conv(f).apply(x) as tf.SymbolicTensor;
   });
   const out = tf.layers.conv2d({ filters: 1, kernelSize: 1, activation: "sigmoid" }).apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: out });
 }
 
-export async function timeSteps(batch: number, size: number, steps: number, warmup: boolean): Promise<number[]> {
-  const model = buildPaperUNet(size);
+export async function timeSteps(batch: number, size: number, steps: number, warmup: boolean, engine?: Engine): Promise<number[]> {
+  const model = buildPaperUNet(size, 11, engine);
   model.compile({ optimizer: tf.train.adam(1e-3), loss: "binaryCrossentropy" });
   const x = tf.randomUniform([batch, size, size, 11], 0, 1, "float32", 1);
   const y = tf.cast(tf.greater(tf.randomUniform([batch, size, size, 1], 0, 1, "float32", 2), 0.9), "float32");
@@ -197,6 +219,9 @@ export async function run(args: string[] = []): Promise<object> {
     const ms = await timeSteps(batch, size, steps, true);
     timings.push({ config: engineConfig, batch, msPerStep: Math.round(median(ms)), all: ms.map(Math.round) });
     process.stderr.write(`  engine batch ${batch}: ${Math.round(median(ms))} ms/step\n`);
+    const msd = await timeSteps(batch, size, steps, true, e);
+    timings.push({ config: `${engineConfig} + engine dropout`, batch, msPerStep: Math.round(median(msd)), all: msd.map(Math.round) });
+    process.stderr.write(`  engine + engine dropout batch ${batch}: ${Math.round(median(msd))} ms/step\n`);
   }
   const torch: Record<string, unknown> = {};
   const ratios: Record<string, number> = {};
