@@ -47,7 +47,7 @@ const round4 = (v: number): number => Math.max(4, Math.round(v / 4) * 4);
 const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
 const up = (v: number, m: number): number => Math.ceil(v / m) * m;
 
-/** Chunk sizes: each thread's packed im2col block stays around L2 size (~192–512 KB). */
+/** Output positions per chunk, so that a thread's working set (input rows or im2col block) stays in L2. */
 export function chunkRows(kind: "filter" | "input" | "implicit", K: number, CO: number): number {
   if (kind === "implicit") return clamp(round4(65536 / K), 64, 1024);
   if (kind === "filter") return clamp(round4(131072 / K), 64, 1024);
@@ -70,7 +70,8 @@ function convParams(g: ConvGeometry, ptrs: { a: number; w: number; bias: number;
 /** Packs B[k, j] = src[k·rs + j·cs] (K×N) into the kernel's 8-column panels; returns the panel buffer. */
 function packB(e: Engine, src: number, rs: number, cs: number, K: number, N: number): number {
   const dst = e.alloc(K * up(N, 8) * 4);
-  e.run("pack_b", [src, rs, cs, K, N, dst], 1);
+  // Small filters on one thread: waking the workers would cost more than the copy.
+  e.run("pack_b", [src, rs, cs, K, N, dst], K * N >= 65536 ? e.threads : 1);
   return dst;
 }
 
@@ -186,7 +187,7 @@ export function conv2dBackpropInput(e: Engine, dy: Float32Array, w: Float32Array
   if (g.strideHeight === 1 && g.strideWidth === 1) {
     const pw = e.put(w);
     const flipped = e.alloc(K * CO * 4);
-    e.run("flip_filter", [pw, flipped, FH, FW, C, CO], 1);
+    e.run("flip_filter", [pw, flipped, FH, FW, C, CO], K * CO >= 65536 ? e.threads : 1);
     const bp = packB(e, flipped, C, 1, FH * FW * CO, C);
     const gt: ConvGeometry = {
       batch: g.batch,

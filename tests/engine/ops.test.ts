@@ -16,6 +16,8 @@ const CASES: [number, number, number, number, number, number, number, "same" | "
   [2, 10, 8, 16, 12, 2, 2, "valid"],
   [1, 9, 9, 8, 5, 3, 2, "same"],
   [2, 9, 7, 8, 6, 2, 2, "valid"],
+  // filters large enough that packing and flipping run on all threads
+  [1, 5, 5, 64, 130, 3, 1, "same"],
 ];
 
 for (const flavour of ["relaxed", "plain"] as const) {
@@ -35,7 +37,7 @@ for (const flavour of ["relaxed", "plain"] as const) {
       });
 
       it("GEMM equals the float64 product on odd shapes", () => {
-        for (const [M, N, K] of [[1, 1, 1], [5, 3, 7], [37, 19, 23], [64, 64, 64], [130, 17, 300]]) {
+        for (const [M, N, K] of [[1, 1, 1], [5, 3, 7], [37, 19, 23], [64, 64, 64], [130, 17, 300], [40, 261, 300]]) {
           const a = randn(M * K, M + 1);
           const b = randn(K * N, N + 2);
           const ref = new Float64Array(M * N);

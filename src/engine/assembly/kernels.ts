@@ -317,25 +317,40 @@ export function reduce_add(p: usize, tid: i32, nt: i32): void {
   }
 }
 
-// pack block: 0 src 1 rs 2 cs 3 K 4 N 5 dst   (single-threaded: weights are small)
+// pack block: 0 src 1 rs 2 cs 3 K 4 N 5 dst
+/** Packs B (K×N, strides rs/cs) into 8-column panels; panels split across threads. */
 export function pack_b(p: usize, tid: i32, nt: i32): void {
-  if (tid != 0) return;
-  packB(PU(p, 0), P(p, 1), P(p, 2), P(p, 3), P(p, 4), PU(p, 5));
+  const src = PU(p, 0), rs = P(p, 1), cs = P(p, 2), K = P(p, 3), N = P(p, 4), dst = PU(p, 5);
+  const np = (N + 7) >> 3;
+  for (let jp = tid; jp < np; jp += nt) {
+    const j0 = jp * 8;
+    const ncols = min(8, N - j0);
+    // One panel: the columns [j0, j0+8) of B, written where packB would put panel jp.
+    packB(src + ((<usize>j0 * <usize>cs) << 2), rs, cs, K, ncols, dst + ((<usize>jp * <usize>K * 8) << 2));
+  }
 }
 
 // flip block: 0 src [FH,FW,CI,CO] 1 dst [FH,FW,CO,CI] rotated 180° 2 FH 3 FW 4 CI 5 CO
-/** The stride-1 input gradient is a convolution of dy with the filter rotated 180° and its channels swapped. */
+/**
+ * The stride-1 input gradient is a convolution of dy with the filter rotated 180° and its channels swapped.
+ * Source rows (ky, kx, ci) split across threads.
+ */
 export function flip_filter(p: usize, tid: i32, nt: i32): void {
-  if (tid != 0) return;
   const src = PU(p, 0), dst = PU(p, 1), FH = P(p, 2), FW = P(p, 3), CI = P(p, 4), CO = P(p, 5);
-  for (let ky = 0; ky < FH; ky++)
-    for (let kx = 0; kx < FW; kx++)
-      for (let ci = 0; ci < CI; ci++)
-        for (let co = 0; co < CO; co++) {
-          const s = ((ky * FW + kx) * CI + ci) * CO + co;
-          const d = (((FH - 1 - ky) * FW + (FW - 1 - kx)) * CO + co) * CI + ci;
-          store<f32>(dst + (<usize>d << 2), load<f32>(src + (<usize>s << 2)));
-        }
+  const rows = FH * FW * CI;
+  for (let r = tid; r < rows; r += nt) {
+    const tap = r / CI;
+    const ci = r - tap * CI;
+    const ky = tap / FW;
+    const kx = tap - ky * FW;
+    const s = src + ((<usize>r * <usize>CO) << 2);
+    let d = dst + ((<usize>(((FH - 1 - ky) * FW + (FW - 1 - kx)) * CO) * <usize>CI + <usize>ci) << 2);
+    const step = <usize>CI << 2;
+    for (let co = 0; co < CO; co++) {
+      store<f32>(d, load<f32>(s + (<usize>co << 2)));
+      d += step;
+    }
+  }
 }
 
 // pool block: 0 x 1 y/dy 2 dx 3 N 4 H 5 W 6 C 7 OH 8 OW 9 FH 10 FW 11 SH 12 SW 13 PT 14 PL
