@@ -1,0 +1,307 @@
+/**
+ * Network inversion of unwrapped interferograms into a phase time series per pixel, with MintPy's
+ * ifgram_inversion semantics: minimum-norm velocity design B (Berardino et al. 2002), weights from
+ * coherence, observations equal to zero or NaN treated as no data and dropped per pixel, a pixel
+ * skipped when any date (after the first) has fewer than `minRedundancy` interferograms, minimum-norm
+ * solutions where the pixel's network is rank deficient (disconnected), temporal coherence
+ * |Σ exp(j·e)| / m of the unweighted residuals.
+ *
+ * Speed: the normal matrix BᵀWB is banded, so each pixel costs a band Cholesky; unweighted pixels
+ * sharing a no-data pattern share one factorisation (cached by pattern).
+ */
+import { progress } from "../progress";
+import type { Network } from "./network";
+import { tbaseDiff } from "./network";
+import { choleskyBanded, choleskySolveBanded, solveSpd } from "./linalg";
+import { type WeightFunc, weightFunction } from "./weights";
+
+export interface InversionOptions {
+  weightFunc: WeightFunc;
+  /** Minimum number of interferograms per date (MintPy minRedundancy, default 1). */
+  minRedundancy: number;
+  /** Independent looks L for the `var` / `fim` weights. */
+  looks: number;
+}
+
+export interface InversionBlock {
+  /** Number of pixels in the block. */
+  nPix: number;
+  /** Per pair: referenced unwrapped phase (radians) of the block's pixels; NaN or 0 = no data. */
+  phase: ArrayLike<number>[];
+  /** Per pair: coherence (needed unless weightFunc is `no`). */
+  coherence?: ArrayLike<number>[];
+  /** Pixels not to invert (water, zero average coherence); 1 = skip. */
+  skip?: Uint8Array;
+}
+
+export interface InversionResult {
+  /** Per date: phase time series (radians, first date 0); 0 where not inverted (MintPy). */
+  ts: Float32Array[];
+  temporalCoherence: Float32Array;
+  numInvIfgram: Int16Array;
+  /** Pixels whose network was rank deficient (solved minimum-norm). */
+  rankDeficient: number;
+  inverted: number;
+}
+
+interface PatternFactor {
+  ok: boolean;
+  rankDeficient: boolean;
+  /** Cholesky factor (banded, dense storage) when full rank. */
+  factor?: Float64Array;
+  normal?: Float64Array;
+}
+
+/** Reusable per-network state for solving one block after another. */
+export class SbasSolver {
+  readonly m: number;
+  readonly n: number;
+  readonly band: number;
+  readonly dt: Float64Array;
+  readonly ref: Int32Array;
+  readonly sec: Int32Array;
+  private readonly weight: (c: number) => number;
+  private readonly cache = new Map<string, PatternFactor>();
+  private readonly nMat: Float64Array;
+  private readonly work: Float64Array;
+  private readonly rhs: Float64Array;
+  private readonly x: Float64Array;
+  private readonly w: Float64Array;
+  private readonly y: Float64Array;
+  private readonly valid: Uint8Array;
+  private readonly keyWords: Uint32Array;
+
+  constructor(
+    readonly net: Network,
+    readonly opts: InversionOptions,
+  ) {
+    this.m = net.pairs.length;
+    this.n = net.dates.length - 1;
+    if (this.m === 0) throw new Error("the interferogram network is empty: no pairs to invert");
+    if (this.n < 1) throw new Error("the network needs at least two dates");
+    this.dt = tbaseDiff(net.dates);
+    this.ref = Int32Array.from(net.pairs.map((p) => p[0]));
+    this.sec = Int32Array.from(net.pairs.map((p) => p[1]));
+    let span = 1;
+    for (const [i, j] of net.pairs) {
+      if (!(i < j && i >= 0 && j <= this.n)) throw new Error(`bad pair [${i}, ${j}] for ${net.dates.length} dates`);
+      span = Math.max(span, j - i);
+    }
+    this.band = span - 1;
+    this.weight = weightFunction(opts.weightFunc, opts.looks);
+    this.nMat = new Float64Array(this.n * this.n);
+    this.work = new Float64Array(2 * this.n * this.n + 3 * this.n);
+    this.rhs = new Float64Array(this.n);
+    this.x = new Float64Array(this.n);
+    this.w = new Float64Array(this.m);
+    this.y = new Float64Array(this.m);
+    this.valid = new Uint8Array(this.m);
+    this.keyWords = new Uint32Array(Math.ceil(this.m / 32));
+  }
+
+  /** Adds w·bᵀb of pair k to the normal matrix (lower band). */
+  private accumulate(nMat: Float64Array, k: number, w: number): void {
+    const n = this.n;
+    const dt = this.dt;
+    for (let s = this.ref[k]; s < this.sec[k]; s++) {
+      const ws = w * dt[s];
+      const row = s * n;
+      for (let t = this.ref[k]; t <= s; t++) nMat[row + t] += ws * dt[t];
+    }
+  }
+
+  private zeroBand(nMat: Float64Array): void {
+    const n = this.n;
+    for (let i = 0; i < n; i++) nMat.fill(0, i * n + Math.max(0, i - this.band), i * n + i + 1);
+  }
+
+  private redundancyOk(valid: Uint8Array): boolean {
+    if (this.opts.minRedundancy <= 0) return true;
+    const cnt = new Int32Array(this.n + 1);
+    for (let k = 0; k < this.m; k++) {
+      if (!valid[k]) continue;
+      cnt[this.ref[k]]++;
+      cnt[this.sec[k]]++;
+    }
+    // MintPy counts non-zeros of A's columns, i.e. every date but the first.
+    for (let d = 1; d <= this.n; d++) if (cnt[d] < this.opts.minRedundancy) return false;
+    return true;
+  }
+
+  private patternFactor(valid: Uint8Array, count: number): PatternFactor {
+    const kw = this.keyWords;
+    kw.fill(0);
+    for (let k = 0; k < this.m; k++) if (valid[k]) kw[k >> 5] |= 1 << (k & 31);
+    const key = count === this.m ? "all" : Array.from(kw).join(",");
+    let f = this.cache.get(key);
+    if (f) return f;
+    if (!this.redundancyOk(valid)) f = { ok: false, rankDeficient: false };
+    else {
+      const n = this.n;
+      const normal = new Float64Array(n * n);
+      for (let k = 0; k < this.m; k++) if (valid[k]) this.accumulate(normal, k, 1);
+      const factor = new Float64Array(normal);
+      let maxDiag = 0;
+      for (let i = 0; i < n; i++) maxDiag = Math.max(maxDiag, normal[i * n + i]);
+      if (choleskyBanded(factor, n, this.band, 1e-9 * maxDiag)) f = { ok: true, rankDeficient: false, factor };
+      else f = { ok: true, rankDeficient: true, normal };
+    }
+    if (this.cache.size > 20000) this.cache.clear();
+    this.cache.set(key, f);
+    return f;
+  }
+
+  /** Inverts one block of pixels into `out` at pixel offset `offset`. */
+  solveBlock(block: InversionBlock, out: InversionResult, offset = 0): void {
+    const { m, n, dt, ref, sec, y, w, valid, x, rhs } = this;
+    const unweighted = this.opts.weightFunc === "no";
+    if (!unweighted && !block.coherence) throw new Error(`weight function "${this.opts.weightFunc}" needs coherence`);
+    if (block.phase.length !== m) throw new Error(`block has ${block.phase.length} phase bands for ${m} pairs`);
+    const tsCum = new Float64Array(n + 1);
+    for (let p = 0; p < block.nPix; p++) {
+      const o = offset + p;
+      if (block.skip && block.skip[p]) continue;
+      let count = 0;
+      for (let k = 0; k < m; k++) {
+        const v = block.phase[k][p];
+        const ok = v === v && v !== 0;
+        valid[k] = ok ? 1 : 0;
+        if (ok) {
+          y[k] = v;
+          count++;
+        }
+      }
+      if (count === 0) continue;
+      rhs.fill(0);
+      let rankDef = false;
+      if (unweighted) {
+        const f = this.patternFactor(valid, count);
+        if (!f.ok) continue;
+        for (let k = 0; k < m; k++) {
+          if (!valid[k]) continue;
+          const yk = y[k];
+          for (let s = ref[k]; s < sec[k]; s++) rhs[s] += dt[s] * yk;
+        }
+        if (f.factor) {
+          x.set(rhs);
+          choleskySolveBanded(f.factor, n, this.band, x);
+        } else {
+          solveSpd(f.normal!, n, this.band, rhs, x, this.work);
+          rankDef = true;
+        }
+      } else {
+        if (!this.redundancyOk(valid)) continue;
+        const coh = block.coherence!;
+        const nMat = this.nMat;
+        this.zeroBand(nMat);
+        for (let k = 0; k < m; k++) {
+          if (!valid[k]) continue;
+          const wk = this.weight(coh[k][p]);
+          w[k] = wk;
+          this.accumulate(nMat, k, wk);
+          const wy = wk * y[k];
+          for (let s = ref[k]; s < sec[k]; s++) rhs[s] += dt[s] * wy;
+        }
+        rankDef = solveSpd(nMat, n, this.band, rhs, x, this.work);
+      }
+      tsCum[0] = 0;
+      for (let s = 0; s < n; s++) tsCum[s + 1] = tsCum[s] + x[s] * dt[s];
+      let re = 0;
+      let im = 0;
+      for (let k = 0; k < m; k++) {
+        if (!valid[k]) continue;
+        const e = y[k] - (tsCum[sec[k]] - tsCum[ref[k]]);
+        re += Math.cos(e);
+        im += Math.sin(e);
+      }
+      for (let d = 0; d <= n; d++) out.ts[d][o] = tsCum[d];
+      out.temporalCoherence[o] = Math.hypot(re, im) / count;
+      out.numInvIfgram[o] = count;
+      out.inverted++;
+      if (rankDef) out.rankDeficient++;
+    }
+  }
+}
+
+export function emptyResult(nDates: number, nPix: number): InversionResult {
+  return {
+    ts: Array.from({ length: nDates }, () => new Float32Array(nPix)),
+    temporalCoherence: new Float32Array(nPix),
+    numInvIfgram: new Int16Array(nPix),
+    rankDeficient: 0,
+    inverted: 0,
+  };
+}
+
+/** Inverts a whole block in one call (tests, small stacks). */
+export function invertNetwork(net: Network, block: InversionBlock, opts: InversionOptions): InversionResult {
+  const solver = new SbasSolver(net, opts);
+  const out = emptyResult(net.dates.length, block.nPix);
+  solver.solveBlock(block, out);
+  return out;
+}
+
+export interface StackInversionInput {
+  net: Network;
+  width: number;
+  height: number;
+  /** Per kept pair: full-image phase (radians), not yet referenced. */
+  phase: Float32Array[];
+  coherence?: Float32Array[];
+  /** Per kept pair: value subtracted from every valid pixel (the reference pixel's phase). */
+  refPhase: Float64Array;
+  skip?: Uint8Array;
+  /** Reference pixel index (row·width + col): its time series is 0 by definition. */
+  refIndex?: number;
+  /** Working-memory budget for one row block, bytes (MintPy maxMemory). */
+  maxMemoryBytes: number;
+  quiet?: boolean;
+}
+
+/**
+ * Whole-image inversion in row blocks under a memory budget: each block's referenced phase (and
+ * coherence) is copied into float32 working arrays, so memory beyond the input stack stays bounded.
+ */
+export function invertStack(input: StackInversionInput, opts: InversionOptions): InversionResult {
+  const { net, width, height } = input;
+  const m = net.pairs.length;
+  const nPixAll = width * height;
+  const solver = new SbasSolver(net, opts);
+  const out = emptyResult(net.dates.length, nPixAll);
+  const perRow = width * m * 4 * (input.coherence && opts.weightFunc !== "no" ? 2 : 1);
+  const rowsPerBlock = Math.max(1, Math.min(height, Math.floor(input.maxMemoryBytes / Math.max(1, perRow))));
+  const nBlocks = Math.ceil(height / rowsPerBlock);
+  const bar = progress("sbas inversion", nBlocks, { unit: "blocks", quiet: input.quiet });
+  for (let b = 0; b < nBlocks; b++) {
+    const r0 = b * rowsPerBlock;
+    const r1 = Math.min(height, r0 + rowsPerBlock);
+    const p0 = r0 * width;
+    const nPix = (r1 - r0) * width;
+    const phase: Float32Array[] = [];
+    for (let k = 0; k < m; k++) {
+      const src = input.phase[k].subarray(p0, p0 + nPix);
+      const dst = new Float32Array(nPix);
+      const rp = input.refPhase[k];
+      for (let i = 0; i < nPix; i++) {
+        const v = src[i];
+        dst[i] = v === 0 || v !== v ? NaN : v - rp;
+      }
+      phase.push(dst);
+    }
+    const coherence =
+      opts.weightFunc !== "no" && input.coherence ? input.coherence.map((c) => c.subarray(p0, p0 + nPix)) : undefined;
+    const skip = input.skip ? input.skip.subarray(p0, p0 + nPix) : undefined;
+    solver.solveBlock({ nPix, phase, coherence, skip }, out, p0);
+    bar.tick(1, `${r1}/${height} rows`);
+  }
+  bar.done();
+  if (input.refIndex !== undefined && input.refIndex >= 0) {
+    // The reference pixel's referenced phase is zero everywhere, which MintPy reads as no data;
+    // its time series is zero by definition and it is perfectly coherent.
+    const r = input.refIndex;
+    for (const t of out.ts) t[r] = 0;
+    out.temporalCoherence[r] = 1;
+    out.numInvIfgram[r] = m;
+  }
+  return out;
+}
