@@ -153,7 +153,8 @@ export function troposphereElevation(
   const coefficients: Float64Array[] = [];
   const correlation = new Float64Array(ts.length);
   ts.forEach((t, d) => {
-    const ml = opts.looks > 1 ? multilook(t, width, height, opts.looks).data : Float64Array.from(t);
+    const tm = Float64Array.from(t, (v, p) => (mask && !mask[p] ? NaN : v));
+    const ml = opts.looks > 1 ? multilook(tm, width, height, opts.looks).data : tm;
     const yv = idx.map((i) => ml[i]);
     const ok = yv.every((v) => v === v);
     const c = new Float64Array(P);
