@@ -4,7 +4,7 @@
  * timeseries, velocity and temporalCoherence files that MintPy's tools (view.py, tsview.py,
  * timeseries2velocity.py) open: datasets and attribute names as MintPy writes them.
  *
- * HDF5 booleans cannot be written through h5wasm, so `dropIfgram` is stored as uint8 (1 = keep);
+ * HDF5 booleans cannot be written through h5wasm, so `dropIfgram` is stored as int8 (1 = keep);
  * tools/mintpy_compare.py converts it to bool before running MintPy on a stack written here.
  */
 import { existsSync } from "node:fs";
@@ -166,7 +166,7 @@ export async function writeMintpyStack(file: string, stack: IfgramStack, extraAt
     [
       { name: "date", shape: [m, 2], data: stack.pairs.flatMap(([i, j]) => [stack.dates[i], stack.dates[j]]) },
       { name: "bperp", shape: [m], data: Float32Array.from(stack.bperp) },
-      { name: "dropIfgram", shape: [m], data: Uint8Array.from(stack.keep, (k) => (k ? 1 : 0)) },
+      { name: "dropIfgram", shape: [m], data: Int8Array.from(stack.keep, (k) => (k ? 1 : 0)) },
       { name: "unwrapPhase", shape, data: phase, attrs: { UNIT: "radian" } },
       { name: "coherence", shape, data: coh, attrs: { UNIT: "1" } },
     ],
@@ -181,7 +181,7 @@ export async function writeMintpyGeometry(file: string, stack: IfgramStack): Pro
   if (g.height) ds.push({ name: "height", shape, data: g.height });
   if (g.incidenceAngle) ds.push({ name: "incidenceAngle", shape, data: g.incidenceAngle });
   if (g.slantRangeDistance) ds.push({ name: "slantRangeDistance", shape, data: g.slantRangeDistance });
-  if (g.waterMask) ds.push({ name: "waterMask", shape, data: Uint8Array.from(g.waterMask) });
+  if (g.waterMask) ds.push({ name: "waterMask", shape, data: Int8Array.from(g.waterMask) });
   await writeH5(file, ds, { ...stackBase(stack), FILE_TYPE: "geometry" });
 }
 
