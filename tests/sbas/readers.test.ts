@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cpSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildSbasStack } from "../../src/data/samples/sbas-stack";
@@ -38,9 +38,7 @@ describe("HyP3 reader", () => {
     expect(s.wavelength).toBeCloseTo(0.0554658, 6);
     expect(s.epsg).toBe(32649);
     expect(s.transform?.pixelWidth).toBe(80);
-    const truth = (await import(join(dir, "stack", "truth", "truth.json"), { with: { type: "json" } })).default as {
-      bperpDates: number[];
-    };
+    const truth = JSON.parse(readFileSync(join(dir, "stack", "truth", "truth.json"), "utf8")) as { bperpDates: number[] };
     s.pairs.forEach(([i, j], k) => expect(s.bperp[k]).toBeCloseTo(truth.bperpDates[j] - truth.bperpDates[i], 3));
     const inc = s.geometry.incidenceAngle!;
     expect(Math.min(...inc)).toBeCloseTo(37.5, 3);
