@@ -3,10 +3,10 @@
  * pixels (temporal coherence ≥ 0.7) after removing their spatial mean, because a single-pixel
  * reference carries that pixel's own atmosphere into every pixel (a constant no method can observe).
  *
- * Thresholds (size-1 sample, seed 1): displacement RMSE < 5.0 mm and velocity RMSE < 1.6 mm/yr with
- * every correction on (measured 4.3 mm, 1.3 mm/yr). Skipping the troposphere, the deramp or the DEM
- * error each pushes the displacement RMSE above 6.5 mm; skipping the troposphere or the DEM error
- * also pushes the velocity RMSE above 1.9 mm/yr.
+ * Thresholds (size-1 sample, seed 1, linear velocity model): displacement RMSE < 4.8 mm and velocity
+ * RMSE < 1.5 mm/yr with every correction on (measured 3.9 mm, 1.2 mm/yr). Skipping the troposphere,
+ * the deramp or the DEM error each pushes the displacement RMSE above 6.0 mm (measured 6.3, 7.0, 7.0)
+ * and the velocity RMSE above 1.8 mm/yr (measured 3.1, 1.9, 3.8).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync, existsSync, readFileSync } from "node:fs";
@@ -55,8 +55,8 @@ describe("SBAS chain on the simulated stack", () => {
   it("recovers displacement and velocity within the stated thresholds", async () => {
     const e = await errors({});
     expect(e.reliable).toBeGreaterThan(0.9 * 100 * 120 * 0.9);
-    expect(e.ts).toBeLessThan(5.0);
-    expect(e.vel).toBeLessThan(1.6);
+    expect(e.ts).toBeLessThan(4.8);
+    expect(e.vel).toBeLessThan(1.5);
     expect(e.r.network.components).toBe(1);
     expect(e.r.dates.length).toBe(43);
   });
@@ -65,11 +65,10 @@ describe("SBAS chain on the simulated stack", () => {
     const noTropo = await errors({ troposphere: "no" });
     const noDeramp = await errors({ deramp: "no" });
     const noDem = await errors({ topographicResidual: false });
-    expect(noTropo.ts).toBeGreaterThan(6.5);
-    expect(noDeramp.ts).toBeGreaterThan(6.5);
-    expect(noDem.ts).toBeGreaterThan(6.5);
-    expect(noTropo.vel).toBeGreaterThan(1.9);
-    expect(noDem.vel).toBeGreaterThan(1.9);
+    for (const e of [noTropo, noDeramp, noDem]) {
+      expect(e.ts).toBeGreaterThan(6.0);
+      expect(e.vel).toBeGreaterThan(1.8);
+    }
   });
 
   it("reproduces the landslides' seasonal behaviour and slopes of the sample", async () => {

@@ -20,7 +20,7 @@ import { slantRangeFromIncidence } from "../../sbas/assemble";
 import { SENTINEL1_FREQUENCY } from "../../sbas/hyp3";
 import { SPEED_OF_LIGHT } from "../../sbas/gamma";
 
-export const SBAS_SAMPLE_VERSION = "1";
+export const SBAS_SAMPLE_VERSION = "2";
 
 /** Simulator settings; `size` scales both image dimensions. */
 export const SBAS_SAMPLE = {
@@ -70,11 +70,14 @@ export interface SampleLandslide {
   annual: number;
 }
 
-/** Three landslides with yearly motion matching the paper's fitted slopes (≈ −0.88, −1.14, −0.37 mm/acquisition). */
+/**
+ * Three landslides whose outline-mean motion (the bell-shaped profile averages 2/3 of the centre's)
+ * gives about the paper's fitted slopes (−0.88, −1.14, −0.37 mm/acquisition).
+ */
 export const SAMPLE_LANDSLIDES: SampleLandslide[] = [
-  { name: "Zhangjiawan", cx: 0.25, cy: 0.3, ax: 7, ay: 5, annual: -0.0192 },
-  { name: "Tanjiahe", cx: 0.7, cy: 0.35, ax: 6, ay: 8, annual: -0.0249 },
-  { name: "Baishuihe", cx: 0.5, cy: 0.62, ax: 8, ay: 5, annual: -0.0081 },
+  { name: "Zhangjiawan", cx: 0.25, cy: 0.28, ax: 7, ay: 5, annual: -0.0288 },
+  { name: "Tanjiahe", cx: 0.7, cy: 0.22, ax: 6, ay: 7, annual: -0.0373 },
+  { name: "Baishuihe", cx: 0.5, cy: 0.74, ax: 8, ay: 5, annual: -0.0122 },
 ];
 
 /** Relative sliding rate by calendar month: Mar–Aug sliding, Apr–May strongest, Sep–Feb at rest. */
@@ -227,7 +230,7 @@ export async function buildSbasStack(outDir: string, opts: SampleBuildOptions): 
 
   // --- deformation truth: velocity field (m/yr) + landslides (seasonal)
   const vel = new Float64Array(n);
-  const southStart = Math.round(H * 0.8);
+  const southStart = Math.round(H * 0.86);
   const bowl = correlatedField(W, H, Math.max(2, Math.round(6 * scale)), g);
   for (let r = 0; r < H; r++)
     for (let c = 0; c < W; c++) {
