@@ -70,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
       await writeMintpyStack(join(args.out, "inputs", "ifgramStack.h5"), stack);
       await writeMintpyGeometry(join(args.out, "inputs", "geometryGeo.h5"), stack);
     }
-    const result = runSbas(stack, params, { quiet: args.quiet });
+    const result = await runSbas(stack, params, { quiet: args.quiet });
     const files = await writeSbasOutputs(args.out, result, stack, params, { readSeconds });
     const v = result.velocity;
     let n = 0;

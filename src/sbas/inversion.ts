@@ -9,7 +9,13 @@
  * Speed: the normal matrix BᵀWB is banded, so each pixel costs a band Cholesky; unweighted pixels
  * sharing a no-data pattern share one factorisation (cached by pattern).
  */
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
 import { progress } from "../progress";
+import { projectRoot } from "../project";
 import type { Network } from "./network";
 import { tbaseDiff } from "./network";
 import { choleskyBanded, choleskySolveBanded, solveSpd } from "./linalg";
@@ -128,26 +134,48 @@ export class SbasSolver {
     return true;
   }
 
-  private patternFactor(valid: Uint8Array, count: number): PatternFactor {
+  /** Factor of the all-valid network, shared by every pixel without gaps (unweighted). */
+  private fullFactor: PatternFactor | undefined;
+  /** Patterns seen once (count) and factored patterns, for gaps shared by neighbouring pixels. */
+  private readonly seen = new Map<string, number>();
+
+  private factorFor(valid: Uint8Array, w: number | null): PatternFactor {
+    const n = this.n;
+    const normal = new Float64Array(n * n);
+    for (let k = 0; k < this.m; k++) if (valid[k]) this.accumulate(normal, k, w ?? 1);
+    const factor = new Float64Array(normal);
+    let maxDiag = 0;
+    for (let i = 0; i < n; i++) maxDiag = Math.max(maxDiag, normal[i * n + i]);
+    if (choleskyBanded(factor, n, this.band, 1e-9 * maxDiag)) return { ok: true, rankDeficient: false, factor };
+    return { ok: true, rankDeficient: true, normal };
+  }
+
+  /**
+   * Unweighted pixels: the all-valid factor is computed once; a gap pattern gets its own cached factor
+   * from its second occurrence on (holes are spatially contiguous, so neighbours share patterns);
+   * a pattern seen once is solved directly without caching.
+   */
+  private patternFactor(valid: Uint8Array, count: number): PatternFactor | null {
+    if (count === this.m) {
+      if (!this.fullFactor) this.fullFactor = this.redundancyOk(valid) ? this.factorFor(valid, null) : { ok: false, rankDeficient: false };
+      return this.fullFactor;
+    }
     const kw = this.keyWords;
     kw.fill(0);
     for (let k = 0; k < this.m; k++) if (valid[k]) kw[k >> 5] |= 1 << (k & 31);
-    const key = count === this.m ? "all" : Array.from(kw).join(",");
-    let f = this.cache.get(key);
-    if (f) return f;
-    if (!this.redundancyOk(valid)) f = { ok: false, rankDeficient: false };
-    else {
-      const n = this.n;
-      const normal = new Float64Array(n * n);
-      for (let k = 0; k < this.m; k++) if (valid[k]) this.accumulate(normal, k, 1);
-      const factor = new Float64Array(normal);
-      let maxDiag = 0;
-      for (let i = 0; i < n; i++) maxDiag = Math.max(maxDiag, normal[i * n + i]);
-      if (choleskyBanded(factor, n, this.band, 1e-9 * maxDiag)) f = { ok: true, rankDeficient: false, factor };
-      else f = { ok: true, rankDeficient: true, normal };
+    const key = kw.join(",");
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const c = (this.seen.get(key) ?? 0) + 1;
+    if (c < 2) {
+      if (this.seen.size > 100_000) this.seen.clear();
+      this.seen.set(key, c);
+      return null;
     }
-    if (this.cache.size > 20000) this.cache.clear();
+    const f = this.redundancyOk(valid) ? this.factorFor(valid, null) : { ok: false, rankDeficient: false };
+    if (this.cache.size > 2000) this.cache.clear();
     this.cache.set(key, f);
+    this.seen.delete(key);
     return f;
   }
 
@@ -174,8 +202,8 @@ export class SbasSolver {
       if (count === 0) continue;
       rhs.fill(0);
       let rankDef = false;
-      if (unweighted) {
-        const f = this.patternFactor(valid, count);
+      const f = unweighted ? this.patternFactor(valid, count) : null;
+      if (f) {
         if (!f.ok) continue;
         for (let k = 0; k < m; k++) {
           if (!valid[k]) continue;
@@ -191,12 +219,12 @@ export class SbasSolver {
         }
       } else {
         if (!this.redundancyOk(valid)) continue;
-        const coh = block.coherence!;
+        const coh = block.coherence;
         const nMat = this.nMat;
         this.zeroBand(nMat);
         for (let k = 0; k < m; k++) {
           if (!valid[k]) continue;
-          const wk = this.weight(coh[k][p]);
+          const wk = unweighted ? 1 : this.weight(coh![k][p]);
           w[k] = wk;
           this.accumulate(nMat, k, wk);
           const wy = wk * y[k];
@@ -262,46 +290,149 @@ export interface StackInversionInput {
  * Whole-image inversion in row blocks under a memory budget: each block's referenced phase (and
  * coherence) is copied into float32 working arrays, so memory beyond the input stack stays bounded.
  */
-export function invertStack(input: StackInversionInput, opts: InversionOptions): InversionResult {
-  const { net, width, height } = input;
-  const m = net.pairs.length;
-  const nPixAll = width * height;
-  const solver = new SbasSolver(net, opts);
-  const out = emptyResult(net.dates.length, nPixAll);
-  const perRow = width * m * 4 * (input.coherence && opts.weightFunc !== "no" ? 2 : 1);
-  const rowsPerBlock = Math.max(1, Math.min(height, Math.floor(input.maxMemoryBytes / Math.max(1, perRow))));
-  const nBlocks = Math.ceil(height / rowsPerBlock);
-  const bar = progress("sbas inversion", nBlocks, { unit: "blocks", quiet: input.quiet });
-  for (let b = 0; b < nBlocks; b++) {
-    const r0 = b * rowsPerBlock;
-    const r1 = Math.min(height, r0 + rowsPerBlock);
-    const p0 = r0 * width;
-    const nPix = (r1 - r0) * width;
-    const phase: Float32Array[] = [];
-    for (let k = 0; k < m; k++) {
-      const src = input.phase[k].subarray(p0, p0 + nPix);
-      const dst = new Float32Array(nPix);
-      const rp = input.refPhase[k];
-      for (let i = 0; i < nPix; i++) {
-        const v = src[i];
-        dst[i] = v === 0 || v !== v ? NaN : v - rp;
-      }
-      phase.push(dst);
+function blockRows(input: StackInversionInput, opts: InversionOptions, threads: number): number {
+  const m = input.net.pairs.length;
+  const perRow = input.width * m * 4 * (input.coherence && opts.weightFunc !== "no" ? 2 : 1);
+  const budget = input.maxMemoryBytes / Math.max(1, threads);
+  let rows = Math.max(1, Math.min(input.height, Math.floor(budget / Math.max(1, perRow))));
+  // several blocks per thread keep the threads busy to the end
+  if (threads > 1) rows = Math.max(1, Math.min(rows, Math.ceil(input.height / (4 * threads))));
+  return rows;
+}
+
+/** Referenced float32 copy of rows [r0, r1) of every pair (zero / NaN → NaN, MintPy's no data). */
+function referencedBlock(input: StackInversionInput, opts: InversionOptions, r0: number, r1: number) {
+  const p0 = r0 * input.width;
+  const nPix = (r1 - r0) * input.width;
+  const phase: Float32Array[] = [];
+  input.phase.forEach((full, k) => {
+    const src = full.subarray(p0, p0 + nPix);
+    const dst = new Float32Array(nPix);
+    const rp = input.refPhase[k];
+    for (let i = 0; i < nPix; i++) {
+      const v = src[i];
+      dst[i] = v === 0 || v !== v ? NaN : v - rp;
     }
-    const coherence =
-      opts.weightFunc !== "no" && input.coherence ? input.coherence.map((c) => c.subarray(p0, p0 + nPix)) : undefined;
-    const skip = input.skip ? input.skip.subarray(p0, p0 + nPix) : undefined;
-    solver.solveBlock({ nPix, phase, coherence, skip }, out, p0);
-    bar.tick(1, `${r1}/${height} rows`);
-  }
-  bar.done();
+    phase.push(dst);
+  });
+  const coherence = opts.weightFunc !== "no" && input.coherence ? input.coherence.map((c) => c.slice(p0, p0 + nPix)) : undefined;
+  const skip = input.skip ? input.skip.slice(p0, p0 + nPix) : undefined;
+  return { p0, nPix, phase, coherence, skip };
+}
+
+function finishReference(input: StackInversionInput, out: InversionResult): void {
   if (input.refIndex !== undefined && input.refIndex >= 0) {
     // The reference pixel's referenced phase is zero everywhere, which MintPy reads as no data;
     // its time series is zero by definition and it is perfectly coherent.
     const r = input.refIndex;
     for (const t of out.ts) t[r] = 0;
     out.temporalCoherence[r] = 1;
-    out.numInvIfgram[r] = m;
+    out.numInvIfgram[r] = input.net.pairs.length;
   }
+}
+
+export function invertStack(input: StackInversionInput, opts: InversionOptions): InversionResult {
+  const { net, width, height } = input;
+  const solver = new SbasSolver(net, opts);
+  const out = emptyResult(net.dates.length, width * height);
+  const rowsPerBlock = blockRows(input, opts, 1);
+  const nBlocks = Math.ceil(height / rowsPerBlock);
+  const bar = progress("sbas inversion", nBlocks, { unit: "blocks", quiet: input.quiet });
+  for (let b = 0; b < nBlocks; b++) {
+    const r0 = b * rowsPerBlock;
+    const r1 = Math.min(height, r0 + rowsPerBlock);
+    const blk = referencedBlock(input, opts, r0, r1);
+    solver.solveBlock(blk, out, blk.p0);
+    bar.tick(1, `${r1}/${height} rows`);
+  }
+  bar.done();
+  finishReference(input, out);
+  return out;
+}
+
+/** Pixels × interferograms below which worker threads do not pay for their start-up. */
+export const MIN_PARALLEL_WORK = 20_000_000;
+
+/** The worker script, run through tsx; absent (e.g. a packaged build) means single-threaded. */
+export function inversionWorkerScript(): string | null {
+  try {
+    const f = join(projectRoot(), "src", "sbas", "inversion-worker.ts");
+    return existsSync(f) ? f : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Same result as `invertStack`, with row blocks solved on `threads` worker threads (each block's
+ * buffers are transferred to a worker and its results back). Falls back to one thread when workers
+ * cannot start.
+ */
+export async function invertStackParallel(input: StackInversionInput, opts: InversionOptions, threads: number): Promise<InversionResult> {
+  const script = inversionWorkerScript();
+  const { net, width, height } = input;
+  // Starting a worker (tsx compiling the solver) costs about a second: small stacks stay on one thread.
+  const work = width * height * net.pairs.length;
+  if (threads <= 1 || !script || height < 2 || work < MIN_PARALLEL_WORK) return invertStack(input, opts);
+  const rowsPerBlock = blockRows(input, opts, threads);
+  const nBlocks = Math.ceil(height / rowsPerBlock);
+  const nWorkers = Math.min(threads, nBlocks);
+  const out = emptyResult(net.dates.length, width * height);
+  const bar = progress("sbas inversion", nBlocks, { unit: "blocks", quiet: input.quiet });
+  // The worker loads its TypeScript through tsx's scoped loader, which works whether the parent runs
+  // under tsx, vitest or tslab (a process-wide `--import tsx` is not inherited by worker threads).
+  const root = projectRoot();
+  const tsxApi = join(dirname(createRequire(join(root, "package.json")).resolve("tsx/package.json")), "dist", "esm", "api", "index.mjs");
+  const boot = `import(${JSON.stringify(pathToFileURL(tsxApi).href)}).then((m) => m.tsImport(${JSON.stringify(pathToFileURL(script).href)}, ${JSON.stringify(pathToFileURL(join(root, "package.json")).href)}));`;
+  const workers = Array.from({ length: nWorkers }, () => new Worker(boot, { eval: true, workerData: { net, opts } }));
+  let next = 0;
+  let failure: Error | undefined;
+  try {
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            const offsets = new Map<number, number>();
+            const send = (): void => {
+              if (next >= nBlocks || failure) {
+                resolve();
+                return;
+              }
+              const b = next++;
+              const r0 = b * rowsPerBlock;
+              const blk = referencedBlock(input, opts, r0, Math.min(height, r0 + rowsPerBlock));
+              offsets.set(b, blk.p0);
+              const transfer = [...blk.phase.map((a) => a.buffer), ...(blk.coherence ?? []).map((a) => a.buffer)];
+              if (blk.skip) transfer.push(blk.skip.buffer);
+              w.postMessage({ id: b, nPix: blk.nPix, phase: blk.phase, coherence: blk.coherence, skip: blk.skip }, transfer as ArrayBuffer[]);
+            };
+            w.on("message", (msg: { id: number; error?: string; ts: Float32Array[]; tcoh: Float32Array; num: Int16Array; rankDeficient: number; inverted: number }) => {
+              if (msg.error) {
+                failure = new Error(`inversion worker: ${msg.error}`);
+                reject(failure);
+                return;
+              }
+              const p0 = offsets.get(msg.id)!;
+              msg.ts.forEach((t, d) => out.ts[d].set(t, p0));
+              out.temporalCoherence.set(msg.tcoh, p0);
+              out.numInvIfgram.set(msg.num, p0);
+              out.rankDeficient += msg.rankDeficient;
+              out.inverted += msg.inverted;
+              bar.tick(1);
+              send();
+            });
+            w.on("error", (e) => {
+              failure = e;
+              reject(e);
+            });
+            send();
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  bar.done();
+  finishReference(input, out);
   return out;
 }

@@ -58,6 +58,15 @@ export function symBandedMul(m: Float64Array, n: number, band: number, x: Float6
   }
 }
 
+/** Copies the lower band (diagonal and `band` sub-diagonals) of a dense row-major matrix. */
+export function copyBand(src: Float64Array, dst: Float64Array, n: number, band: number): void {
+  for (let i = 0; i < n; i++) {
+    const a = i * n + Math.max(0, i - band);
+    const b = i * n + i + 1;
+    dst.set(src.subarray(a, b), a);
+  }
+}
+
 /**
  * Solves the symmetric positive semi-definite system N x = b. Full rank: Cholesky. Rank deficient
  * (pivot ≤ rtol·max diag): the minimum-norm solution, as LAPACK gelsd (MintPy's scipy lstsq) gives,
@@ -82,14 +91,14 @@ export function solveSpd(
     x.fill(0, 0, n);
     return true;
   }
-  fac.set(nMat.subarray(0, nn));
+  copyBand(nMat, fac, n, band);
   if (choleskyBanded(fac, n, band, rtol * maxDiag)) {
     for (let i = 0; i < n; i++) x[i] = b[i];
     choleskySolveBanded(fac, n, band, x);
     return false;
   }
   const eps = 1e-10 * maxDiag;
-  fac.set(nMat.subarray(0, nn));
+  copyBand(nMat, fac, n, band);
   for (let i = 0; i < n; i++) fac[i * n + i] += eps;
   // Regularised matrix is positive definite for any eps > 0.
   choleskyBanded(fac, n, band, 0);

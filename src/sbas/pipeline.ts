@@ -7,7 +7,8 @@
 import type { SbasParams } from "../studies/zigui/sbas";
 import { modifyNetwork, bperpTimeseries, countComponents, type Network } from "./network";
 import { averageSpatialCoherence, selectReferencePoint, type ReferencePoint, type ReferenceSpec } from "./reference";
-import { invertStack, type InversionResult } from "./inversion";
+import { availableParallelism } from "node:os";
+import { invertStack, invertStackParallel, type InversionResult } from "./inversion";
 import { independentLooks } from "./weights";
 import { deramp, demErrorCorrection, residualRms, referenceDate, troposphereElevation } from "./corrections";
 import { fitTimeFunctions, type TimeFuncFit } from "./timefunc";
@@ -66,7 +67,7 @@ function nanMean(a: Float32Array): number {
   return n ? s / n : NaN;
 }
 
-export function runSbas(stack: IfgramStack, params: SbasParams, opts: { quiet?: boolean } = {}): SbasResult {
+export async function runSbas(stack: IfgramStack, params: SbasParams, opts: { quiet?: boolean } = {}): Promise<SbasResult> {
   const timings: Record<string, number> = {};
   const notes: string[] = [];
   let t0 = performance.now();
@@ -127,21 +128,27 @@ export function runSbas(stack: IfgramStack, params: SbasParams, opts: { quiet?: 
   }
   const phase = keptPairs.map((i) => stack.unwrapPhase[i]);
   const refPhase = Float64Array.from(phase, (ph) => ph[reference.index]);
-  const inv: InversionResult = invertStack(
-    {
-      net,
-      width: stack.width,
-      height: stack.height,
-      phase,
-      coherence: keptPairs.map((i) => stack.coherence[i]),
-      refPhase,
-      skip,
-      refIndex: reference.index,
-      maxMemoryBytes: params.maxMemoryGB * 2 ** 30,
-      quiet: opts.quiet,
-    },
-    { weightFunc: params.weightFunc, minRedundancy: params.minRedundancy, looks: independentLooks(stack.attrs) },
-  );
+  const invInput = {
+    net,
+    width: stack.width,
+    height: stack.height,
+    phase,
+    coherence: keptPairs.map((i) => stack.coherence[i]),
+    refPhase,
+    skip,
+    refIndex: reference.index,
+    maxMemoryBytes: params.maxMemoryGB * 2 ** 30,
+    quiet: opts.quiet,
+  };
+  const invOpts = { weightFunc: params.weightFunc, minRedundancy: params.minRedundancy, looks: independentLooks(stack.attrs) };
+  const threads = params.threads > 0 ? params.threads : availableParallelism();
+  let inv: InversionResult;
+  try {
+    inv = await invertStackParallel(invInput, invOpts, threads);
+  } catch (e) {
+    notes.push(`worker threads unavailable (${(e as Error).message}); inverted on one thread`);
+    inv = invertStack(invInput, invOpts);
+  }
   const phase2range = -stack.wavelength / (4 * Math.PI);
   const ts = inv.ts.map((t) => {
     const o = new Float32Array(nPix);

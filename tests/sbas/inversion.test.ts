@@ -100,3 +100,27 @@ describe("network inversion", () => {
     expect(v(0.9)).toBeGreaterThan(v(0.5));
   });
 });
+
+describe("row blocks and worker threads", () => {
+  it("gives identical results on one thread, in small blocks and on two worker threads", async () => {
+    const { invertStack, invertStackParallel } = await import("../../src/sbas/inversion");
+    const W = 30;
+    const H = 24;
+    const net: Network = { dates, pairs: pairsNearest(dates.length, 3) };
+    let seed = 7;
+    const rand = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const truth = dates.map((_, d) => Float32Array.from({ length: W * H }, (_, p) => (d * (p % 13)) / 10));
+    const phase = net.pairs.map(([i, j]) => Float32Array.from({ length: W * H }, (_, p) => (rand() < 0.05 ? NaN : truth[j][p] - truth[i][p] + 0.2 * (rand() - 0.5) + 3)));
+    const coherence = net.pairs.map(() => Float32Array.from({ length: W * H }, () => 0.2 + 0.7 * rand()));
+    const input = { net, width: W, height: H, phase, coherence, refPhase: new Float64Array(net.pairs.length).fill(3), maxMemoryBytes: 1 << 30, quiet: true };
+    const opts = { weightFunc: "var" as const, minRedundancy: 1, looks: 5 };
+    const one = invertStack(input, opts);
+    const small = invertStack({ ...input, maxMemoryBytes: W * net.pairs.length * 8 * 3 }, opts);
+    const par = await invertStackParallel(input, opts, 2);
+    for (const other of [small, par]) {
+      expect(Array.from(other.temporalCoherence)).toEqual(Array.from(one.temporalCoherence));
+      for (let d = 0; d < dates.length; d++) expect(Array.from(other.ts[d])).toEqual(Array.from(one.ts[d]));
+    }
+    expect(one.inverted).toBe(W * H);
+  });
+});

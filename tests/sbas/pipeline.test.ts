@@ -34,7 +34,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function errors(over: Partial<SbasParams>) {
   const stack = await readHyp3Stack(join(dir, "stack"), { quiet: true });
-  const r = runSbas(stack, { ...ZIGUI_SBAS, periodic: [], ...over }, { quiet: true });
+  const r = await runSbas(stack, { ...ZIGUI_SBAS, periodic: [], ...over }, { quiet: true });
   const ri = r.reference.index;
   const di = r.dates.indexOf(r.refDate);
   const tr = truthTs.map((b) => Float32Array.from(b, (v, p) => v - b[ri] - (truthTs[di][p] - truthTs[di][ri])));
@@ -105,7 +105,7 @@ describe("SBAS chain on the simulated stack", () => {
     const stack = await readHyp3Stack(join(dir, "stack"), { quiet: true });
     // drop every pair spanning the 20th acquisition boundary: two subsets
     stack.keep = stack.pairs.map(([i, j]) => !(i < 20 && j >= 20));
-    const r = runSbas(stack, { ...ZIGUI_SBAS, periodic: [], troposphere: "no", deramp: "no", topographicResidual: false, referenceDate: "first" }, { quiet: true });
+    const r = await runSbas(stack, { ...ZIGUI_SBAS, periodic: [], troposphere: "no", deramp: "no", topographicResidual: false, referenceDate: "first" }, { quiet: true });
     expect(r.network.components).toBe(2);
     expect(r.notes.join(" ")).toMatch(/2 disconnected subsets/);
     let reliable = 0;

@@ -35,6 +35,8 @@ export interface SbasParams {
   minTempCoh: number;
   /** Row-block working memory, GB (MintPy maxMemory 4). */
   maxMemoryGB: number;
+  /** Worker threads of the inversion; 0 = every core (MintPy numWorker, default 1 without dask). */
+  threads: number;
   // --- corrections
   /** Phase–elevation troposphere (paper: "correct … troposphere"; MintPy method height_correlation). */
   troposphere: "height_correlation" | "no";
@@ -89,6 +91,7 @@ export const ZIGUI_SBAS: SbasParams = {
   minRedundancy: 1,
   minTempCoh: 0.7,
   maxMemoryGB: 4,
+  threads: 0,
   troposphere: "height_correlation",
   tropoPolyOrder: 1,
   tropoLooks: 8,
