@@ -161,6 +161,8 @@ export async function writeSbasOutputs(
   if (result.demError) writeRaster(f("demErr.tif"), { ...geo, bands: [result.demError], bandNames: ["dem_error_m"], noData: NaN });
   const pts = coherentPoints(result, stack, params.pointCoherence);
   if (pts.length) writeFileAtomic(f("coherent_points.geojson"), pointsGeoJson(pts));
-  writeFileAtomic(f("summary.json"), JSON.stringify(summaryOf(result, stack, params, { ...extra, files: written, coherentPoints: pts.length }), null, 1));
+  // Infinity (no baseline limit) and NaN would become null in JSON: keep them readable.
+  const finite = (_k: string, v: unknown): unknown => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v);
+  writeFileAtomic(f("summary.json"), JSON.stringify(summaryOf(result, stack, params, { ...extra, files: written, coherentPoints: pts.length }), finite, 1));
   return written;
 }
