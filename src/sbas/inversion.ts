@@ -76,6 +76,7 @@ export class SbasSolver {
   private readonly y: Float64Array;
   private readonly valid: Uint8Array;
   private readonly keyWords: Uint32Array;
+  private readonly dateCount: Int32Array;
 
   constructor(
     readonly net: Network,
@@ -103,6 +104,7 @@ export class SbasSolver {
     this.y = new Float64Array(this.m);
     this.valid = new Uint8Array(this.m);
     this.keyWords = new Uint32Array(Math.ceil(this.m / 32));
+    this.dateCount = new Int32Array(this.n + 1);
   }
 
   /** Adds w·bᵀb of pair k to the normal matrix (lower band). */
@@ -123,7 +125,8 @@ export class SbasSolver {
 
   private redundancyOk(valid: Uint8Array): boolean {
     if (this.opts.minRedundancy <= 0) return true;
-    const cnt = new Int32Array(this.n + 1);
+    const cnt = this.dateCount;
+    cnt.fill(0);
     for (let k = 0; k < this.m; k++) {
       if (!valid[k]) continue;
       cnt[this.ref[k]]++;
@@ -230,7 +233,17 @@ export class SbasSolver {
           const wy = wk * y[k];
           for (let s = ref[k]; s < sec[k]; s++) rhs[s] += dt[s] * wy;
         }
-        rankDef = solveSpd(nMat, n, this.band, rhs, x, this.work);
+        // Factor in place (the common, full-rank case); rebuild the matrix only for the fallback.
+        let maxDiag = 0;
+        for (let i = 0; i < n; i++) if (nMat[i * n + i] > maxDiag) maxDiag = nMat[i * n + i];
+        if (maxDiag > 0 && choleskyBanded(nMat, n, this.band, 1e-9 * maxDiag)) {
+          x.set(rhs);
+          choleskySolveBanded(nMat, n, this.band, x);
+        } else {
+          this.zeroBand(nMat);
+          for (let k = 0; k < m; k++) if (valid[k]) this.accumulate(nMat, k, w[k]);
+          rankDef = solveSpd(nMat, n, this.band, rhs, x, this.work);
+        }
       }
       tsCum[0] = 0;
       for (let s = 0; s < n; s++) tsCum[s + 1] = tsCum[s] + x[s] * dt[s];

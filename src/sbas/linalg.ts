@@ -61,9 +61,8 @@ export function symBandedMul(m: Float64Array, n: number, band: number, x: Float6
 /** Copies the lower band (diagonal and `band` sub-diagonals) of a dense row-major matrix. */
 export function copyBand(src: Float64Array, dst: Float64Array, n: number, band: number): void {
   for (let i = 0; i < n; i++) {
-    const a = i * n + Math.max(0, i - band);
-    const b = i * n + i + 1;
-    dst.set(src.subarray(a, b), a);
+    const b = i * n + i;
+    for (let a = i * n + Math.max(0, i - band); a <= b; a++) dst[a] = src[a];
   }
 }
 
