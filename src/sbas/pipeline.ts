@@ -13,6 +13,7 @@ import { independentLooks } from "./weights";
 import { deramp, demErrorCorrection, residualRms, referenceDate, troposphereElevation } from "./corrections";
 import { fitTimeFunctions, type TimeFuncFit } from "./timefunc";
 import type { IfgramStack } from "./types";
+import { daysBetween } from "./dates";
 
 export interface SbasResult {
   /** Dates of the time series (those the kept network touches). */
@@ -230,8 +231,7 @@ export async function runSbas(stack: IfgramStack, params: SbasParams, opts: { qu
   if (refIdx !== 0) referenceDate(ts, refIdx);
   lap("referenceDate");
   // velocity: a cos/sin pair is only determined when the series spans its period
-  const spanYears = (Date.parse(`${dates[dates.length - 1].slice(0, 4)}-${dates[dates.length - 1].slice(4, 6)}-${dates[dates.length - 1].slice(6)}`) -
-    Date.parse(`${dates[0].slice(0, 4)}-${dates[0].slice(4, 6)}-${dates[0].slice(6)}`)) / (365.25 * 86_400_000);
+  const spanYears = daysBetween(dates[0], dates[dates.length - 1]) / 365.25;
   const periodic = params.periodic.filter((p) => p <= spanYears);
   if (periodic.length < params.periodic.length)
     notes.push(`velocity: periodic terms longer than the ${spanYears.toFixed(2)}-year span dropped (${params.periodic.filter((p) => p > spanYears).join(", ")} yr)`);

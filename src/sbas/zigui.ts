@@ -3,7 +3,7 @@
  * profile, velocity-class area fractions, landslide (or analysis-point) curves with linear fits and
  * the monthly / seasonal rates, and the Plotly figures. Kept here so the notebook is calls only.
  */
-import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dataDir, type DataProfile } from "../project";
 import { mirrorDir } from "../environment";
@@ -44,7 +44,6 @@ export async function resolveSbasInput(profile: DataProfile, opts: { seed?: numb
       const tmp = `${dir}.tmp-${process.pid}`;
       rmSync(tmp, { recursive: true, force: true });
       await buildSbasStack(tmp, { seed: opts.seed ?? 1, size: 1, quiet: opts.quiet });
-      const { writeFileSync } = await import("node:fs");
       writeFileSync(join(tmp, ".version"), SBAS_SAMPLE_VERSION);
       rmSync(dir, { recursive: true, force: true });
       renameSync(tmp, dir);
