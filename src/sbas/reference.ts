@@ -1,7 +1,9 @@
 /**
- * Reference point in space (MintPy reference_point): given as row/column or lon/lat, or chosen as the
- * pixel of highest average spatial coherence among pixels valid in every kept interferogram
- * (MintPy's maxCoherence rule on avgSpatialCoh with the connected-component / valid-data mask).
+ * Reference point in space (MintPy reference_point): given as row/column or lon/lat, or chosen
+ * automatically as the pixel of highest average spatial coherence among pixels valid in every kept
+ * interferogram. MintPy 1.5.1's "maxCoherence" method draws a *random* pixel among those with
+ * avgSpatialCoh ≥ 0.85 (its argmax is commented out in select_max_coherence_yx); the argmax is used
+ * here so runs are reproducible, and it always satisfies MintPy's 0.85 condition when any pixel does.
  */
 import { geoToPixel } from "../raster";
 import type { IfgramStack } from "./types";
