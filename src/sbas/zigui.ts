@@ -3,12 +3,11 @@
  * profile, velocity-class area fractions, landslide (or analysis-point) curves with linear fits and
  * the monthly / seasonal rates, and the Plotly figures. Kept here so the notebook is calls only.
  */
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { dataDir, type DataProfile } from "../project";
-import { mirrorDir } from "../environment";
+import type { DataProfile } from "../project";
+import { describeDataset, ensureProfileInput } from "../data/locate";
 import type { PlotlyFigure, Row } from "../display";
-import { buildSbasStack, SBAS_SAMPLE_VERSION } from "../data/samples/sbas-stack";
 import type { SbasParams } from "../studies/zigui/sbas";
 import type { SbasResult } from "./pipeline";
 import type { IfgramStack } from "./types";
@@ -33,34 +32,25 @@ export interface SbasInput {
   description: string;
   /** Landslide outlines (GeoJSON polygons), when the profile has them. */
   landslides?: string;
+  /** Markdown provenance of real data (title, licence, citation, how this copy was obtained). */
+  provenance?: string;
 }
 
-/** The stack each profile uses: the simulated sample (built on first use), or PyRate cropA from the mirror. */
-export async function resolveSbasInput(profile: DataProfile, opts: { seed?: number; quiet?: boolean } = {}): Promise<SbasInput> {
-  if (profile === "sample") {
-    const dir = join(dataDir(), "samples", "sbas-stack");
-    const stamp = join(dir, ".version");
-    if (!existsSync(stamp) || readFileSync(stamp, "utf8").trim() !== SBAS_SAMPLE_VERSION) {
-      const tmp = `${dir}.tmp-${process.pid}`;
-      rmSync(tmp, { recursive: true, force: true });
-      await buildSbasStack(tmp, { seed: opts.seed ?? 1, size: 1, quiet: opts.quiet });
-      writeFileSync(join(tmp, ".version"), SBAS_SAMPLE_VERSION);
-      rmSync(dir, { recursive: true, force: true });
-      renameSync(tmp, dir);
-    }
+/**
+ * The stack each profile uses, through the project's data layer (src/data/locate): the simulated
+ * `sbas-stack` sample (built on first use) or the real PyRate cropA stack (`pyrate-cropA` manifest,
+ * taken from the mirror under the `mirror` profile). The paper's own Zigui stack is not public.
+ */
+export async function resolveSbasInput(profile: DataProfile, opts: { quiet?: boolean } = {}): Promise<SbasInput> {
+  const r = await ensureProfileInput({ sample: "sbas-stack", real: "pyrate-cropA" }, profile, { quiet: opts.quiet });
+  if (r.kind === "sample")
     return {
-      input: dir,
+      input: r.dir,
       description: "simulated HyP3 stack (43 dates, Zigui-like valley, three landslides; src/data/samples/sbas-stack.ts)",
-      landslides: join(dir, "truth", "landslides.geojson"),
+      landslides: join(r.dir, "truth", "landslides.geojson"),
     };
-  }
-  if (profile === "mirror") {
-    const m = mirrorDir();
-    const dir = m ? join(m, "pyrate-cropA") : undefined;
-    if (!dir || !existsSync(dir)) throw new Error("profile mirror: ../shared/data/pyrate-cropA (or DLAB_MIRROR) not found");
-    return { input: dir, description: "PyRate cropA: real Sentinel-1 GAMMA stack over Mexico City (13 dates, 30 pairs)" };
-  }
-  throw new Error("profile full: the Zigui Sentinel-1 stack of the paper is not public; use sample or mirror");
+  const provenance = describeDataset(r.id);
+  return { input: r.dir, description: `${provenance.split("\n")[0]}: real Sentinel-1 data over Mexico City (no landslides)`, provenance };
 }
 
 /** Area fraction of reliable pixels per velocity class (edges in cm/yr, open-ended outer classes). */
