@@ -118,7 +118,15 @@ export async function runSbas(stack: IfgramStack, params: SbasParams, opts: { qu
 
   // reference_point
   const avgCoh = averageSpatialCoherence(stack);
-  const reference = selectReferencePoint(stack, parseReference(params.reference), avgCoh);
+  // Like MintPy's reference_point, keep a reference already recorded in the stack (REF_Y/REF_X).
+  let refSpec = parseReference(params.reference);
+  const ry = Number(stack.attrs.REF_Y);
+  const rx = Number(stack.attrs.REF_X);
+  if (refSpec === "auto" && Number.isInteger(ry) && Number.isInteger(rx) && stack.attrs.REF_Y !== undefined) {
+    refSpec = { row: ry, col: rx };
+    notes.push(`reference point row ${ry}, col ${rx} taken from the stack's REF_Y/REF_X`);
+  }
+  const reference = selectReferencePoint(stack, refSpec, avgCoh);
   lap("referencePoint");
 
   // invert_network
