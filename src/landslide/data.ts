@@ -8,7 +8,7 @@
  * - `full`: the fetched Landslide4Sense release under `<data dir>/l4s/` (TrainData/img + TrainData/mask,
  *   or a flat folder) and a study-area scene at `<data dir>/zigui/scene.tif` (14 bands, L4S order).
  */
-import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dataDir, type DataProfile } from "../project";
 import { mirrorDir } from "../environment";
@@ -18,8 +18,9 @@ import { SAMPLE_DATASETS } from "../data/samples/index";
 export const SAMPLE_SEED = 42;
 
 /**
- * The folder of a registered sample dataset, built now if it is missing (into a temporary folder
- * renamed into place, so an interrupted build is never taken for a finished one).
+ * The folder of a registered sample dataset, built now if it is missing or of an older simulator
+ * version (into a temporary folder renamed into place, so an interrupted build is never taken for a
+ * finished one).
  */
 export async function sampleDir(id: string, opts: { seed?: number; size?: number; quiet?: boolean } = {}): Promise<string> {
   const ds = SAMPLE_DATASETS.find((d) => d.id === id);
@@ -28,11 +29,13 @@ export async function sampleDir(id: string, opts: { seed?: number; size?: number
   const size = opts.size ?? 1;
   const suffix = seed === SAMPLE_SEED && size === 1 ? "" : `-seed${seed}-size${size}`;
   const dir = join(dataDir(), "samples", id + suffix);
-  if (existsSync(join(dir, "truth.json"))) return dir;
+  const stamp = join(dir, ".sample-version");
+  if (existsSync(join(dir, "truth.json")) && existsSync(stamp) && readFileSync(stamp, "utf8").trim() === ds.version) return dir;
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   await ds.build(tmp, { seed, size, quiet: opts.quiet });
+  writeFileSync(join(tmp, ".sample-version"), ds.version + "\n");
   rmSync(dir, { recursive: true, force: true });
   renameSync(tmp, dir);
   return dir;

@@ -235,7 +235,7 @@ export async function buildZiguiScene(outDir: string, opts: SampleBuildOptions):
       const sw = (1 - x / W + y / H) / 2; // 0 in the north-east, 1 in the south-west
       const ridge = 800 + 500 * sw + 250 * relief[i];
       const d = dRiver[i];
-      const side = 1 - Math.exp(-d / 1800);
+      const side = 1 - Math.exp(-d / 1300);
       dem[i] = 175 + ridge * side + 180 * rough[i] * side;
       if (dYangtze[i] < 450 || d < 45) {
         water[i] = 1;
@@ -286,7 +286,9 @@ export async function buildZiguiScene(outDir: string, opts: SampleBuildOptions):
   for (let y = 4; y < H - 4; y += step) {
     for (let x = 4; x < W - 4; x += step) {
       const i = y * W + x;
-      if (water[i] || slope[i] < 15 || slope[i] > 45 || dRiver[i] < 150 || dRiver[i] > 2500) continue;
+      if (water[i] || slope[i] < 18 || slope[i] > 50 || dRiver[i] < 150 || dRiver[i] > 2500) continue;
+      // Most slides sit low on the valley sides, near the reservoir (§3.2: along the Yangtze and tributaries).
+      if (rng() > Math.exp(-(dRiver[i] - 150) / 900)) continue;
       const dk = (Math.hypot(x - g.damCol, y - g.damRow) * m) / 1000;
       const b = Math.floor(dk);
       if (b < buckets.length) buckets[b].push(i);
@@ -423,7 +425,7 @@ export async function buildZiguiScene(outDir: string, opts: SampleBuildOptions):
 
 export const ziguiSceneSample: SampleDataset = {
   id: "zigui-scene",
-  version: "1",
+  version: "2",
   description:
     "Zigui-like 61×31 km scene (EPSG:32649, 30 m): S2 B1–B12 + slope + DEM GeoTIFF, truth mask, " +
     "landslide polygons at known distances from the Three Gorges Dam, a named survey inventory, rivers.",
