@@ -311,7 +311,7 @@ export async function buildZiguiScene(outDir: string, opts: SampleBuildOptions):
         // Area ≈ 0.005–0.06 km² (the paper's mean is 5.97 km² / 287 ≈ 0.021 km²).
         const a = (70 + rng() * 130) / m;
         const b = a * (0.35 + 0.35 * rng());
-        const body: PlantedBody = { cx: x + 0.5, cy: y + 0.5, a, b, dir: downslope(dem, W, H, x, y), soil: 0.6 + 0.35 * rng() };
+        const body: PlantedBody = { cx: x + 0.5, cy: y + 0.5, a, b, dir: downslope(dem, W, H, x, y), soil: 0.7 + 0.3 * rng() };
         const px = rasteriseBody(body, W, H, rng);
         // Keep bodies apart (one polygon each) and off the water.
         const margin = Math.ceil(120 / m);
@@ -425,7 +425,7 @@ export async function buildZiguiScene(outDir: string, opts: SampleBuildOptions):
 
 export const ziguiSceneSample: SampleDataset = {
   id: "zigui-scene",
-  version: "2",
+  version: "3",
   description:
     "Zigui-like 61×31 km scene (EPSG:32649, 30 m): S2 B1–B12 + slope + DEM GeoTIFF, truth mask, " +
     "landslide polygons at known distances from the Three Gorges Dam, a named survey inventory, rivers.",
