@@ -19,7 +19,7 @@ h1 { font-size: 1.6em; margin: 0.4em 0; } h2 { font-size: 1.3em; } h3 { font-siz
 a { color: var(--accent); }
 .meta { color: var(--muted); font-size: 0.9em; }
 .cell { margin: 14px 0; }
-.cell.code pre.src { background: #f5f7fa; border: 1px solid var(--line); border-left: 3px solid var(--accent); padding: 8px 10px; overflow-x: auto; font-size: 13px; margin: 0; }
+.cell.code pre.src { white-space: pre-wrap; background: #f5f7fa; border: 1px solid var(--line); border-left: 3px solid var(--accent); padding: 8px 10px; overflow-x: auto; font-size: 13px; margin: 0; }
 .count { color: var(--muted); font: 12px monospace; }
 .output { margin: 6px 0 0 0; overflow-x: auto; }
 pre.stream { margin: 0; padding: 6px 10px; font-size: 12.5px; background: #fff; border-left: 3px solid #e3e7ee; white-space: pre-wrap; }
