@@ -4,7 +4,9 @@
  * as found when any identified pixel falls inside it, an identified polygon counts as correct when it
  * touches any reference pixel (how Fig 6 judges "identified within the surveyed landslide").
  */
-import { connectedComponents } from "./polygons";
+import { booleanIntersects } from "@turf/turf";
+import type { Point, Polygon } from "geojson";
+import { connectedComponents, type LandslideCollection, type LandslideFeature } from "./polygons";
 
 export interface InventoryMatch {
   truePositivePixels: number;
@@ -74,4 +76,12 @@ export function matchInventory(
     objectRecall: ratio(found, rc.count),
     objectPrecision: ratio(correct, pc.count),
   };
+}
+
+/**
+ * Identified polygons that intersect a surveyed landslide (its outline, or a point such as a surveyed
+ * location) — Fig 6's "identified within the surveyed landslide".
+ */
+export function identifiedAt(surveyed: Polygon | Point, identified: LandslideCollection): LandslideFeature[] {
+  return identified.features.filter((f) => booleanIntersects(f.geometry, surveyed));
 }

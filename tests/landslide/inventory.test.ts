@@ -30,3 +30,21 @@ describe("matchInventory", () => {
     expect(() => matchInventory([1], ref, 6, 3)).toThrow(/6×3/);
   });
 });
+
+describe("identifiedAt", () => {
+  it("finds identified polygons intersecting a surveyed outline or point", async () => {
+    const { identifiedAt } = await import("../../src/landslide/inventory");
+    const sq = (x: number, y: number, e: number): number[][][] => [[[x - e, y - e], [x + e, y - e], [x + e, y + e], [x - e, y + e], [x - e, y - e]]];
+    const fc = {
+      type: "FeatureCollection" as const,
+      features: [0, 1].map((k) => ({
+        type: "Feature" as const,
+        properties: { id: k + 1, pixels: 1, area_km2: 0.01, centroid_lon: 110.5 + k * 0.1, centroid_lat: 30.9 },
+        geometry: { type: "Polygon" as const, coordinates: sq(110.5 + k * 0.1, 30.9, 0.001) },
+      })),
+    };
+    expect(identifiedAt({ type: "Polygon", coordinates: sq(110.5015, 30.9, 0.001) }, fc).map((f) => f.properties.id)).toEqual([1]);
+    expect(identifiedAt({ type: "Point", coordinates: [110.6, 30.9005] }, fc).map((f) => f.properties.id)).toEqual([2]);
+    expect(identifiedAt({ type: "Point", coordinates: [110.55, 30.9] }, fc)).toEqual([]);
+  });
+});
