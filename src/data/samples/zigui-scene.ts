@@ -377,10 +377,17 @@ export async function buildZiguiScene(outDir: string, opts: SampleBuildOptions):
   const inventory = names.flatMap((name, k) => {
     const f = byDist[Math.min(byDist.length - 1, Math.floor(k * pickEvery))];
     if (!f) return [];
-    const p = planted.find((q) => {
+    // The planted body of this polygon: the one whose centre is nearest its centroid.
+    let p: (typeof planted)[number] | undefined;
+    let best = Infinity;
+    for (const q of planted) {
       const [lon, lat] = toGeo(g.originX + q.body.cx * m, g.originY - q.body.cy * m);
-      return Math.abs(lon - f.properties.centroid_lon) < 0.01 && Math.abs(lat - f.properties.centroid_lat) < 0.01;
-    });
+      const d = Math.hypot(lon - f.properties.centroid_lon, lat - f.properties.centroid_lat);
+      if (d < best) {
+        best = d;
+        p = q;
+      }
+    }
     // Surveyed point near the crown (upslope end), as field surveys mark the scarp.
     const [cx, cy] = p
       ? [p.body.cx - p.body.dir[0] * p.body.a * 0.6, p.body.cy - p.body.dir[1] * p.body.a * 0.6]
@@ -425,7 +432,7 @@ export async function buildZiguiScene(outDir: string, opts: SampleBuildOptions):
 
 export const ziguiSceneSample: SampleDataset = {
   id: "zigui-scene",
-  version: "3",
+  version: "4",
   description:
     "Zigui-like 61×31 km scene (EPSG:32649, 30 m): S2 B1–B12 + slope + DEM GeoTIFF, truth mask, " +
     "landslide polygons at known distances from the Three Gorges Dam, a named survey inventory, rivers.",
