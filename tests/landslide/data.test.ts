@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { l4sDir, sampleDir } from "../../src/landslide/data";
-import { l4sSample } from "../../src/data/samples/l4s";
+import { l4sDir, sceneDir } from "../../src/landslide/data";
+import { readL4SFolder } from "../../src/landslide/l4s";
+import { defaultMirrors } from "../../src/data/locate";
 
 describe("landslide data locations", () => {
   let saved: string | undefined;
@@ -16,20 +17,14 @@ describe("landslide data locations", () => {
     else process.env.DLAB_DATA_DIR = saved;
   });
 
-  it("builds a sample once, stamps its version and rebuilds an outdated one", async () => {
-    const dir = await sampleDir("l4s", { seed: 5, size: 0.0625, quiet: true });
-    expect(dir.endsWith(join("samples", "l4s-seed5-size0.0625"))).toBe(true);
-    expect(readFileSync(join(dir, ".sample-version"), "utf8").trim()).toBe(l4sSample.version);
-    writeFileSync(join(dir, "marker"), "x");
-    expect(await sampleDir("l4s", { seed: 5, size: 0.0625, quiet: true })).toBe(dir);
-    expect(existsSync(join(dir, "marker"))).toBe(true); // reused
-    writeFileSync(join(dir, ".sample-version"), "0\n");
-    await sampleDir("l4s", { seed: 5, size: 0.0625, quiet: true });
-    expect(existsSync(join(dir, "marker"))).toBe(false); // rebuilt
-    await expect(sampleDir("nope")).rejects.toThrow(/no sample dataset "nope"/);
+  it("full profile without downloads names what is missing", async () => {
+    await expect(l4sDir("full", { quiet: true })).rejects.toThrow(/landslide4sense/);
+    await expect(sceneDir("full")).rejects.toThrow(/zigui\/scene\.tif/);
   });
 
-  it("full profile without a download says where it looked", async () => {
-    await expect(l4sDir("full")).rejects.toThrow(/Landslide4Sense not found at .*l4s/);
+  it.skipIf(defaultMirrors().length === 0)("mirror profile takes the 15 real patches from the mirror (../shared/data)", async () => {
+    const dir = await l4sDir("mirror", { quiet: true });
+    expect(existsSync(join(dir, "image_150.h5"))).toBe(true);
+    expect((await readL4SFolder(dir)).length).toBe(15);
   });
 });
