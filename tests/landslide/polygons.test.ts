@@ -116,3 +116,18 @@ describe("many components", () => {
     expect(fc.features.reduce((s, f) => s + f.properties.area_km2, 0)).toBeCloseTo((count * 200) / 1e6, 9);
   });
 });
+
+describe("pinch vertices", () => {
+  it("ring areas sum to the pixel count with 4- and 8-connectivity where pixels touch at a corner", () => {
+    const s = maskFrom(["###.", "#.#.", "##.#", "...#"]);
+    for (const conn of [4, 8] as const) {
+      const cc = connectedComponents(s.mask, 4, 4, conn);
+      for (let id = 1; id <= cc.count; id++) {
+        const rings = traceRings(cc.labels, 4, 4, id, conn);
+        expect(rings.reduce((a, r) => a + ringArea(r), 0)).toBe(cc.sizes[id]);
+      }
+    }
+    expect(connectedComponents(s.mask, 4, 4, 8).count).toBe(1);
+    expect(connectedComponents(s.mask, 4, 4, 4).count).toBe(2);
+  });
+});
