@@ -2,6 +2,7 @@
 import type { SampleDataset } from "./types";
 import { l4sSample } from "./l4s";
 import { ziguiSceneSample } from "./zigui-scene";
+import { sbasStackSample } from "./sbas-stack";
 
 export type { SampleDataset, SampleBuildOptions } from "./types";
 
@@ -9,4 +10,5 @@ export const SAMPLE_DATASETS: SampleDataset[] = [
   // l4s, zigui-scene, sbas-stack, ps-stack register here.
   l4sSample,
   ziguiSceneSample,
+  sbasStackSample,
 ];
