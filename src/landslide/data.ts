@@ -1,0 +1,52 @@
+/**
+ * Where the Zigui landslide notebooks and CLIs find their data for each profile (through the project's
+ * data layer, src/data/locate.ts):
+ * - `sample`: the simulated `l4s` and `zigui-scene` datasets under `<data dir>/samples/<id>/`, built on
+ *   first use with the project's default seed;
+ * - `mirror`: the 15 real Landslide4Sense patches (manifest `l4s-sample`), taken from the mirror folder
+ *   and verified by sha256; the study scene has no public copy (no Zigui Sentinel-2/ALOS tile could be
+ *   mirrored), so the simulated scene stands in;
+ * - `full`: the Landslide4Sense release (manifest `landslide4sense`, its TrainData folder) and a
+ *   study-area stack the researcher assembles from the `s2-zigui-l1c` and `alos-dem-zigui` downloads:
+ *   `<data dir>/zigui/scene.tif`, 14 bands in L4S order (S2 B1–B12 on the 10 m grid, slope °, DEM m).
+ */
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { dataDir, type DataProfile } from "../project";
+import { ensureProfileInput, MissingDataError } from "../data/locate";
+
+/** Sample and manifest ids of the L4S input. */
+export const L4S_INPUT = { sample: "l4s", real: "l4s-sample", full: "landslide4sense" };
+
+function hasImages(dir: string): boolean {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return false;
+  const has = (d: string): boolean => existsSync(d) && readdirSync(d).some((f) => /^image_\d+\.h5$/.test(f));
+  return has(dir) || has(join(dir, "img"));
+}
+
+/** The folder of L4S patches for a profile (pairs beside each other or in img/ + mask/). */
+export async function l4sDir(profile: DataProfile, opts: { quiet?: boolean } = {}): Promise<string> {
+  const r = await ensureProfileInput(L4S_INPUT, profile, { quiet: opts.quiet });
+  if (profile !== "full") return r.dir;
+  // The release unpacks into TrainData/ValidData/TestData; training reads TrainData.
+  const candidates = [join(r.dir, "TrainData"), ...readdirSync(r.dir).map((d) => join(r.dir, d, "TrainData")), r.dir];
+  const found = candidates.find(hasImages);
+  if (!found) throw new Error(`${r.dir}: no TrainData folder with image_N.h5 patches in the fetched Landslide4Sense data`);
+  return found;
+}
+
+/** The folder holding the study-area `scene.tif` for a profile (see the module comment). */
+export async function sceneDir(profile: DataProfile, opts: { quiet?: boolean } = {}): Promise<string> {
+  if (profile === "full") {
+    const dir = join(dataDir(), "zigui");
+    if (!existsSync(join(dir, "scene.tif"))) {
+      throw new MissingDataError(
+        `profile full: no study-area stack at ${join(dir, "scene.tif")}; assemble it from the s2-zigui-l1c and ` +
+          "alos-dem-zigui downloads (14 bands: S2 B1–B12 resampled to 10 m, slope °, DEM m)",
+        "npm run data -- fetch s2-zigui-l1c && npm run data -- fetch alos-dem-zigui",
+      );
+    }
+    return dir;
+  }
+  return (await ensureProfileInput({ sample: "zigui-scene", real: "zigui-scene" }, "sample", { quiet: opts.quiet })).dir;
+}
