@@ -33,7 +33,7 @@ export interface PsStackOptions {
   atmosphereStd?: number;
   /** Fraction of urban pixels that are point scatterers (default 1/30). */
   urbanPsDensity?: number;
-  /** Fraction of vegetated 5×1 cells holding a coherent ground component (default 0.12). */
+  /** Fraction of vegetated 5×1 cells holding a coherent ground component (default 0.25). */
   dsCellDensity?: number;
   /** Logistic settlement along the lines: final settlement at the axis, mm (negative = down). */
   lineSettlementMm?: [number, number];
@@ -160,7 +160,7 @@ export function simulatePsStack(o: PsStackOptions): SimulatedPsStack {
   const first = o.firstDate ?? "2015-06-15";
   const atmStd = o.atmosphereStd ?? 0.8;
   const urbanPs = o.urbanPsDensity ?? 1 / 30;
-  const dsDensity = o.dsCellDensity ?? 0.12;
+  const dsDensity = o.dsCellDensity ?? 0.25;
   const [b1, b2] = o.lineSettlementMm ?? [-35, -20];
   const wavelength = 0.05546576;
   const slantRange = 875_000;
@@ -268,18 +268,27 @@ export function simulatePsStack(o: PsStackOptions): SimulatedPsStack {
       gammaPx[i] = 1;
     }
   }
-  // Coherent distributed cells (aligned with the 5×1 multilook grid) in vegetation.
-  for (let r = 1; r < height - 1; r++) {
-    for (let c0 = 0; c0 + 5 <= width; c0 += 5) {
-      const i0 = r * width + c0;
-      if (urban[i0] || rand() >= dsDensity) continue;
-      let anyPs = false;
-      for (let p = 0; p < 5; p++) anyPs ||= pixelKind[i0 + p] === 1;
-      if (anyPs) continue;
-      const g = 0.25 + 0.65 * rand();
-      for (let p = 0; p < 5; p++) {
-        pixelKind[i0 + p] = 2;
-        gammaPx[i0 + p] = g;
+  // Coherent distributed patches in vegetation (field banks, bare soil, fish-pond dykes): 1–4 multilook
+  // cells in range × 2–6 lines in azimuth, aligned with the 5×1 grid, one coherence per patch.
+  const mlW = Math.floor(width / 5);
+  const vegCells = Math.round(((height - 2) * mlW * (1 - urban.reduce((a, b) => a + b, 0) / n)));
+  const patches = Math.round((dsDensity * vegCells) / 10);
+  for (let q = 0; q < patches; q++) {
+    const pw = 1 + Math.floor(4 * rand());
+    const ph = 2 + Math.floor(5 * rand());
+    const cc0 = Math.floor(rand() * (mlW - pw + 1));
+    const r0 = 1 + Math.floor(rand() * (height - 2 - ph + 1));
+    const g = 0.25 + 0.65 * rand();
+    for (let r = r0; r < r0 + ph; r++) {
+      for (let cc = cc0; cc < cc0 + pw; cc++) {
+        const i0 = r * width + cc * 5;
+        let free = true;
+        for (let p = 0; p < 5; p++) free &&= pixelKind[i0 + p] === 0 && !urban[i0 + p];
+        if (!free) continue;
+        for (let p = 0; p < 5; p++) {
+          pixelKind[i0 + p] = 2;
+          gammaPx[i0 + p] = g;
+        }
       }
     }
   }

@@ -59,7 +59,7 @@ export const FOSHAN_PS: FoshanPsParams = {
   multilookAzimuth: 1, // paper §2: multilook 5 × 1
   networkNeighbours: 2, // paper §2: every image paired with at least its two temporally adjacent images
   coherenceThreshold: 0.38, // paper §2: temporal coherence > 0.38 → PS
-  temporalCoherence: "spatialResidual", // open: StaMPS-style (Hooper 2004) phase-noise coherence
+  temporalCoherence: "spatialResidual", // open: StaMPS-style phase-noise coherence (Hooper 2004); see src/ps/selection.ts
   coherenceWindow: 5, // open
   maxArcLength: 1000, // open: ~1 km keeps atmospheric differences small
   velocitySearch: 60, // open: covers the paper's −40…5 mm/a (Fig 3, area B)
