@@ -63,9 +63,9 @@ export const FOSHAN_PS: FoshanPsParams = {
   coherenceWindow: 5, // open
   maxArcLength: 1000, // open: ~1 km keeps atmospheric differences small
   velocitySearch: 60, // open: covers the paper's −40…5 mm/a (Fig 3, area B)
-  velocityStep: 1, // open
+  velocityStep: 2, // open: the coherence peak is ≈ λ/(2T) wide (≈ 9–19 mm/yr for 3.2–1.5 yr), refined afterwards
   demSearch: 40, // open: building heights / SRTM errors
-  demStep: 2, // open
+  demStep: 4, // open: the height peak is tens of metres wide for Sentinel-1 baselines, refined afterwards
   arcCoherenceMin: 0.6, // open
   arcOutlierSigma: 4, // open
   psCoherenceMin: 0.5, // open

@@ -1,0 +1,233 @@
+/**
+ * Network integration: arc differences (Δv, Δz, residual phases) → values per PS relative to a
+ * reference PS, by weighted least squares on the arc graph. The normal matrix is a weighted graph
+ * Laplacian with the reference row/column removed; it is solved by Jacobi-preconditioned conjugate
+ * gradients (sparse, memory linear in arcs: 100 000 PS stay cheap). Inconsistent arcs (wrong ambiguity
+ * in the periodogram, unwrapping errors) are removed iteratively by their robust standardised misclosure.
+ * PS cut off from the reference's component are reported and left out.
+ */
+import { components } from "./network";
+
+export interface ArcGraph {
+  n: number;
+  i: Int32Array;
+  j: Int32Array;
+  /** Weight per arc (0 = not used). */
+  w: Float64Array;
+}
+
+/** Solves min Σ w_e (x_i − x_j − d_e)² with x_ref = 0, over nodes where `active` is set. */
+export function solveArcLsq(g: ArcGraph, d: Float64Array, ref: number, active: Uint8Array, tol = 1e-9, maxIter = 5000): Float64Array {
+  const { n, i: ai, j: aj, w } = g;
+  const diag = new Float64Array(n);
+  const rhs = new Float64Array(n);
+  for (let e = 0; e < ai.length; e++) {
+    const we = w[e];
+    if (!(we > 0)) continue;
+    const a = ai[e];
+    const b = aj[e];
+    diag[a] += we;
+    diag[b] += we;
+    rhs[a] += we * d[e];
+    rhs[b] -= we * d[e];
+  }
+  const free = (k: number): boolean => active[k] === 1 && k !== ref && diag[k] > 0;
+  const x = new Float64Array(n);
+  const r = new Float64Array(n);
+  const z = new Float64Array(n);
+  const p = new Float64Array(n);
+  const q = new Float64Array(n);
+  const mulA = (v: Float64Array, out: Float64Array): void => {
+    out.fill(0);
+    for (let e = 0; e < ai.length; e++) {
+      const we = w[e];
+      if (!(we > 0)) continue;
+      const a = ai[e];
+      const b = aj[e];
+      const va = free(a) ? v[a] : 0;
+      const vb = free(b) ? v[b] : 0;
+      const f = we * (va - vb);
+      out[a] += f;
+      out[b] -= f;
+    }
+    for (let k = 0; k < n; k++) if (!free(k)) out[k] = 0;
+  };
+  let bnorm = 0;
+  for (let k = 0; k < n; k++) {
+    r[k] = free(k) ? rhs[k] : 0;
+    bnorm += r[k] * r[k];
+  }
+  if (bnorm === 0) return x;
+  let rz = 0;
+  for (let k = 0; k < n; k++) {
+    z[k] = free(k) ? r[k] / diag[k] : 0;
+    p[k] = z[k];
+    rz += r[k] * z[k];
+  }
+  for (let it = 0; it < maxIter; it++) {
+    mulA(p, q);
+    let pq = 0;
+    for (let k = 0; k < n; k++) pq += p[k] * q[k];
+    if (pq <= 0) break;
+    const alpha = rz / pq;
+    let rr = 0;
+    for (let k = 0; k < n; k++) {
+      x[k] += alpha * p[k];
+      r[k] -= alpha * q[k];
+      rr += r[k] * r[k];
+    }
+    if (rr <= tol * tol * bnorm) break;
+    let rzNew = 0;
+    for (let k = 0; k < n; k++) {
+      z[k] = free(k) ? r[k] / diag[k] : 0;
+      rzNew += r[k] * z[k];
+    }
+    const beta = rzNew / rz;
+    rz = rzNew;
+    for (let k = 0; k < n; k++) p[k] = z[k] + beta * p[k];
+  }
+  return x;
+}
+
+export interface IntegrationResult {
+  /** Velocity (mm/yr) and DEM error (m) per candidate relative to the reference; NaN where not connected. */
+  velocity: Float64Array;
+  demError: Float64Array;
+  /** 1 for candidates in the reference's component (after arc removal). */
+  connected: Uint8Array;
+  /** 1 for arcs used in the final solution. */
+  arcKept: Uint8Array;
+  reference: number;
+  arcsRemovedInconsistent: number;
+  iterations: number;
+  /** Sizes of the components other than the reference's (PS left out), largest first. */
+  otherComponents: number[];
+}
+
+function robustSigma(v: number[]): number {
+  if (v.length === 0) return 0;
+  const a = v.map(Math.abs).sort((x, y) => x - y);
+  return 1.4826 * a[Math.floor(a.length / 2)];
+}
+
+/** Arc weight from its ensemble coherence: γ²/(1−γ²), the inverse phase variance for high coherence. */
+export function arcWeight(gamma: number): number {
+  const g = Math.min(0.98, Math.max(0, gamma));
+  return (g * g) / (1 - g * g);
+}
+
+/**
+ * Picks the reference PS: in the largest component, the node whose arcs have the highest mean coherence
+ * (at least 3 arcs), so that the reference phase itself is clean.
+ */
+export function chooseReference(n: number, ai: Int32Array, aj: Int32Array, gamma: Float64Array, keep: Uint8Array): number {
+  const label = components(n, ai, aj, keep);
+  const size = new Map<number, number>();
+  for (let k = 0; k < n; k++) size.set(label[k], (size.get(label[k]) ?? 0) + 1);
+  let bigLabel = label[0];
+  for (const [l, s] of size) if (s > (size.get(bigLabel) ?? 0)) bigLabel = l;
+  const sum = new Float64Array(n);
+  const deg = new Int32Array(n);
+  for (let e = 0; e < ai.length; e++) {
+    if (!keep[e]) continue;
+    sum[ai[e]] += gamma[e];
+    sum[aj[e]] += gamma[e];
+    deg[ai[e]]++;
+    deg[aj[e]]++;
+  }
+  let best = -1;
+  let bestScore = -Infinity;
+  for (let k = 0; k < n; k++) {
+    if (label[k] !== bigLabel || deg[k] < Math.min(3, n - 1)) continue;
+    const s = sum[k] / deg[k];
+    if (s > bestScore) {
+      bestScore = s;
+      best = k;
+    }
+  }
+  if (best < 0) throw new Error("PS network: no candidate with at least 3 coherent arcs to serve as reference");
+  return best;
+}
+
+/**
+ * Integrates arc Δv/Δz with iterative removal of arcs whose misclosure exceeds `outlierSigma` robust
+ * standard deviations (floors 0.3 mm/yr and 1 m keep a clean network from being eroded).
+ */
+export function integrateArcs(
+  n: number,
+  ai: Int32Array,
+  aj: Int32Array,
+  dv: Float64Array,
+  dz: Float64Array,
+  gamma: Float64Array,
+  keep0: Uint8Array,
+  opts: { outlierSigma: number; reference?: number; maxIterations?: number },
+): IntegrationResult {
+  const keep = Uint8Array.from(keep0);
+  const ref = opts.reference ?? chooseReference(n, ai, aj, gamma, keep);
+  const w = new Float64Array(ai.length);
+  let removed = 0;
+  let it = 0;
+  let vel = new Float64Array(n);
+  let dem = new Float64Array(n);
+  let active = new Uint8Array(n);
+  const solve = (): void => {
+    const label = components(n, ai, aj, keep);
+    active = Uint8Array.from(label, (l) => (l === label[ref] ? 1 : 0));
+    for (let e = 0; e < ai.length; e++) w[e] = keep[e] && active[ai[e]] ? arcWeight(gamma[e]) : 0;
+    const g: ArcGraph = { n, i: ai, j: aj, w };
+    vel = solveArcLsq(g, dv, ref, active);
+    dem = solveArcLsq(g, dz, ref, active);
+  };
+  const maxIt = opts.maxIterations ?? 10;
+  let clean = false;
+  for (; it < maxIt; it++) {
+    solve();
+    const ev: number[] = [];
+    const ez: number[] = [];
+    const idx: number[] = [];
+    for (let e = 0; e < ai.length; e++) {
+      if (!(w[e] > 0)) continue;
+      ev.push(vel[ai[e]] - vel[aj[e]] - dv[e]);
+      ez.push(dem[ai[e]] - dem[aj[e]] - dz[e]);
+      idx.push(e);
+    }
+    const sv = Math.max(0.3, robustSigma(ev));
+    const sz = Math.max(1, robustSigma(ez));
+    // Remove only the worst offenders each round: one wrong arc spreads misclosure to its neighbours.
+    let worst = 0;
+    for (let q = 0; q < idx.length; q++) worst = Math.max(worst, Math.abs(ev[q]) / sv, Math.abs(ez[q]) / sz);
+    if (worst <= opts.outlierSigma) {
+      clean = true;
+      break;
+    }
+    const cut = Math.max(opts.outlierSigma, worst / 2);
+    for (let q = 0; q < idx.length; q++) {
+      if (Math.abs(ev[q]) / sv > cut || Math.abs(ez[q]) / sz > cut) {
+        keep[idx[q]] = 0;
+        removed++;
+      }
+    }
+  }
+  if (!clean) solve();
+  const label = components(n, ai, aj, keep);
+  const sizes = new Map<number, number>();
+  for (let k = 0; k < n; k++) if (label[k] !== label[ref]) sizes.set(label[k], (sizes.get(label[k]) ?? 0) + 1);
+  for (let k = 0; k < n; k++) {
+    if (!active[k]) {
+      vel[k] = NaN;
+      dem[k] = NaN;
+    }
+  }
+  const arcKept = Uint8Array.from(keep, (v, e) => (v && active[ai[e]] ? 1 : 0));
+  return {
+    velocity: vel,
+    demError: dem,
+    connected: active,
+    arcKept,
+    reference: ref,
+    arcsRemovedInconsistent: removed,
+    iterations: it + 1,
+    otherComponents: [...sizes.values()].sort((a, b) => b - a),
+  };
+}
