@@ -15,7 +15,7 @@
  * Everything is drawn from one seeded generator: the same seed gives identical files.
  */
 import { join } from "node:path";
-import { writeFileAtomic } from "../../runner/notebook";
+import { writeFileAtomic } from "../../ps/atomic";
 import { progress } from "../../progress";
 import { memoryStack, writeIsceStack, type StackMeta, type StackSource } from "../../ps/stack";
 import type { SampleDataset, SampleBuildOptions } from "./types";

@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { mkdirSync, mkdtempSync, rmSync, truncateSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openIsceStack, writeIsceStack, writeSlc, type StackMeta } from "../../src/ps/stack";
+
+function tinyStack(dates = ["2015-06-15", "2015-06-27", "2015-07-09", "2015-07-21"], w = 6, h = 4) {
+  const n = w * h;
+  const meta: StackMeta = {
+    source: "memory",
+    dates,
+    width: w,
+    height: h,
+    bperp: Float64Array.from(dates, (_, k) => (k === 0 ? 0 : 10 * k - 15)),
+    wavelength: 0.05546576,
+    slantRange: 875000,
+    incidenceDeg: 39,
+    lon: Float64Array.from({ length: n }, (_, i) => 113 + i * 1e-4),
+    lat: Float64Array.from({ length: n }, (_, i) => 23 + i * 1e-5),
+  };
+  const slc = dates.map((_, k) => Float32Array.from({ length: 2 * n }, (_, i) => k * 1000 + i * 0.5));
+  return { meta, slc };
+}
+
+describe("ISCE2 stack reader", () => {
+  it("reads back what the writer wrote (complex rows, baselines, geometry, dates)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ps-stack-"));
+    const { meta, slc } = tinyStack();
+    writeIsceStack(dir, meta, slc);
+    const s = openIsceStack(dir);
+    expect(s.meta.dates).toEqual(meta.dates);
+    expect([s.meta.width, s.meta.height]).toEqual([6, 4]);
+    expect(Array.from(s.meta.bperp)).toEqual([0, -5, 5, 15]);
+    expect(s.meta.lon[5]).toBeCloseTo(113.0005, 10);
+    expect(s.meta.incidenceDeg).toBe(39);
+    const rows = s.readRows(2, 1, 2);
+    expect(rows.length).toBe(2 * 6 * 2);
+    expect(rows[0]).toBe(2000 + 12 * 0.5);
+    expect(rows[23]).toBe(2000 + 35 * 0.5);
+    s.close?.();
+  });
+
+  it("rejects mismatched sizes, missing baselines, truncated files and bad folder names with the file named", () => {
+    const { meta, slc } = tinyStack();
+    const base = mkdtempSync(join(tmpdir(), "ps-stack-"));
+    const mk = (name: string): string => {
+      const d = join(base, name);
+      writeIsceStack(d, meta, slc);
+      return d;
+    };
+    const d1 = mk("size");
+    writeSlc(join(d1, "merged/SLC/20150709/20150709.slc.full"), 5, 4, new Float32Array(40));
+    expect(() => openIsceStack(d1)).toThrow(/20150709\.slc\.full: size 5×4 differs from .*not coregistered/);
+
+    const d2 = mk("baseline");
+    rmSync(join(d2, "baselines/20150615_20150721"), { recursive: true });
+    expect(() => openIsceStack(d2)).toThrow(/20150615_20150721\.txt: missing baseline for date 2015-07-21/);
+
+    const d3 = mk("trunc");
+    truncateSync(join(d3, "merged/SLC/20150627/20150627.slc.full"), 100);
+    expect(() => openIsceStack(d3)).toThrow(/20150627\.slc\.full: truncated: 100 bytes/);
+
+    const d4 = mk("name");
+    writeSlc(join(d4, "merged/SLC/2015-08/2015-08.slc.full"), 6, 4, new Float32Array(48));
+    expect(() => openIsceStack(d4)).toThrow(/2015-08: SLC folder name is not a YYYYMMDD date/);
+
+    const d5 = mk("extra-baseline");
+    mkdirSync(join(d5, "baselines", "20150615_20160101"));
+    expect(() => openIsceStack(d5)).toThrow(/baseline for date 20160101 which has no SLC/);
+
+    expect(() => openIsceStack(join(base, "nope"))).toThrow(/not an ISCE2 stack folder/);
+  });
+});
