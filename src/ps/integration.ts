@@ -171,6 +171,19 @@ export function integrateArcs(
   let vel = new Float64Array(n);
   let dem = new Float64Array(n);
   let active = new Uint8Array(n);
+  // Node adjacency (CSR) for the local-maximum rule below.
+  const adjStart = new Int32Array(n + 1);
+  for (let e = 0; e < ai.length; e++) {
+    adjStart[ai[e] + 1]++;
+    adjStart[aj[e] + 1]++;
+  }
+  for (let k = 0; k < n; k++) adjStart[k + 1] += adjStart[k];
+  const adj = new Int32Array(adjStart[n]);
+  const fill = adjStart.slice(0, n);
+  for (let e = 0; e < ai.length; e++) {
+    adj[fill[ai[e]]++] = aj[e];
+    adj[fill[aj[e]]++] = ai[e];
+  }
   const solve = (): void => {
     const label = components(n, ai, aj, keep);
     active = Uint8Array.from(label, (l) => (l === label[ref] ? 1 : 0));
@@ -179,7 +192,7 @@ export function integrateArcs(
     vel = solveArcLsq(g, dv, ref, active);
     dem = solveArcLsq(g, dz, ref, active);
   };
-  const maxIt = opts.maxIterations ?? 10;
+  const maxIt = opts.maxIterations ?? 20;
   let clean = false;
   for (; it < maxIt; it++) {
     solve();
@@ -194,19 +207,28 @@ export function integrateArcs(
     }
     const sv = Math.max(0.3, robustSigma(ev));
     const sz = Math.max(1, robustSigma(ez));
-    // Remove only the worst offenders each round: one wrong arc spreads misclosure to its neighbours.
-    let worst = 0;
-    for (let q = 0; q < idx.length; q++) worst = Math.max(worst, Math.abs(ev[q]) / sv, Math.abs(ez[q]) / sz);
-    if (worst <= opts.outlierSigma) {
+    // One wrong arc spreads misclosure onto its neighbours: each round removes flagged arcs from the
+    // worst down, skipping arcs within one arc of a PS already cut this round (a local-maximum rule).
+    const flagged: { q: number; s: number }[] = [];
+    for (let q = 0; q < idx.length; q++) {
+      const sc = Math.max(Math.abs(ev[q]) / sv, Math.abs(ez[q]) / sz);
+      if (sc > opts.outlierSigma) flagged.push({ q, s: sc });
+    }
+    if (flagged.length === 0) {
       clean = true;
       break;
     }
-    const cut = Math.max(opts.outlierSigma, worst / 2);
-    for (let q = 0; q < idx.length; q++) {
-      if (Math.abs(ev[q]) / sv > cut || Math.abs(ez[q]) / sz > cut) {
-        keep[idx[q]] = 0;
-        removed++;
+    flagged.sort((a, b) => b.s - a.s);
+    const touched = new Uint8Array(n);
+    for (const { q } of flagged) {
+      const e = idx[q];
+      if (touched[ai[e]] || touched[aj[e]]) continue;
+      for (const node of [ai[e], aj[e]]) {
+        touched[node] = 1;
+        for (let a = adjStart[node]; a < adjStart[node + 1]; a++) touched[adj[a]] = 1;
       }
+      keep[e] = 0;
+      removed++;
     }
   }
   if (!clean) solve();
