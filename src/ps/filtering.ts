@@ -48,20 +48,40 @@ export function integrateResiduals(
   return out;
 }
 
-/** Gaussian temporal low-pass per row of a node-major N×K matrix; weights renormalised at the ends. */
+/**
+ * Smoother matrix (K×K, row k = weights for date k) of a Gaussian-weighted local linear fit: unlike a
+ * plain moving average it follows slopes and does not bend towards the inside at the first and last dates.
+ */
+export function localLinearSmoother(tDays: Float64Array, fwhmDays: number): Float64Array {
+  const K = tDays.length;
+  const sigma = fwhmDays / 2.3548;
+  const S = new Float64Array(K * K);
+  const w = new Float64Array(K);
+  for (let k = 0; k < K; k++) {
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    for (let l = 0; l < K; l++) {
+      const d = tDays[l] - tDays[k];
+      w[l] = Math.exp(-0.5 * (d / sigma) ** 2);
+      s0 += w[l];
+      s1 += w[l] * d;
+      s2 += w[l] * d * d;
+    }
+    const det = s0 * s2 - s1 * s1;
+    for (let l = 0; l < K; l++) {
+      const d = tDays[l] - tDays[k];
+      // Intercept of the weighted line through (d, y): Σ w (s2 − s1 d) y / det.
+      S[k * K + l] = det > 1e-12 * s0 * s2 ? (w[l] * (s2 - s1 * d)) / det : w[l] / s0;
+    }
+  }
+  return S;
+}
+
+/** Temporal low-pass (local linear, Gaussian weights of FWHM `fwhmDays`) per row of a node-major N×K matrix. */
 export function temporalLowPass(m: Float64Array, K: number, tDays: Float64Array, fwhmDays: number): Float64Array {
   const n = m.length / K;
-  const sigma = fwhmDays / 2.3548;
-  const W = new Float64Array(K * K);
-  for (let k = 0; k < K; k++) {
-    let s = 0;
-    for (let l = 0; l < K; l++) {
-      const v = Math.exp(-0.5 * ((tDays[k] - tDays[l]) / sigma) ** 2);
-      W[k * K + l] = v;
-      s += v;
-    }
-    for (let l = 0; l < K; l++) W[k * K + l] /= s;
-  }
+  const W = localLinearSmoother(tDays, fwhmDays);
   const out = new Float64Array(m.length);
   for (let i = 0; i < n; i++) {
     const o = i * K;

@@ -488,3 +488,24 @@ export const psStack: SampleDataset = {
     writeFileAtomic(join(outDir, "truth.json"), truthJson(sim.truth));
   },
 };
+
+/**
+ * Maps a selected point to its truth scatterer: a classic PS must sit on a true scatterer pixel; a
+ * multilooked point (listed at the first pixel of its cell) matches the cell's DS or, failing that, the
+ * first point scatterer inside the cell. Undefined = a false detection.
+ */
+export function truthLookup(truth: PsTruth, multilookRange = 5): (row: number, col: number, kind: number) => number | undefined {
+  const W = truth.width;
+  const s = truth.scatterers;
+  const at = new Map<number, number>();
+  for (let i = 0; i < s.row.length; i++) at.set(s.row[i] * W + s.col[i], i);
+  return (row, col, kind) => {
+    const px = row * W + col;
+    if (kind === 1) return at.get(px);
+    for (let p = 0; p < multilookRange && col + p < W; p++) {
+      const i = at.get(px + p);
+      if (i !== undefined) return i;
+    }
+    return undefined;
+  };
+}

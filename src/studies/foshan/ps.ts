@@ -40,7 +40,7 @@ export interface FoshanPsParams {
   arcOutlierSigma: number;
   /** open: PS whose own model coherence ends below this are dropped from the output. */
   psCoherenceMin: number;
-  /** open: temporal low-pass window (days, Gaussian FWHM) separating nonlinear motion from atmosphere+noise. */
+  /** open: temporal low-pass window (days, FWHM of the Gaussian-weighted local linear fit) separating nonlinear motion from atmosphere+noise. */
   temporalFilterDays: number;
   /** open: spatial low-pass radius (m, Gaussian σ) estimating atmosphere from the temporal high-pass. */
   spatialFilterMeters: number;
@@ -69,7 +69,7 @@ export const FOSHAN_PS: FoshanPsParams = {
   arcCoherenceMin: 0.6, // open
   arcOutlierSigma: 4, // open
   psCoherenceMin: 0.5, // open
-  temporalFilterDays: 180, // open: keeps seasonal and multi-month settlement, removes per-date atmosphere
+  temporalFilterDays: 72, // open: 6 Sentinel-1 revisits; keeps multi-month settlement (tunnelling passes in months), removes per-date atmosphere and noise
   spatialFilterMeters: 400, // open: atmosphere correlation length (km scale) vs. PS spacing
   gridCellMeters: 50, // open
   workers: 2, // open: the reference machine has 2 cores
