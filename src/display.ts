@@ -64,8 +64,11 @@ export function html(fragment: string, plain = ""): void {
 export type Cell = string | number | boolean | null | undefined | Date;
 export type Row = Record<string, Cell>;
 
-/** Anything with rows: an array of objects, or a dataframe-like object (arquero's `objects()`). */
-export type TableLike = readonly Row[] | { objects(): Row[] };
+/**
+ * Anything with rows: an array of plain objects (interfaces included), or a dataframe-like object
+ * (arquero's `objects()`). Values that are not cells (arrays, nested objects) print as JSON.
+ */
+export type TableLike = readonly object[] | { objects(): object[] };
 
 export interface TableOptions {
   caption?: string;
@@ -78,7 +81,19 @@ export interface TableOptions {
 }
 
 export function toRows(t: TableLike): Row[] {
-  return Array.isArray(t) ? (t as Row[]) : (t as { objects(): Row[] }).objects();
+  const rows = Array.isArray(t) ? (t as object[]) : (t as { objects(): object[] }).objects();
+  return rows.map((r) => {
+    const out: Row = {};
+    for (const [k, v] of Object.entries(r)) {
+      out[k] =
+        v === null || v === undefined || typeof v === "number" || typeof v === "string" || typeof v === "boolean" || v instanceof Date
+          ? (v as Cell)
+          : ArrayBuffer.isView(v)
+            ? `[${(v as unknown as ArrayLike<number>).length} values]`
+            : JSON.stringify(v);
+    }
+    return out;
+  });
 }
 
 export function formatCell(v: Cell, digits = 4): string {

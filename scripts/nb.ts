@@ -1,0 +1,3 @@
+import { main } from "../src/runner/nb-cli";
+
+process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,337 @@
+/**
+ * GeoTIFF raster I/O. Reading goes through geotiff.js (strips and tiles, LZW/deflate/packbits, any CRS:
+ * HyP3 products, GDAL output). Writing uses our own encoder because geotiff.js writes only 8-bit
+ * big-endian data correctly: this one writes little-endian uncompressed strips of any numeric type,
+ * one plane per band, with GeoKeys (EPSG), GDAL_NODATA and band descriptions in GDAL_METADATA, which
+ * QGIS and GDAL read. Files are written to a temporary name and renamed into place.
+ */
+import { readFileSync } from "node:fs";
+import { fromArrayBuffer } from "geotiff";
+import { writeFileAtomic } from "./runner/notebook";
+
+export type TypedArray =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array;
+
+/** Affine north-up transform: (originX, originY) is the outer corner of pixel (0, 0). */
+export interface GeoTransform {
+  originX: number;
+  originY: number;
+  pixelWidth: number;
+  /** Negative for north-up rasters. */
+  pixelHeight: number;
+}
+
+export interface Raster<T extends TypedArray = TypedArray> {
+  width: number;
+  height: number;
+  /** One row-major array of width × height per band. */
+  bands: T[];
+  transform?: GeoTransform;
+  /** EPSG code of the CRS, e.g. 4326 or 32649. */
+  epsg?: number;
+  noData?: number;
+  bandNames?: string[];
+  /** Dataset-level GDAL metadata items. */
+  metadata?: Record<string, string>;
+}
+
+export class RasterError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(`${file}: ${message}`);
+    this.name = "RasterError";
+  }
+}
+
+/** Pixel centre of (col, row) in CRS coordinates. */
+export function pixelToGeo(t: GeoTransform, col: number, row: number): [number, number] {
+  return [t.originX + (col + 0.5) * t.pixelWidth, t.originY + (row + 0.5) * t.pixelHeight];
+}
+
+/** Fractional (col, row) of a CRS coordinate; integer part = the pixel that contains it. */
+export function geoToPixel(t: GeoTransform, x: number, y: number): [number, number] {
+  return [(x - t.originX) / t.pixelWidth, (y - t.originY) / t.pixelHeight];
+}
+
+/** Geographic (lon/lat) CRS codes fall in EPSG's 4000–4999 block (4326 WGS 84, 4490 CGCS2000). */
+export function isGeographicEpsg(epsg: number): boolean {
+  return epsg >= 4000 && epsg < 5000;
+}
+
+// ---------------------------------------------------------------- reading
+
+interface GeoTiffImageLike {
+  getWidth(): number;
+  getHeight(): number;
+  getSamplesPerPixel(): number;
+  getOrigin(): number[];
+  getResolution(): number[];
+  getGDALNoData(): number | null;
+  readRasters(opts: { samples?: number[]; interleave: false }): Promise<ArrayLike<number>[] & { width: number; height: number }>;
+  geoKeys: Record<string, number | string> | null;
+  fileDirectory: Record<string, unknown>;
+}
+
+function parseGdalMetadata(xml: string | undefined): { bandNames: Map<number, string>; items: Record<string, string> } {
+  const bandNames = new Map<number, string>();
+  const items: Record<string, string> = {};
+  if (!xml) return { bandNames, items };
+  const re = /<Item\s+([^>]*)>([\s\S]*?)<\/Item>/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(xml))) {
+    const attrs = Object.fromEntries([...m[1].matchAll(/(\w+)="([^"]*)"/g)].map((a) => [a[1], a[2]]));
+    const value = m[2].replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&amp;/g, "&");
+    if (attrs.sample !== undefined) {
+      if (attrs.role === "description" || attrs.name === "DESCRIPTION") bandNames.set(Number(attrs.sample), value);
+    } else if (attrs.name) {
+      items[attrs.name] = value;
+    }
+  }
+  return { bandNames, items };
+}
+
+export async function readRasterBuffer(buf: ArrayBuffer, name: string, opts: { bands?: number[] } = {}): Promise<Raster> {
+  let image: GeoTiffImageLike;
+  try {
+    const tiff = await fromArrayBuffer(buf);
+    image = (await tiff.getImage()) as unknown as GeoTiffImageLike;
+  } catch (e) {
+    throw new RasterError(name, `not a readable GeoTIFF (${(e as Error).message})`);
+  }
+  const width = image.getWidth();
+  const height = image.getHeight();
+  const nBands = image.getSamplesPerPixel();
+  const wanted = opts.bands ?? Array.from({ length: nBands }, (_, i) => i);
+  for (const b of wanted) {
+    if (!Number.isInteger(b) || b < 0 || b >= nBands) {
+      throw new RasterError(name, `band index ${b} out of range (file has ${nBands} bands)`);
+    }
+  }
+  let data: ArrayLike<number>[];
+  try {
+    data = await image.readRasters({ samples: wanted, interleave: false });
+  } catch (e) {
+    throw new RasterError(name, `cannot decode pixels (${(e as Error).message})`);
+  }
+  const raster: Raster = { width, height, bands: wanted.map((_, i) => data[i] as unknown as TypedArray) };
+  const keys = image.geoKeys ?? {};
+  const epsg = Number(keys.ProjectedCSTypeGeoKey ?? keys.GeographicTypeGeoKey);
+  if (Number.isFinite(epsg) && epsg > 0 && epsg !== 32767) raster.epsg = epsg;
+  const fd = image.fileDirectory;
+  if (fd.ModelPixelScale || fd.ModelTransformation) {
+    const [ox, oy] = image.getOrigin();
+    const [rx, ry] = image.getResolution();
+    raster.transform = { originX: ox, originY: oy, pixelWidth: rx, pixelHeight: ry };
+  }
+  const nd = image.getGDALNoData();
+  if (nd !== null && nd !== undefined && !Number.isNaN(Number(nd))) raster.noData = Number(nd);
+  else if (typeof fd.GDAL_NODATA === "string" && fd.GDAL_NODATA.trim().toLowerCase() === "nan") raster.noData = NaN;
+  const meta = parseGdalMetadata(fd.GDAL_METADATA as string | undefined);
+  if (meta.bandNames.size) raster.bandNames = wanted.map((b) => meta.bandNames.get(b) ?? `band_${b + 1}`);
+  if (Object.keys(meta.items).length) raster.metadata = meta.items;
+  return raster;
+}
+
+export async function readRaster(file: string, opts: { bands?: number[] } = {}): Promise<Raster> {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new RasterError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  return readRasterBuffer(buf, file, opts);
+}
+
+// ---------------------------------------------------------------- writing
+
+const TIFF = { BYTE: 1, ASCII: 2, SHORT: 3, LONG: 4, DOUBLE: 12 } as const;
+
+interface SampleType {
+  bits: number;
+  format: 1 | 2 | 3; // uint, int, IEEE float
+}
+
+function sampleType(a: TypedArray): SampleType {
+  if (a instanceof Float32Array) return { bits: 32, format: 3 };
+  if (a instanceof Float64Array) return { bits: 64, format: 3 };
+  if (a instanceof Int8Array) return { bits: 8, format: 2 };
+  if (a instanceof Uint8Array) return { bits: 8, format: 1 };
+  if (a instanceof Int16Array) return { bits: 16, format: 2 };
+  if (a instanceof Uint16Array) return { bits: 16, format: 1 };
+  if (a instanceof Int32Array) return { bits: 32, format: 2 };
+  return { bits: 32, format: 1 };
+}
+
+function xmlEscape(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+function formatNoData(v: number): string {
+  if (Number.isNaN(v)) return "nan";
+  if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
+  return String(v);
+}
+
+interface Entry {
+  tag: number;
+  type: number;
+  values: number[] | string;
+}
+
+/** Encodes a raster as a little-endian, uncompressed, band-planar GeoTIFF. */
+export function encodeGeoTiff(r: Raster): Uint8Array {
+  const { width, height, bands } = r;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+    throw new Error(`encodeGeoTiff: invalid size ${width}×${height}`);
+  }
+  if (bands.length === 0) throw new Error("encodeGeoTiff: no bands");
+  const st = sampleType(bands[0]);
+  bands.forEach((b, i) => {
+    if (b.length !== width * height) {
+      throw new Error(`encodeGeoTiff: band ${i + 1} has ${b.length} values, expected ${width}×${height}`);
+    }
+    const t = sampleType(b);
+    if (t.bits !== st.bits || t.format !== st.format || b.constructor !== bands[0].constructor) {
+      throw new Error("encodeGeoTiff: all bands must share one array type");
+    }
+  });
+  const bytesPerSample = st.bits / 8;
+  const rowBytes = width * bytesPerSample;
+  const rowsPerStrip = Math.max(1, Math.min(height, Math.floor((1 << 20) / rowBytes)));
+  const stripsPerBand = Math.ceil(height / rowsPerStrip);
+  const nStrips = stripsPerBand * bands.length;
+  const dataBytes = rowBytes * height * bands.length;
+  if (dataBytes > 0xffffffff - (1 << 24)) throw new Error("encodeGeoTiff: raster too large for classic TIFF (4 GiB)");
+
+  const n = bands.length;
+  const entries: Entry[] = [
+    { tag: 256, type: TIFF.LONG, values: [width] },
+    { tag: 257, type: TIFF.LONG, values: [height] },
+    { tag: 258, type: TIFF.SHORT, values: new Array(n).fill(st.bits) },
+    { tag: 259, type: TIFF.SHORT, values: [1] },
+    { tag: 262, type: TIFF.SHORT, values: [1] },
+    { tag: 273, type: TIFF.LONG, values: new Array(nStrips).fill(0) }, // offsets patched below
+    { tag: 277, type: TIFF.SHORT, values: [n] },
+    { tag: 278, type: TIFF.LONG, values: [rowsPerStrip] },
+    { tag: 279, type: TIFF.LONG, values: [] },
+    { tag: 284, type: TIFF.SHORT, values: [2] },
+  ];
+  const counts: number[] = [];
+  for (let b = 0; b < n; b++) {
+    for (let s = 0; s < stripsPerBand; s++) {
+      const rows = Math.min(rowsPerStrip, height - s * rowsPerStrip);
+      counts.push(rows * rowBytes);
+    }
+  }
+  entries[8].values = counts;
+  if (n > 1) entries.push({ tag: 338, type: TIFF.SHORT, values: new Array(n - 1).fill(0) });
+  entries.push({ tag: 339, type: TIFF.SHORT, values: new Array(n).fill(st.format) });
+
+  if (r.transform) {
+    const t = r.transform;
+    entries.push({ tag: 33550, type: TIFF.DOUBLE, values: [t.pixelWidth, -t.pixelHeight, 0] });
+    entries.push({ tag: 33922, type: TIFF.DOUBLE, values: [0, 0, 0, t.originX, t.originY, 0] });
+  }
+  if (r.epsg !== undefined) {
+    const geographic = isGeographicEpsg(r.epsg);
+    const citation = `EPSG:${r.epsg}|`;
+    const keys: number[][] = [
+      [1024, 0, 1, geographic ? 2 : 1], // GTModelType
+      [1025, 0, 1, 1], // GTRasterType: PixelIsArea
+      [1026, 34737, citation.length, 0], // GTCitation in GeoAsciiParams
+      geographic ? [2048, 0, 1, r.epsg] : [3072, 0, 1, r.epsg],
+    ];
+    entries.push({ tag: 34735, type: TIFF.SHORT, values: [1, 1, 0, keys.length, ...keys.flat()] });
+    entries.push({ tag: 34737, type: TIFF.ASCII, values: citation });
+  }
+  const items: string[] = [];
+  for (const [k, v] of Object.entries(r.metadata ?? {})) items.push(`<Item name="${xmlEscape(k)}">${xmlEscape(v)}</Item>`);
+  (r.bandNames ?? []).forEach((name, i) => {
+    items.push(`<Item name="DESCRIPTION" sample="${i}" role="description">${xmlEscape(name)}</Item>`);
+  });
+  if (items.length) entries.push({ tag: 42112, type: TIFF.ASCII, values: `<GDALMetadata>\n${items.join("\n")}\n</GDALMetadata>` });
+  if (r.noData !== undefined) entries.push({ tag: 42113, type: TIFF.ASCII, values: formatNoData(r.noData) });
+  entries.sort((a, b) => a.tag - b.tag);
+
+  const typeSize = (type: number): number => (type === TIFF.SHORT ? 2 : type === TIFF.LONG ? 4 : type === TIFF.DOUBLE ? 8 : 1);
+  const count = (e: Entry): number => (typeof e.values === "string" ? e.values.length + 1 : e.values.length);
+  const ifdOffset = 8;
+  const ifdSize = 2 + entries.length * 12 + 4;
+  let extra = ifdOffset + ifdSize;
+  const extraOffsets = new Map<Entry, number>();
+  for (const e of entries) {
+    const size = count(e) * typeSize(e.type);
+    if (size > 4) {
+      extra += extra % 2 === 1 ? 1 : 0;
+      if (e.type === TIFF.DOUBLE) extra += (8 - (extra % 8)) % 8;
+      extraOffsets.set(e, extra);
+      extra += size;
+    }
+  }
+  // Pixel data starts aligned to its sample size so readers may map it directly.
+  const dataStart = extra + ((8 - (extra % 8)) % 8);
+  const offsets = entries.find((e) => e.tag === 273)!;
+  let pos = dataStart;
+  offsets.values = counts.map((c) => {
+    const o = pos;
+    pos += c;
+    return o;
+  });
+
+  const out = new Uint8Array(dataStart + dataBytes);
+  const dv = new DataView(out.buffer);
+  out[0] = 0x49;
+  out[1] = 0x49;
+  dv.setUint16(2, 42, true);
+  dv.setUint32(4, ifdOffset, true);
+  dv.setUint16(ifdOffset, entries.length, true);
+  const writeValues = (e: Entry, at: number): void => {
+    if (typeof e.values === "string") {
+      for (let i = 0; i < e.values.length; i++) out[at + i] = e.values.charCodeAt(i) & 0x7f;
+      out[at + e.values.length] = 0;
+      return;
+    }
+    e.values.forEach((v, i) => {
+      if (e.type === TIFF.SHORT) dv.setUint16(at + 2 * i, v, true);
+      else if (e.type === TIFF.LONG) dv.setUint32(at + 4 * i, v, true);
+      else if (e.type === TIFF.DOUBLE) dv.setFloat64(at + 8 * i, v, true);
+      else out[at + i] = v;
+    });
+  };
+  entries.forEach((e, i) => {
+    const p = ifdOffset + 2 + i * 12;
+    dv.setUint16(p, e.tag, true);
+    dv.setUint16(p + 2, e.type, true);
+    dv.setUint32(p + 4, count(e), true);
+    const ext = extraOffsets.get(e);
+    if (ext !== undefined) {
+      dv.setUint32(p + 8, ext, true);
+      writeValues(e, ext);
+    } else {
+      writeValues(e, p + 8);
+    }
+  });
+  dv.setUint32(ifdOffset + 2 + entries.length * 12, 0, true);
+
+  // Typed arrays are little-endian on every platform Node runs on, so bands copy byte for byte.
+  let o = dataStart;
+  for (const b of bands) {
+    out.set(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), o);
+    o += b.byteLength;
+  }
+  return out;
+}
+
+export function writeRaster(file: string, r: Raster): void {
+  writeFileAtomic(file, encodeGeoTiff(r));
+}

@@ -1,0 +1,240 @@
+/**
+ * `npm run reproduce [-- notebooks...] [--param name=value]... [--profile sample|mirror|full]
+ * [--fail-fast] [--out dir] [--quiet]`: executes notebooks in file-name order, each in its own process,
+ * and writes for each an executed `.ipynb` and an HTML page under `reports/`, plus `reports/index.html`
+ * and `reports/run.json` with the run's metadata and every paper-vs-run comparison.
+ */
+import { spawn, execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir, cpus, totalmem } from "node:os";
+import { basename, join, relative, resolve } from "node:path";
+import { createRequire } from "node:module";
+import type { Comparison } from "../display";
+import { projectRoot, reportsDir } from "../project";
+import { declaredParameters, findParametersCell, cellSource, parseParamAssignments, readNotebook, writeFileAtomic, type ParamValue } from "./notebook";
+import { renderNotebookHtml } from "./html";
+import { renderIndexHtml, type RunMetadata, type NotebookSummary } from "./report";
+import type { WorkerJob, WorkerResult } from "./worker";
+
+export interface ReproduceOptions {
+  notebooks: string[];
+  params: string[];
+  profile: string;
+  failFast: boolean;
+  outDir?: string;
+  quiet: boolean;
+}
+
+export const USAGE = `Usage: npm run reproduce -- [notebooks/NN-name.ipynb ...] [options]
+
+Executes the notebooks (default: every notebook in notebooks/, in file-name order) headless with tslab
+and writes reports/<name>.ipynb (executed), reports/<name>.html and reports/index.html.
+
+Options:
+  --param name=value   override a parameter of the notebooks' "parameters" cell (repeatable);
+                       values are parsed as number, boolean, null or JSON, otherwise kept as strings
+  --profile NAME       data profile: sample (default, simulated data), mirror (real files from a
+                       mirror folder, see DLAB_MIRROR), full (fetched datasets)
+  --fail-fast          stop at the first failing notebook (default: run the rest, then exit 1)
+  --out DIR            reports folder (default: reports/, or DLAB_REPORTS_DIR)
+  --quiet              do not echo cell output while running
+  -h, --help           this text`;
+
+export function parseArgs(argv: string[]): ReproduceOptions {
+  const o: ReproduceOptions = { notebooks: [], params: [], profile: process.env.DLAB_PROFILE ?? "sample", failFast: false, quiet: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = (): string => {
+      const v = a.includes("=") && a.startsWith("--") && !a.startsWith("--param=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === "--param" || a.startsWith("--param=")) o.params.push(a.startsWith("--param=") ? a.slice(8) : value());
+    else if (a === "--profile" || a.startsWith("--profile=")) o.profile = value();
+    else if (a === "--out" || a.startsWith("--out=")) o.outDir = value();
+    else if (a === "--fail-fast") o.failFast = true;
+    else if (a === "--quiet") o.quiet = true;
+    else if (a === "-h" || a === "--help") throw new HelpRequested();
+    else if (a.startsWith("-")) throw new Error(`unknown option ${a}\n\n${USAGE}`);
+    else o.notebooks.push(a);
+  }
+  if (!["sample", "mirror", "full"].includes(o.profile)) throw new Error(`--profile must be sample, mirror or full, not "${o.profile}"`);
+  return o;
+}
+
+export class HelpRequested extends Error {}
+
+export function listNotebooks(root: string, given: string[]): string[] {
+  if (given.length) {
+    return given.map((g) => {
+      const p = resolve(g);
+      if (!existsSync(p)) throw new Error(`${g}: no such notebook`);
+      if (!p.endsWith(".ipynb")) throw new Error(`${g}: not a .ipynb file`);
+      return p;
+    });
+  }
+  const dir = join(root, "notebooks");
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".ipynb") && !f.startsWith("."))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+function git(root: string, args: string[]): string | undefined {
+  try {
+    return execFileSync("git", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function runWorker(root: string, job: WorkerJob): Promise<WorkerResult> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ["--import", "tsx", join(root, "src", "runner", "worker.ts"), JSON.stringify(job)], {
+      cwd: root,
+      stdio: ["ignore", "inherit", "inherit"],
+      env: process.env,
+    });
+    child.on("exit", (code, signal) => {
+      if (existsSync(job.resultFile)) {
+        done(JSON.parse(readFileSync(job.resultFile, "utf8")) as WorkerResult);
+      } else {
+        done({
+          ok: false,
+          durationMs: 0,
+          cellDurationsMs: [],
+          parameters: {},
+          comparisons: [],
+          setupError: `notebook process ended with ${signal ? `signal ${signal}` : `exit code ${code}`} before finishing (out of memory?)`,
+        });
+      }
+    });
+  });
+}
+
+export function failureText(name: string, r: WorkerResult): string {
+  if (r.setupError) return `${name}: ${r.setupError}`;
+  if (!r.failure) return "";
+  const f = r.failure;
+  const where = f.file ? `cell ${f.cell}, in ${f.file}${f.line ? ` line ${f.line}` : ""}` : `cell ${f.cell}${f.line ? `, line ${f.line}` : ""}`;
+  return `${name}: ${where}: ${f.kind === "typescript" ? "TypeScript error" : "error"}: ${f.message}`;
+}
+
+export async function reproduce(opts: ReproduceOptions): Promise<{ ok: boolean; summaries: NotebookSummary[]; outDir: string }> {
+  const root = projectRoot();
+  const outDir = reportsDir(opts.outDir);
+  const files = listNotebooks(root, opts.notebooks);
+  if (files.length === 0) throw new Error("no notebooks to run");
+  const overrides: Record<string, ParamValue> = parseParamAssignments(opts.params);
+  // A parameter must exist in at least one selected notebook; the others ignore it.
+  const declared = new Map<string, Set<string>>();
+  for (const f of files) {
+    const nb = readNotebook(f);
+    const idx = findParametersCell(nb);
+    declared.set(f, new Set(idx < 0 ? [] : declaredParameters(cellSource(nb.cells[idx])).map((d) => d.name)));
+  }
+  for (const name of Object.keys(overrides)) {
+    if (![...declared.values()].some((s) => s.has(name))) {
+      const names = [...new Set([...declared.values()].flatMap((s) => [...s]))].sort();
+      throw new Error(`unknown parameter "${name}": no selected notebook declares it (declared: ${names.join(", ") || "none"})`);
+    }
+  }
+  mkdirSync(outDir, { recursive: true });
+  const tmp = mkdtempSync(join(tmpdir(), "dlab-run-"));
+  const startedAt = new Date();
+  const summaries: NotebookSummary[] = [];
+  let ok = true;
+  const log = (s: string): void => void process.stderr.write(s + "\n");
+
+  for (const [i, file] of files.entries()) {
+    const name = basename(file, ".ipynb");
+    const fileOverrides: Record<string, ParamValue> = { profile: opts.profile };
+    for (const [k, v] of Object.entries(overrides)) if (declared.get(file)?.has(k)) fileOverrides[k] = v;
+    if (opts.profile === "sample" && !Object.keys(overrides).includes("profile")) delete fileOverrides.profile;
+    log(`▶ [${i + 1}/${files.length}] ${relative(root, file)}`);
+    const job: WorkerJob = {
+      input: file,
+      output: join(outDir, `${name}.ipynb`),
+      resultFile: join(tmp, `${name}.json`),
+      overrides: fileOverrides,
+      optional: ["profile"],
+      label: name,
+      echo: !opts.quiet,
+    };
+    process.env.DLAB_PROFILE = opts.profile;
+    const r = await runWorker(root, job);
+    const failure = failureText(relative(root, file), r);
+    const summary: NotebookSummary = {
+      name,
+      source: relative(root, file),
+      ok: r.ok,
+      durationMs: r.durationMs,
+      parameters: r.parameters,
+      failure: failure || undefined,
+      comparisons: r.comparisons as Comparison[],
+    };
+    summaries.push(summary);
+    if (existsSync(job.output)) {
+      const executed = readNotebook(job.output);
+      writeFileAtomic(
+        join(outDir, `${name}.html`),
+        renderNotebookHtml(executed, {
+          name,
+          ok: r.ok,
+          durationMs: r.durationMs,
+          parameters: r.parameters,
+          profile: opts.profile,
+          failure: failure || undefined,
+          ipynbHref: `${name}.ipynb`,
+          indexHref: "index.html",
+        }),
+      );
+    }
+    if (r.ok) log(`  ✓ ${name} (${(r.durationMs / 1000).toFixed(1)} s)`);
+    else {
+      ok = false;
+      log(`  ✗ ${failure}`);
+      if (opts.failFast) break;
+    }
+  }
+  rmSync(tmp, { recursive: true, force: true });
+
+  const req = createRequire(join(root, "package.json"));
+  const meta: RunMetadata = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    gitCommit: git(root, ["rev-parse", "HEAD"]) ?? "unknown",
+    gitDirty: (git(root, ["status", "--porcelain"]) ?? "") !== "",
+    profile: opts.profile,
+    parameters: Object.fromEntries(opts.params.map((p) => [p.slice(0, p.indexOf("=")), p.slice(p.indexOf("=") + 1)])),
+    node: process.version,
+    tslab: (req("tslab/package.json") as { version: string }).version,
+    platform: `${process.platform} ${process.arch}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+    ok,
+  };
+  writeFileAtomic(join(outDir, "run.json"), JSON.stringify({ ...meta, notebooks: summaries }, null, 2) + "\n");
+  writeFileAtomic(join(outDir, "index.html"), renderIndexHtml(meta, summaries));
+  log(`${ok ? "✓" : "✗"} ${summaries.filter((s) => s.ok).length}/${summaries.length} notebooks ok · report: ${relative(process.cwd(), join(outDir, "index.html"))}`);
+  return { ok, summaries, outDir };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let opts: ReproduceOptions;
+  try {
+    opts = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof HelpRequested) {
+      process.stdout.write(USAGE + "\n");
+      return 0;
+    }
+    process.stderr.write(`reproduce: ${(e as Error).message}\n`);
+    return 2;
+  }
+  try {
+    const r = await reproduce(opts);
+    return r.ok ? 0 : 1;
+  } catch (e) {
+    process.stderr.write(`reproduce: ${(e as Error).message}\n`);
+    return 2;
+  }
+}
