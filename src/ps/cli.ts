@@ -1,8 +1,8 @@
 /**
- * `npm run ps -- --input <stack> --out <dir> [--param name=value ...] [--reference lon,lat] [--classic-only] [--quiet]`
+ * `npm run ps -- --input <stack> --out <dir> [--param name=value ...] [--reference lon,lat] [--classic-only] [--hdf5] [--quiet]`
  *
  * Runs the Foshan improved PS-InSAR on an ISCE2-style stack folder and writes ps.geojson, ps.csv,
- * velocity.tif and summary.json into <dir>. Parameters default to FOSHAN_PS (src/studies/foshan/ps.ts).
+ * velocity.tif, summary.json (and ps.h5 with --hdf5) into <dir>. Parameters default to FOSHAN_PS (src/studies/foshan/ps.ts).
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
@@ -13,7 +13,7 @@ import { runSummary, writePsOutputs } from "./outputs";
 
 export const USAGE =
   "usage: npm run ps -- --input <ISCE2 stack folder> --out <dir> [--param name=value ...] " +
-  "[--reference lon,lat] [--classic-only] [--quiet]\n" +
+  "[--reference lon,lat] [--classic-only] [--hdf5] [--quiet]\n" +
   `parameters (defaults from FOSHAN_PS): ${Object.entries(FOSHAN_PS)
     .map(([k, v]) => `${k}=${String(v)}`)
     .join(" ")}`;
@@ -24,6 +24,7 @@ export interface PsCliArgs {
   params: Record<string, string>;
   reference?: { lon: number; lat: number };
   classicOnly: boolean;
+  hdf5: boolean;
   quiet: boolean;
 }
 
@@ -34,6 +35,7 @@ export function parsePsArgs(argv: string[]): PsCliArgs {
   let reference: { lon: number; lat: number } | undefined;
   let classicOnly = false;
   let quiet = false;
+  let hdf5 = false;
   for (let a = 0; a < argv.length; a++) {
     const arg = argv[a];
     const value = (): string => {
@@ -54,11 +56,12 @@ export function parsePsArgs(argv: string[]): PsCliArgs {
       reference = { lon, lat };
     } else if (arg === "--classic-only") classicOnly = true;
     else if (arg === "--quiet") quiet = true;
+    else if (arg === "--hdf5") hdf5 = true;
     else if (arg === "--help" || arg === "-h") throw new Error(USAGE);
     else throw new Error(`unknown argument "${arg}"\n${USAGE}`);
   }
   if (!input || !out) throw new Error(`--input and --out are required\n${USAGE}`);
-  return { input: resolve(input), out: resolve(out), params, reference, classicOnly, quiet };
+  return { input: resolve(input), out: resolve(out), params, reference, classicOnly, hdf5, quiet };
 }
 
 /** Runs the CLI; returns the process exit code (errors are printed, not thrown). */
@@ -78,7 +81,7 @@ export async function main(argv: string[]): Promise<number> {
     const stack = openIsceStack(args.input);
     try {
       const run = await runPs(stack, params, { quiet: args.quiet, reference: args.reference, classicOnly: args.classicOnly });
-      const files = await writePsOutputs(args.out, run);
+      const files = await writePsOutputs(args.out, run, { hdf5: args.hdf5, bperp: stack.meta.bperp });
       const s = runSummary(run);
       process.stdout.write(
         `PS: ${run.counts.classic} classic, ${run.counts.multilook} multilooked, ${run.counts.candidates} merged, ` +

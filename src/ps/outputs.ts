@@ -8,6 +8,8 @@ import { mkdirSync } from "node:fs";
 import { writeFileAtomic } from "./atomic";
 import { writePsCsv, writePsGeoJson, type PsResult } from "./io";
 import type { PsRun } from "./pipeline";
+import { writeRaster } from "../raster";
+import { writeH5, type H5Dataset } from "../hdf5";
 
 export interface VelocityGrid {
   width: number;
@@ -90,13 +92,68 @@ export interface WrittenOutputs {
   h5?: string;
 }
 
-export async function writePsOutputs(dir: string, run: PsRun): Promise<WrittenOutputs> {
+/** The gridded velocity as a GeoTIFF (EPSG:4326, float32, NaN = no PS) that QGIS opens directly. */
+export function writeVelocityTif(file: string, r: PsResult, cellMeters: number): VelocityGrid {
+  const g = gridVelocity(r, cellMeters);
+  writeRaster(file, {
+    width: g.width,
+    height: g.height,
+    bands: [g.velocity, Float32Array.from(g.count)],
+    transform: { originX: g.originLon, originY: g.originLat, pixelWidth: g.cellLon, pixelHeight: -g.cellLat },
+    epsg: 4326,
+    noData: NaN,
+    bandNames: ["velocity_mm_per_year", "ps_count"],
+    metadata: { UNITS: "mm/yr LOS (negative = away from satellite)", DATES: `${r.dates[0]}/${r.dates[r.dates.length - 1]}` },
+  });
+  return g;
+}
+
+/**
+ * PS table as HDF5 in MintPy's point/time-series conventions: `timeseries` [dates × points] in metres,
+ * `date` (YYYYMMDD), `bperp`, and one dataset per point attribute.
+ */
+export async function writePsH5(file: string, run: PsRun, bperp?: ArrayLike<number>): Promise<void> {
+  const pts = run.result.points;
+  const K = run.dates.length;
+  const N = pts.length;
+  const ts = new Float32Array(K * N);
+  pts.forEach((p, q) => p.displacement.forEach((d, k) => (ts[k * N + q] = d / 1000)));
+  const col = (f: (p: (typeof pts)[number]) => number): Float64Array => Float64Array.from(pts, f);
+  const ds: H5Dataset[] = [
+    { name: "timeseries", shape: [K, N], data: ts },
+    { name: "date", shape: [K], data: run.dates.map((d) => d.replace(/-/g, "")) },
+    { name: "longitude", shape: [N], data: col((p) => p.lon) },
+    { name: "latitude", shape: [N], data: col((p) => p.lat) },
+    { name: "velocity", shape: [N], data: Float32Array.from(pts, (p) => p.velocity / 1000), attrs: { UNIT: "m/year" } },
+    { name: "velocityStd", shape: [N], data: Float32Array.from(pts, (p) => p.velocityStd / 1000), attrs: { UNIT: "m/year" } },
+    { name: "temporalCoherence", shape: [N], data: Float32Array.from(pts, (p) => p.coherence) },
+    { name: "demError", shape: [N], data: Float32Array.from(pts, (p) => p.demError), attrs: { UNIT: "m" } },
+  ];
+  if (bperp) ds.push({ name: "bperp", shape: [K], data: Float32Array.from(bperp) });
+  await writeH5(file, ds, {
+    FILE_TYPE: "timeseries",
+    UNIT: "m",
+    PROCESSOR: "deformation-lab improved PS-InSAR",
+    REF_LON: run.reference.lon,
+    REF_LAT: run.reference.lat,
+    REF_DATE: run.dates[0].replace(/-/g, ""),
+  });
+}
+
+export async function writePsOutputs(dir: string, run: PsRun, opts: { hdf5?: boolean; bperp?: ArrayLike<number> } = {}): Promise<WrittenOutputs> {
   mkdirSync(dir, { recursive: true });
   const geojson = join(dir, "ps.geojson");
   const csv = join(dir, "ps.csv");
   const summary = join(dir, "summary.json");
+  const velocityTif = join(dir, "velocity.tif");
   writePsGeoJson(geojson, run.result);
   writePsCsv(csv, run.result);
+  if (run.result.points.length > 0) writeVelocityTif(velocityTif, run.result, run.params.gridCellMeters);
+  let h5: string | undefined;
+  if (opts.hdf5) {
+    h5 = join(dir, "ps.h5");
+    await writePsH5(h5, run, opts.bperp);
+  }
   writeFileAtomic(summary, JSON.stringify(runSummary(run), null, 2) + "\n");
-  return { geojson, csv, summary };
+  return { geojson, csv, summary, ...(run.result.points.length > 0 ? { velocityTif } : {}), ...(h5 ? { h5 } : {}) };
 }

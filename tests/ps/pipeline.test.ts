@@ -13,6 +13,8 @@ import { FOSHAN_PS } from "../../src/studies/foshan/ps";
 import { writeIsceStack } from "../../src/ps/stack";
 import { main } from "../../src/ps/cli";
 import { readPsGeoJson } from "../../src/ps/io";
+import { readRaster } from "../../src/raster";
+import { readH5 } from "../../src/hdf5";
 
 const median = (a: number[]): number => [...a].sort((x, y) => x - y)[a.length >> 1];
 const rmsAbout = (a: number[], m: number): number => Math.sqrt(a.reduce((s, x) => s + (x - m) ** 2, 0) / a.length);
@@ -130,9 +132,9 @@ describe("improved PS-InSAR on the simulated stack", () => {
     const stackDir = join(dir, "stack");
     writeIsceStack(stackDir, sim.stack.meta, sim.slc);
     const out = join(dir, "out");
-    const code = await main(["--input", stackDir, "--out", out, "--param", "coherenceThreshold=0.5", "--quiet"]);
+    const code = await main(["--input", stackDir, "--out", out, "--param", "coherenceThreshold=0.5", "--hdf5", "--quiet"]);
     expect(code).toBe(0);
-    for (const f of ["ps.geojson", "ps.csv", "summary.json"]) expect(existsSync(join(out, f))).toBe(true);
+    for (const f of ["ps.geojson", "ps.csv", "summary.json", "velocity.tif", "ps.h5"]) expect(existsSync(join(out, f))).toBe(true);
     const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
     expect(summary.params.coherenceThreshold).toBe(0.5);
     expect(summary.counts.ps).toBeGreaterThan(500);
@@ -153,6 +155,15 @@ describe("improved PS-InSAR on the simulated stack", () => {
     }
     expect(e.length).toBeGreaterThan(0.9 * ps.points.length);
     expect(rmsAbout(e, median(e))).toBeLessThan(1.5);
+    const tif = await readRaster(join(out, "velocity.tif"));
+    expect(tif.epsg).toBe(4326);
+    expect(tif.bandNames).toEqual(["velocity_mm_per_year", "ps_count"]);
+    const counts = Array.from(tif.bands[1]).reduce((a, b) => a + b, 0);
+    expect(counts).toBe(ps.points.length);
+    const h5 = await readH5(join(out, "ps.h5"));
+    expect(h5.datasets.timeseries.shape).toEqual([45, ps.points.length]);
+    expect(h5.attrs.FILE_TYPE).toBe("timeseries");
+    expect((h5.datasets.velocity.data as Float32Array)[3]).toBeCloseTo(ps.points[3].velocity / 1000, 5);
     expect(JSON.parse(linesGeoJson(sim.lines)).features[0].geometry.type).toBe("LineString");
   });
 
