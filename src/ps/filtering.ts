@@ -7,7 +7,7 @@
  *   noise      = the rest (its spread gives the velocity standard deviation).
  * Residuals per PS come from integrating the wrapped arc residuals over the same weighted network.
  */
-import { solveArcLsq, type ArcGraph } from "./integration";
+import { solveArcLsqMulti, type ArcGraph } from "./integration";
 import type { ArcModel } from "./periodogram";
 import { progress } from "../progress";
 
@@ -25,24 +25,30 @@ export function integrateResiduals(
 ): Float64Array {
   const { n, i: ai, j: aj, w } = g;
   const out = new Float64Array(n * K);
-  const d = new Float64Array(ai.length);
+  // Dates in chunks so the arc-major right-hand sides stay within a few hundred MB for 100 000 PS.
+  const chunk = Math.max(1, Math.min(K - 1, Math.floor(4e7 / Math.max(1, ai.length))));
   const bar = progress("ps: residual phase integration", K - 1, { unit: "dates", quiet: opts.quiet });
-  for (let k = 1; k < K; k++) {
+  for (let k0 = 1; k0 < K; k0 += chunk) {
+    const R = Math.min(chunk, K - k0);
+    const d = new Float64Array(ai.length * R);
     for (let e = 0; e < ai.length; e++) {
       if (!(w[e] > 0)) continue;
       const a = ai[e];
       const b = aj[e];
-      const pa = (a * K + k) * 2;
-      const pb = (b * K + k) * 2;
-      const yr = phase[pa] * phase[pb] + phase[pa + 1] * phase[pb + 1];
-      const yi = phase[pa + 1] * phase[pb] - phase[pa] * phase[pb + 1];
-      const m = model.a[k] * (vel[a] - vel[b]) + model.b[k] * (dem[a] - dem[b]);
-      // arg(y·e^{-i m}) wrapped to (−π, π]
-      d[e] = Math.atan2(yi * Math.cos(m) - yr * Math.sin(m), yr * Math.cos(m) + yi * Math.sin(m));
+      for (let r = 0; r < R; r++) {
+        const k = k0 + r;
+        const pa = (a * K + k) * 2;
+        const pb = (b * K + k) * 2;
+        const yr = phase[pa] * phase[pb] + phase[pa + 1] * phase[pb + 1];
+        const yi = phase[pa + 1] * phase[pb] - phase[pa] * phase[pb + 1];
+        const m = model.a[k] * (vel[a] - vel[b]) + model.b[k] * (dem[a] - dem[b]);
+        // arg(y·e^{-i m}) wrapped to (−π, π]
+        d[e * R + r] = Math.atan2(yi * Math.cos(m) - yr * Math.sin(m), yr * Math.cos(m) + yi * Math.sin(m));
+      }
     }
-    const x = solveArcLsq(g, d, ref, active, 1e-7);
-    for (let c = 0; c < n; c++) out[c * K + k] = x[c];
-    bar.tick();
+    const x = solveArcLsqMulti(g, d, R, ref, active, 1e-5);
+    for (let c = 0; c < n; c++) for (let r = 0; r < R; r++) out[c * K + k0 + r] = x[c * R + r];
+    bar.tick(R);
   }
   bar.done();
   return out;

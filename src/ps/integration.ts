@@ -18,74 +18,123 @@ export interface ArcGraph {
 
 /** Solves min Σ w_e (x_i − x_j − d_e)² with x_ref = 0, over nodes where `active` is set. */
 export function solveArcLsq(g: ArcGraph, d: Float64Array, ref: number, active: Uint8Array, tol = 1e-9, maxIter = 5000): Float64Array {
+  return solveArcLsqMulti(g, d, 1, ref, active, tol, maxIter);
+}
+
+/**
+ * The same least squares for R right-hand sides at once (`d` arc-major: d[e*R + r]; result node-major
+ * x[k*R + r]). One conjugate-gradient recursion per right-hand side, but every iteration walks the arcs
+ * once for all of them, which is what makes the per-date residual integration of 85 dates affordable.
+ */
+export function solveArcLsqMulti(
+  g: ArcGraph,
+  d: Float64Array,
+  R: number,
+  ref: number,
+  active: Uint8Array,
+  tol = 1e-9,
+  maxIter = 5000,
+): Float64Array {
   const { n, i: ai, j: aj, w } = g;
+  // Only arcs with weight between two free-or-reference nodes matter.
+  const es: number[] = [];
+  for (let e = 0; e < ai.length; e++) if (w[e] > 0 && active[ai[e]] && active[aj[e]]) es.push(e);
   const diag = new Float64Array(n);
-  const rhs = new Float64Array(n);
-  for (let e = 0; e < ai.length; e++) {
+  const rhs = new Float64Array(n * R);
+  for (const e of es) {
     const we = w[e];
-    if (!(we > 0)) continue;
     const a = ai[e];
     const b = aj[e];
     diag[a] += we;
     diag[b] += we;
-    rhs[a] += we * d[e];
-    rhs[b] -= we * d[e];
+    for (let r = 0; r < R; r++) {
+      rhs[a * R + r] += we * d[e * R + r];
+      rhs[b * R + r] -= we * d[e * R + r];
+    }
   }
-  const free = (k: number): boolean => active[k] === 1 && k !== ref && diag[k] > 0;
-  const x = new Float64Array(n);
-  const r = new Float64Array(n);
-  const z = new Float64Array(n);
-  const p = new Float64Array(n);
-  const q = new Float64Array(n);
-  const mulA = (v: Float64Array, out: Float64Array): void => {
-    out.fill(0);
-    for (let e = 0; e < ai.length; e++) {
+  const free = new Float64Array(n);
+  for (let k = 0; k < n; k++) free[k] = active[k] === 1 && k !== ref && diag[k] > 0 ? 1 : 0;
+  const inv = Float64Array.from(diag, (v, k) => (free[k] ? 1 / v : 0));
+  const x = new Float64Array(n * R);
+  const res = new Float64Array(n * R);
+  const z = new Float64Array(n * R);
+  const p = new Float64Array(n * R);
+  const q = new Float64Array(n * R);
+  const rz = new Float64Array(R);
+  const bnorm = new Float64Array(R);
+  const done = new Uint8Array(R);
+  for (let k = 0; k < n; k++) {
+    for (let r = 0; r < R; r++) {
+      const v = free[k] * rhs[k * R + r];
+      res[k * R + r] = v;
+      bnorm[r] += v * v;
+      z[k * R + r] = inv[k] * v;
+      p[k * R + r] = z[k * R + r];
+      rz[r] += v * z[k * R + r];
+    }
+  }
+  let remaining = 0;
+  for (let r = 0; r < R; r++) {
+    if (bnorm[r] === 0) done[r] = 1;
+    else remaining++;
+  }
+  const pq = new Float64Array(R);
+  const rr = new Float64Array(R);
+  const rzNew = new Float64Array(R);
+  for (let it = 0; it < maxIter && remaining > 0; it++) {
+    q.fill(0);
+    for (const e of es) {
       const we = w[e];
-      if (!(we > 0)) continue;
-      const a = ai[e];
-      const b = aj[e];
-      const va = free(a) ? v[a] : 0;
-      const vb = free(b) ? v[b] : 0;
-      const f = we * (va - vb);
-      out[a] += f;
-      out[b] -= f;
+      const a = ai[e] * R;
+      const b = aj[e] * R;
+      const fa = free[ai[e]];
+      const fb = free[aj[e]];
+      for (let r = 0; r < R; r++) {
+        const f = we * (fa * p[a + r] - fb * p[b + r]);
+        q[a + r] += f;
+        q[b + r] -= f;
+      }
     }
-    for (let k = 0; k < n; k++) if (!free(k)) out[k] = 0;
-  };
-  let bnorm = 0;
-  for (let k = 0; k < n; k++) {
-    r[k] = free(k) ? rhs[k] : 0;
-    bnorm += r[k] * r[k];
-  }
-  if (bnorm === 0) return x;
-  let rz = 0;
-  for (let k = 0; k < n; k++) {
-    z[k] = free(k) ? r[k] / diag[k] : 0;
-    p[k] = z[k];
-    rz += r[k] * z[k];
-  }
-  for (let it = 0; it < maxIter; it++) {
-    mulA(p, q);
-    let pq = 0;
-    for (let k = 0; k < n; k++) pq += p[k] * q[k];
-    if (pq <= 0) break;
-    const alpha = rz / pq;
-    let rr = 0;
+    pq.fill(0);
     for (let k = 0; k < n; k++) {
-      x[k] += alpha * p[k];
-      r[k] -= alpha * q[k];
-      rr += r[k] * r[k];
+      const f = free[k];
+      for (let r = 0; r < R; r++) pq[r] += p[k * R + r] * q[k * R + r] * f;
     }
-    if (rr <= tol * tol * bnorm) break;
-    let rzNew = 0;
+    rr.fill(0);
     for (let k = 0; k < n; k++) {
-      z[k] = free(k) ? r[k] / diag[k] : 0;
-      rzNew += r[k] * z[k];
+      const f = free[k];
+      for (let r = 0; r < R; r++) {
+        if (done[r] || !(pq[r] > 0)) continue;
+        const alpha = rz[r] / pq[r];
+        const o = k * R + r;
+        x[o] += alpha * p[o];
+        res[o] -= alpha * q[o] * f;
+        rr[r] += res[o] * res[o];
+      }
     }
-    const beta = rzNew / rz;
-    rz = rzNew;
-    for (let k = 0; k < n; k++) p[k] = z[k] + beta * p[k];
+    rzNew.fill(0);
+    for (let r = 0; r < R; r++) {
+      if (done[r]) continue;
+      if (!(pq[r] > 0) || rr[r] <= tol * tol * bnorm[r]) {
+        done[r] = 1;
+        remaining--;
+      }
+    }
+    for (let k = 0; k < n; k++) {
+      for (let r = 0; r < R; r++) {
+        const o = k * R + r;
+        z[o] = inv[k] * res[o];
+        rzNew[r] += res[o] * z[o];
+      }
+    }
+    for (let r = 0; r < R; r++) {
+      if (done[r]) continue;
+      const beta = rzNew[r] / rz[r];
+      rz[r] = rzNew[r];
+      for (let k = 0; k < n; k++) p[k * R + r] = z[k * R + r] + beta * p[k * R + r];
+    }
   }
+  for (let k = 0; k < n; k++) if (!free[k]) for (let r = 0; r < R; r++) x[k * R + r] = 0;
   return x;
 }
 
@@ -189,8 +238,14 @@ export function integrateArcs(
     active = Uint8Array.from(label, (l) => (l === label[ref] ? 1 : 0));
     for (let e = 0; e < ai.length; e++) w[e] = keep[e] && active[ai[e]] ? arcWeight(gamma[e]) : 0;
     const g: ArcGraph = { n, i: ai, j: aj, w };
-    vel = solveArcLsq(g, dv, ref, active);
-    dem = solveArcLsq(g, dz, ref, active);
+    const d2 = new Float64Array(2 * ai.length);
+    for (let e = 0; e < ai.length; e++) {
+      d2[2 * e] = dv[e];
+      d2[2 * e + 1] = dz[e];
+    }
+    const x2 = solveArcLsqMulti(g, d2, 2, ref, active);
+    vel = Float64Array.from({ length: n }, (_, k) => x2[2 * k]);
+    dem = Float64Array.from({ length: n }, (_, k) => x2[2 * k + 1]);
   };
   const maxIt = opts.maxIterations ?? 20;
   let clean = false;
