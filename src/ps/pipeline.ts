@@ -115,6 +115,18 @@ export async function runPs(stack: StackSource, params: FoshanPsParams, opts: Ps
   });
   lap("integration");
 
+  if (reference === undefined) {
+    // Velocities are only relative. Without a given reference, move it to the scene's stable majority
+    // (the paper: the city is essentially stable): the most coherent PS whose velocity is within
+    // 0.5 mm/yr of the median. Shifting by one PS's values is exact on a relative solution.
+    integ.reference = stableReference(integ.velocity, integ.connected, arcs.i, arcs.j, search.gamma, integ.arcKept);
+    const v0 = integ.velocity[integ.reference];
+    const z0 = integ.demError[integ.reference];
+    for (let c = 0; c < cand.n; c++) {
+      integ.velocity[c] -= v0;
+      integ.demError[c] -= z0;
+    }
+  }
   const w = Float64Array.from(integ.arcKept, (k, e) => (k ? arcWeight(search.gamma[e]) : 0));
   const graph = { n: cand.n, i: arcs.i, j: arcs.j, w };
   const residual = integrateResiduals(cand.phase, K, graph, model, integ.velocity, integ.demError, integ.reference, integ.connected, { quiet: opts.quiet });
@@ -237,4 +249,42 @@ export async function runPs(stack: StackSource, params: FoshanPsParams, opts: Ps
     flow,
     epsg,
   };
+}
+
+/** The most coherent well-connected PS among those moving like the scene's median (±0.5 mm/yr). */
+export function stableReference(
+  velocity: Float64Array,
+  connected: Uint8Array,
+  ai: Int32Array,
+  aj: Int32Array,
+  gamma: Float64Array,
+  kept: Uint8Array,
+): number {
+  const v: number[] = [];
+  for (let c = 0; c < velocity.length; c++) if (connected[c]) v.push(velocity[c]);
+  v.sort((a, b) => a - b);
+  const med = v[v.length >> 1];
+  const sum = new Float64Array(velocity.length);
+  const deg = new Int32Array(velocity.length);
+  for (let e = 0; e < ai.length; e++) {
+    if (!kept[e]) continue;
+    sum[ai[e]] += gamma[e];
+    sum[aj[e]] += gamma[e];
+    deg[ai[e]]++;
+    deg[aj[e]]++;
+  }
+  let best = -1;
+  let score = -Infinity;
+  for (let tol = 0.5; best < 0 && tol < 1e6; tol *= 4) {
+    for (let c = 0; c < velocity.length; c++) {
+      if (!connected[c] || deg[c] < 3 || Math.abs(velocity[c] - med) > tol) continue;
+      const s = sum[c] / deg[c];
+      if (s > score) {
+        score = s;
+        best = c;
+      }
+    }
+  }
+  if (best < 0) throw new Error("PS network: no well-connected PS to serve as reference");
+  return best;
 }

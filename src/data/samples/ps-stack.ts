@@ -229,8 +229,8 @@ export function simulatePsStack(o: PsStackOptions): SimulatedPsStack {
     settlementMm: l.b,
     midYear: l.mid,
   }));
-  const settleC = 10; // 1/yr: most of the settlement happens within ~0.6 yr of the midpoint
-  const settleWidthM = 120;
+  const settleC = 5; // 1/yr: 10–90 % of the settlement within ≈ 0.9 yr (paper Fig 10: settlement lasts years)
+  const settleWidthM = 80; // settlement trough half-width ≈ 3–4 tunnel depths
 
   const areasM = [
     { name: "A", e: -0.55 * halfE, n: 0.45 * halfN, radiusM: 350, velocity: -22 },
@@ -246,7 +246,8 @@ export function simulatePsStack(o: PsStackOptions): SimulatedPsStack {
   }));
   const velocityAt = (e: number, nn: number): number => {
     let v = 1.5 * (e / halfE); // a gentle regional tilt
-    for (const a of areasM) v += a.velocity * Math.exp(-((e - a.e) ** 2 + (nn - a.n) ** 2) / (2 * a.radiusM ** 2));
+    // Gaussian bowls with σ = radiusM/2: the listed radius is the visible extent (≈ 2σ).
+    for (const a of areasM) v += a.velocity * Math.exp(-((e - a.e) ** 2 + (nn - a.n) ** 2) / (2 * (a.radiusM / 2) ** 2));
     return v;
   };
 
@@ -262,7 +263,7 @@ export function simulatePsStack(o: PsStackOptions): SimulatedPsStack {
     const r = (i - c) / width;
     if (r === 0 || r === height - 1) continue;
     const nearLine = lineM.some((l) => distToPolyline(east[i], north[i], l.pts) < 4);
-    if ((urban[i] && rand() < urbanPs) || (!urban[i] && rand() < 1 / 1500) || (nearLine && rand() < 0.5)) {
+    if ((urban[i] && rand() < urbanPs) || (!urban[i] && rand() < 1 / 1500) || (nearLine && rand() < 0.15)) {
       pixelKind[i] = 1;
       amp[i] = 3 + 9 * rand();
       gammaPx[i] = 1;
@@ -476,7 +477,7 @@ export function psStackDims(size: number): { width: number; height: number; date
 
 export const psStack: SampleDataset = {
   id: "ps-stack",
-  version: "1",
+  version: "5",
   description:
     "Simulated Sentinel-1 SLC stack near Foshan (ISCE2 merged layout, complex64 + .vrt/.xml), 12-day sampling, " +
     "urban point scatterers, vegetated cells only 5×1 multilooking recovers, logistic settlement along two " +
