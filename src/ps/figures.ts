@@ -99,7 +99,8 @@ export function velocityMapFigure(
       yaxis: { title: { text: "latitude (°N)" }, scaleanchor: "x", scaleratio: 1 / Math.cos(((r.points[0]?.lat ?? 23) * Math.PI) / 180) },
       shapes,
       annotations,
-      height: 600,
+      legend: { orientation: "h", y: -0.15 },
+      height: 650,
     },
   };
 }
