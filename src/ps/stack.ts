@@ -417,6 +417,17 @@ export function openIsceStack(dir: string): StackSource {
       }
       const h = headers[d];
       const out = new Float32Array(rows * width * 2);
+      if (h.littleEndian && h.pixelOffset === 8 && h.lineOffset === width * 8 && new Uint8Array(new Uint16Array([1]).buffer)[0] === 1) {
+        // Contiguous little-endian rows on a little-endian machine: one read straight into the result.
+        const view = new Uint8Array(out.buffer);
+        let got = 0;
+        while (got < view.length) {
+          const n = readSync(fd, view, got, view.length - got, h.imageOffset + row0 * h.lineOffset + got);
+          if (n <= 0) throw new StackError(files[d], `unexpected end of file at row ${row0}`);
+          got += n;
+        }
+        return out;
+      }
       const bytes = Buffer.alloc(width * 8);
       for (let r = 0; r < rows; r++) {
         readSync(fd, bytes, 0, bytes.length, h.imageOffset + (row0 + r) * h.lineOffset);

@@ -70,4 +70,24 @@ describe("ISCE2 stack reader", () => {
 
     expect(() => openIsceStack(join(base, "nope"))).toThrow(/not an ISCE2 stack folder/);
   });
+
+  it("falls back to the ISCE .xml header when there is no .vrt, and selection reads it in row blocks", async () => {
+    const { simulatePsStack } = await import("../../src/data/samples/ps-stack");
+    const { selectCandidates } = await import("../../src/ps/selection");
+    const { FOSHAN_PS } = await import("../../src/studies/foshan/ps");
+    const sim = simulatePsStack({ seed: 9, width: 80, height: 40, dates: 20, quiet: true });
+    const dir = mkdtempSync(join(tmpdir(), "ps-stack-"));
+    writeIsceStack(dir, sim.stack.meta, sim.slc);
+    for (const d of sim.stack.meta.dates) {
+      const c = d.replace(/-/g, "");
+      rmSync(join(dir, "merged/SLC", c, `${c}.slc.full.vrt`));
+    }
+    const s = openIsceStack(dir);
+    expect(Array.from(s.readRows(3, 5, 2))).toEqual(Array.from(sim.slc[3].subarray(5 * 80 * 2, 7 * 80 * 2)));
+    const fromDisk = selectCandidates(s, { ...FOSHAN_PS, memoryBudgetMiB: 0.05 }, { quiet: true });
+    const inMemory = selectCandidates(sim.stack, FOSHAN_PS, { quiet: true });
+    expect(Array.from(fromDisk.coherence)).toEqual(Array.from(inMemory.coherence));
+    expect(fromDisk.candidates.n).toBe(inMemory.candidates.n);
+    s.close?.();
+  });
 });
