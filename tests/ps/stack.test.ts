@@ -90,4 +90,26 @@ describe("ISCE2 stack reader", () => {
     expect(fromDisk.candidates.n).toBe(inMemory.candidates.n);
     s.close?.();
   });
+
+  it("reads an HDF5 stack (slc float32 [dates, lines, samples, 2]) and rejects a wrong shape", async () => {
+    const { openH5Stack, writeH5Stack } = await import("../../src/ps/stack-h5");
+    const { writeH5 } = await import("../../src/hdf5");
+    const { meta, slc } = tinyStack();
+    const dir = mkdtempSync(join(tmpdir(), "ps-h5-"));
+    const f = join(dir, "stack.h5");
+    await writeH5Stack(f, meta, slc);
+    const s = await openH5Stack(f);
+    expect(s.meta.dates).toEqual(meta.dates);
+    expect(Array.from(s.meta.bperp)).toEqual([0, -5, 5, 15]);
+    expect(s.readRows(2, 1, 2)[0]).toBe(2000 + 12 * 0.5);
+    const bad = join(dir, "bad.h5");
+    await writeH5(bad, [
+      { name: "slc", shape: [4, 4, 12], data: new Float32Array(192) },
+      { name: "date", shape: [4], data: ["20150615", "20150627", "20150709", "20150721"] },
+      { name: "bperp", shape: [4], data: new Float32Array(4) },
+      { name: "latitude", shape: [4, 6], data: new Float64Array(24) },
+      { name: "longitude", shape: [4, 6], data: new Float64Array(24) },
+    ]);
+    await expect(openH5Stack(bad)).rejects.toThrow(/bad\.h5: slc must be float32 \[dates, lines, samples, 2\], found 4×4×12/);
+  });
 });
