@@ -70,7 +70,7 @@ export async function run(args: string[] = []): Promise<object> {
     const integ = integrateArcs(N, arcs.i, arcs.j, search.dv, search.dz, search.gamma, keep, { outlierSigma: FOSHAN_PS.arcOutlierSigma });
     lap("integration");
     const w = Float64Array.from(integ.arcKept, (kk, e) => (kk ? arcWeight(search.gamma[e]) : 0));
-    const residual = integrateResiduals(phase, K, { n: N, i: arcs.i, j: arcs.j, w }, model, integ.velocity, integ.demError, integ.reference, integ.connected, { quiet: true });
+    const residual = integrateResiduals(phase, K, { n: N, i: arcs.i, j: arcs.j, w }, model, integ.velocity, integ.demError, integ.reference, integ.connected, { quiet: true, memoryBudgetMiB: FOSHAN_PS.memoryBudgetMiB });
     lap("residualIntegration");
     separateResidual(residual, K, Float64Array.from(t, (v) => v * 365.25), x, y, integ.connected, FOSHAN_PS);
     lap("filtering");

@@ -21,12 +21,15 @@ export function integrateResiduals(
   dem: Float64Array,
   ref: number,
   active: Uint8Array,
-  opts: { quiet?: boolean } = {},
+  opts: { quiet?: boolean; memoryBudgetMiB?: number } = {},
 ): Float64Array {
   const { n, i: ai, j: aj, w } = g;
   const out = new Float64Array(n * K);
-  // Dates in chunks so the arc-major right-hand sides stay within a few hundred MB for 100 000 PS.
-  const chunk = Math.max(1, Math.min(K - 1, Math.floor(4e7 / Math.max(1, ai.length))));
+  // Dates in chunks under the memory budget: per date the arc right-hand side plus ~10 node vectors of
+  // the conjugate-gradient and V-cycle work space, all float64.
+  const perDate = 8 * (ai.length + 10 * n);
+  const budget = (opts.memoryBudgetMiB ?? 512) * 2 ** 20;
+  const chunk = Math.max(1, Math.min(K - 1, Math.floor(budget / perDate)));
   const bar = progress("ps: residual phase integration", K - 1, { unit: "dates", quiet: opts.quiet });
   for (let k0 = 1; k0 < K; k0 += chunk) {
     const R = Math.min(chunk, K - k0);

@@ -129,7 +129,7 @@ export async function runPs(stack: StackSource, params: FoshanPsParams, opts: Ps
   }
   const w = Float64Array.from(integ.arcKept, (k, e) => (k ? arcWeight(search.gamma[e]) : 0));
   const graph = { n: cand.n, i: arcs.i, j: arcs.j, w };
-  const residual = integrateResiduals(cand.phase, K, graph, model, integ.velocity, integ.demError, integ.reference, integ.connected, { quiet: opts.quiet });
+  const residual = integrateResiduals(cand.phase, K, graph, model, integ.velocity, integ.demError, integ.reference, integ.connected, { quiet: opts.quiet, memoryBudgetMiB: params.memoryBudgetMiB });
   const tDays = Float64Array.from(t, (v) => v * 365.25);
   const sep = separateResidual(residual, K, tDays, x, y, integ.connected, params);
   lap("filtering");

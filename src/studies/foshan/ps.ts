@@ -48,7 +48,7 @@ export interface FoshanPsParams {
   gridCellMeters: number;
   /** open: worker threads for the per-arc search (0 = in-process). */
   workers: number;
-  /** open: memory budget (MiB) for row blocks while reading and multilooking. */
+  /** open: memory budget (MiB) for row blocks while reading and multilooking, and date chunks of the residual integration. */
   memoryBudgetMiB: number;
 }
 
