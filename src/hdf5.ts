@@ -157,16 +157,17 @@ function setAttrs(target: { create_attribute(n: string, v: string | number | num
   for (const [k, v] of Object.entries(attrs)) target.create_attribute(k, v);
 }
 
+/** h5wasm names types with Python struct codes; numpy-style codes such as `|u1` are not understood. */
 function dtypeOf(data: TypedArray | string[]): string | null {
   if (Array.isArray(data)) return null;
-  if (data instanceof Float32Array) return "<f4";
-  if (data instanceof Float64Array) return "<f8";
-  if (data instanceof Int8Array) return "|i1";
-  if (data instanceof Uint8Array) return "|u1";
-  if (data instanceof Int16Array) return "<i2";
-  if (data instanceof Uint16Array) return "<u2";
-  if (data instanceof Int32Array) return "<i4";
-  return "<u4";
+  if (data instanceof Float32Array) return "<f";
+  if (data instanceof Float64Array) return "<d";
+  if (data instanceof Int8Array) return "<b";
+  if (data instanceof Uint8Array) return "<B";
+  if (data instanceof Int16Array) return "<h";
+  if (data instanceof Uint16Array) return "<H";
+  if (data instanceof Int32Array) return "<i";
+  return "<I";
 }
 
 /**
