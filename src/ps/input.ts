@@ -1,17 +1,26 @@
 /**
  * Where notebook 20 and the CLI get their SLC stack: an explicit ISCE2 folder, or for the `sample`
- * profile the simulated `ps-stack` under `<data dir>/samples/ps-stack` (built here on first use when
- * `npm run data -- samples` has not been run). The real Foshan stack (85 Sentinel-1 IW SLCs) is not
- * redistributable; `mirror`/`full` expect it coregistered with ISCE2 topsStack and passed as a folder.
+ * profile the simulated `ps-stack` under `<data dir>/samples/ps-stack` (built on first use through the data
+ * layer). The real Foshan SLCs (manifest `s1-foshan`, 85 Sentinel-1 IW scenes) arrive as zipped SAFE
+ * products; they must be coregistered (ISCE2 topsStack) before this step, so `mirror`/`full` take the
+ * coregistered stack folder (or .h5) as `stackDir`.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { dataDir, type DataProfile } from "../project";
+import type { DataProfile } from "../project";
+import { ensureProfileInput } from "../data/locate";
 import { psStack } from "../data/samples/ps-stack";
 import { openIsceStack, type StackSource } from "./stack";
+import { openH5Stack } from "./stack-h5";
 
-/** The seed the data layer's `npm run data -- samples` uses by default. */
-export const PS_SAMPLE_SEED = 20250119;
+/**
+ * The sample stack folder, built through the data layer (stamped, cached per simulator version, seed and
+ * size; the same copy `npm run data -- samples --only ps-stack` makes).
+ */
+export async function ensurePsSample(opts: { quiet?: boolean; dataDir?: string } = {}): Promise<string> {
+  const r = await ensureProfileInput({ sample: psStack.id, real: "s1-foshan" }, "sample", { quiet: opts.quiet, dataDir: opts.dataDir });
+  return r.dir;
+}
 
 export interface PsInput {
   stack: StackSource;
@@ -22,35 +31,18 @@ export interface PsInput {
   truthFile?: string;
 }
 
-export async function ensurePsSample(opts: { seed?: number; size?: number; quiet?: boolean; dir?: string } = {}): Promise<string> {
-  const dir = opts.dir ?? join(dataDir(), "samples", psStack.id);
-  if (existsSync(join(dir, "merged", "SLC")) && existsSync(join(dir, "truth.json"))) return dir;
-  const tmp = `${dir}.building-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  try {
-    await psStack.build(tmp, { seed: opts.seed ?? PS_SAMPLE_SEED, size: opts.size ?? 1, quiet: opts.quiet });
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(tmp, dir);
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  }
-  return dir;
-}
-
 export async function psInput(profile: DataProfile, stackDir = "", opts: { quiet?: boolean } = {}): Promise<PsInput> {
   let dir = stackDir;
   if (!dir) {
     if (profile !== "sample") {
       throw new Error(
-        `profile "${profile}": the Foshan Sentinel-1 SLC stack (85 scenes, 2015-06-15 … 2018-09-15) is not redistributable; ` +
-          `coregister it with ISCE2 topsStack and pass the folder as stackDir (a folder with merged/SLC and baselines/)`,
+        `profile "${profile}": the Foshan Sentinel-1 SLCs (\`npm run data -- fetch s1-foshan\`, 85 scenes 2015-06-15 … 2018-09-15) ` +
+          `must be coregistered first (ISCE2 topsStack); pass the stack folder (merged/SLC + baselines/) or a stack .h5 as stackDir`,
       );
     }
     dir = await ensurePsSample({ quiet: opts.quiet });
   }
-  const stack = openIsceStack(dir);
+  const stack = /\.(h5|hdf5|he5)$/i.test(dir) ? await openH5Stack(dir) : openIsceStack(dir);
   const lines = join(dir, "lines.geojson");
   const truth = join(dir, "truth.json");
   return {

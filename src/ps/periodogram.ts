@@ -54,15 +54,17 @@ export function arcSearchKernel(
 ): void {
   const nv = 2 * Math.round(vMax / vStep) + 1;
   const nz = 2 * Math.round(zMax / zStep) + 1;
-  const v0 = -Math.round(vMax / vStep) * vStep;
   const z0 = -Math.round(zMax / zStep) * zStep;
-  const evr = new Float64Array(nv * K);
-  const evi = new Float64Array(nv * K);
-  for (let iv = 0; iv < nv; iv++) {
+  // The velocity grid is symmetric (v = j·step, j = −m…m) and e^{−i a v} at −v is the conjugate of +v,
+  // so one table of m+1 columns and four partial sums give both grid nodes ±v.
+  const m = (nv - 1) / 2;
+  const evr = new Float64Array((m + 1) * K);
+  const evi = new Float64Array((m + 1) * K);
+  for (let j = 0; j <= m; j++) {
     for (let k = 0; k < K; k++) {
-      const ph = a[k] * (v0 + iv * vStep);
-      evr[iv * K + k] = Math.cos(ph);
-      evi[iv * K + k] = Math.sin(ph);
+      const ph = a[k] * (j * vStep);
+      evr[j * K + k] = Math.cos(ph);
+      evi[j * K + k] = Math.sin(ph);
     }
   }
   const ezr = new Float64Array(nz * K);
@@ -100,20 +102,31 @@ export function arcSearchKernel(
         wr[k] = yr[k] * cr + yi[k] * ci;
         wi[k] = yi[k] * cr - yr[k] * ci;
       }
-      for (let iv = 0; iv < nv; iv++) {
-        const vo = iv * K;
-        let sr = 0;
-        let si = 0;
+      for (let j = 0; j <= m; j++) {
+        const vo = j * K;
+        let A = 0;
+        let B = 0;
+        let C = 0;
+        let D = 0;
         for (let k = 0; k < K; k++) {
           const cr = evr[vo + k];
           const ci = evi[vo + k];
-          sr += wr[k] * cr + wi[k] * ci;
-          si += wi[k] * cr - wr[k] * ci;
+          A += wr[k] * cr;
+          B += wi[k] * ci;
+          C += wi[k] * cr;
+          D += wr[k] * ci;
         }
-        const p = sr * sr + si * si;
-        if (p > best) {
-          best = p;
-          bv = v0 + iv * vStep;
+        // +v: Σ w·e^{−i a v} = (A + B, C − D); −v: (A − B, C + D).
+        const pPlus = (A + B) * (A + B) + (C - D) * (C - D);
+        if (pPlus > best) {
+          best = pPlus;
+          bv = j * vStep;
+          bz = z0 + iz * zStep;
+        }
+        const pMinus = (A - B) * (A - B) + (C + D) * (C + D);
+        if (j > 0 && pMinus > best) {
+          best = pMinus;
+          bv = -j * vStep;
           bz = z0 + iz * zStep;
         }
       }
