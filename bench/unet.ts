@@ -1,0 +1,149 @@
+/**
+ * `npm run bench -- unet [--backends=wasm,cpu] [--batches=8,16] [--steps=2] [--size=128] [--no-torch] [--no-profile] [--cpu-all]`
+ *
+ * Milliseconds per U-Net training step (forward, binary cross-entropy, backward, Adam update) of the
+ * paper's model (Fig 1, 1,942,257 parameters, 128×128×11) for every TensorFlow.js backend available
+ * here, at batch 8 and 16, and the same step in PyTorch on the CPU with 2 threads when
+ * `/usr/bin/python3 -c "import torch"` works (`apt-get install python3-torch`), as ratios tfjs/PyTorch.
+ * A per-kernel profile of one step shows where the time goes (what to speed up next, issue 8).
+ */
+import * as tf from "@tensorflow/tfjs";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { projectRoot } from "../src/project";
+import { availableBackends, parseBackendName, selectBackend, type BackendName } from "../src/landslide/backend";
+import { bceFromLogits } from "../src/landslide/train";
+import { buildUNet, logitsModel, PAPER_UNET } from "../src/landslide/unet";
+
+function arg(args: string[], name: string): string | undefined {
+  const a = args.find((s) => s.startsWith(`--${name}=`));
+  return a?.slice(name.length + 3);
+}
+
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+interface StepTiming {
+  backend: string;
+  detail: string;
+  batch: number;
+  msPerStep: number;
+  all: number[];
+}
+
+interface KernelShare {
+  kernel: string;
+  ms: number;
+  share: number;
+  calls: number;
+}
+
+async function timeSteps(batch: number, size: number, steps: number, profile: boolean, warmup = true): Promise<{ ms: number[]; profile?: KernelShare[] }> {
+  const { model } = buildUNet({ ...PAPER_UNET, inputSize: size }, 1);
+  const net = logitsModel(model)!;
+  const opt = tf.train.adam(1e-3);
+  const varList = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const x = tf.randomUniform([batch, size, size, 11], 0, 1, "float32", 1);
+  const y = tf.cast(tf.greater(tf.randomUniform([batch, size, size, 1], 0, 1, "float32", 2), 0.9), "float32");
+  const step = async (): Promise<void> => {
+    const cost = opt.minimize(() => bceFromLogits(y, net.apply(x, { training: true }) as tf.Tensor), true, varList);
+    await cost!.data();
+    cost!.dispose();
+  };
+  if (warmup) await step(); // kernel compilation, Adam moment allocation
+  const ms: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    await step();
+    ms.push(performance.now() - t0);
+  }
+  let prof: KernelShare[] | undefined;
+  if (profile) {
+    const info = await tf.profile(step);
+    const by = new Map<string, { ms: number; calls: number }>();
+    for (const k of info.kernels) {
+      const t = typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
+      const e = by.get(k.name) ?? { ms: 0, calls: 0 };
+      e.ms += t;
+      e.calls++;
+      by.set(k.name, e);
+    }
+    const total = [...by.values()].reduce((s, e) => s + e.ms, 0);
+    prof = [...by.entries()]
+      .map(([kernel, e]) => ({ kernel, ms: Math.round(e.ms), share: Math.round((e.ms / total) * 1000) / 1000, calls: e.calls }))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 12);
+  }
+  tf.dispose([x, y]);
+  opt.dispose();
+  model.dispose();
+  return { ms, profile: prof };
+}
+
+function torchStep(batch: number, size: number, threads: number, steps: number): { msPerStep: number; torch: string } | { error: string } {
+  const py = "/usr/bin/python3";
+  const probe = spawnSync(py, ["-c", "import torch"], { encoding: "utf8" });
+  if (probe.status !== 0) return { error: "PyTorch not installed (apt-get install python3-torch)" };
+  const r = spawnSync(py, [join(projectRoot(), "bench", "unet-torch.py"), "step", String(batch), String(size), String(threads), String(steps)], { encoding: "utf8" });
+  if (r.status !== 0) return { error: r.stderr.trim().split("\n").slice(-3).join(" ") };
+  return JSON.parse(r.stdout.trim().split("\n").pop()!) as { msPerStep: number; torch: string };
+}
+
+export async function run(args: string[] = []): Promise<object> {
+  const batches = (arg(args, "batches") ?? "8,16").split(",").map(Number);
+  const steps = Number(arg(args, "steps") ?? 2);
+  const size = Number(arg(args, "size") ?? 128);
+  const wanted = arg(args, "backends");
+  const backends: BackendName[] = wanted
+    ? wanted.split(",").map((b) => parseBackendName(b, "--backends") as BackendName)
+    : await availableBackends();
+  const profileWanted = !args.includes("--no-profile");
+  const timings: StepTiming[] = [];
+  const profiles: Record<string, KernelShare[]> = {};
+  const skipped: { backend: string; batch: number; reason: string }[] = [];
+  for (const b of backends) {
+    const info = await selectBackend({ backend: b, threads: 2 });
+    for (const batch of batches) {
+      // The JavaScript reference backend takes many minutes per step of the full model (its convolution
+      // gradients are plain loops): one step at the smallest batch, no warm-up, no profile, unless
+      // --cpu-all is given.
+      const slow = b === "cpu" && !args.includes("--cpu-all");
+      if (slow && batch !== Math.min(...batches)) {
+        skipped.push({ backend: b, batch, reason: "cpu reference backend: only the smallest batch is timed (pass --cpu-all)" });
+        continue;
+      }
+      process.stderr.write(`  ${b} batch ${batch} …\n`);
+      const doProfile = profileWanted && batch === batches[0] && !slow;
+      const r = await timeSteps(batch, size, slow ? 1 : steps, doProfile, !slow);
+      timings.push({ backend: b, detail: info.detail, batch, msPerStep: Math.round(median(r.ms)), all: r.ms.map(Math.round) });
+      if (r.profile) profiles[b] = r.profile;
+      process.stderr.write(`  ${b} batch ${batch}: ${Math.round(median(r.ms))} ms/step\n`);
+    }
+  }
+  const torch: Record<string, unknown> = {};
+  const ratios: Record<string, number> = {};
+  if (!args.includes("--no-torch")) {
+    for (const batch of batches) {
+      const t = torchStep(batch, size, 2, Math.max(3, steps));
+      torch[`batch${batch}`] = t;
+      if ("msPerStep" in t) {
+        for (const tm of timings.filter((x) => x.batch === batch)) ratios[`${tm.backend}/torch-cpu2 batch ${batch}`] = Math.round((tm.msPerStep / t.msPerStep) * 10) / 10;
+      }
+    }
+  }
+  return {
+    model: { params: PAPER_UNET.filters.join("-"), input: `${size}×${size}×11` },
+    step: "forward + BCE + backward + Adam (tfjs optimizer.minimize; PyTorch loss.backward + opt.step)",
+    timings,
+    skipped,
+    pytorchCpu2Threads: torch,
+    ratios,
+    kernelProfile: profiles,
+    notes: [
+      "tfjs-backend-wasm runs single-threaded in Node (WASM_HAS_MULTITHREAD_SUPPORT is false under Node, tfjs issue 3830), so it uses 1 of the 2 cores PyTorch uses.",
+      "Conv2DBackpropFilter on wasm is ours (im2col + XNNPACK matMul); Conv2DBackpropInput is the stock wasm kernel.",
+    ],
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * The one place that decides which TensorFlow.js backend trains and runs the U-Net.
+ *
+ * Order of preference: `tensorflow` (native libtensorflow through @tensorflow/tfjs-node-gpu or
+ * @tensorflow/tfjs-node, when installed) → `webgpu` (Dawn through the npm `webgpu` package, where a GPU
+ * adapter exists) → `wasm` (XNNPACK, SIMD) → `cpu` (plain JavaScript, the reference). A flag
+ * (`--backend`) or the environment variable `DLAB_TF_BACKEND` overrides the choice; an explicit choice that
+ * cannot be honoured is an error rather than a silent fallback, so benchmark numbers always name the
+ * backend that produced them.
+ */
+import * as tf from "@tensorflow/tfjs";
+import * as tfWasm from "@tensorflow/tfjs-backend-wasm";
+import { importEsm } from "../esm";
+import { registerWasmKernels } from "./kernels";
+
+export type BackendName = "tensorflow" | "webgpu" | "wasm" | "cpu";
+export const BACKEND_ORDER: readonly BackendName[] = ["tensorflow", "webgpu", "wasm", "cpu"];
+
+export interface BackendOptions {
+  /** Backend to use; `auto` (default) walks BACKEND_ORDER. Defaults to `DLAB_TF_BACKEND`. */
+  backend?: BackendName | "auto";
+  /** Threads for the wasm backend (only effective where tfjs can run wasm threads; Node cannot yet). */
+  threads?: number;
+}
+
+export interface BackendInfo {
+  name: BackendName;
+  /** What was detected about the backend, for logs and benchmark records. */
+  detail: string;
+}
+
+/**
+ * Optional packages are imported by a variable name so that type-checking does not need them installed,
+ * and through `import()` so that they bind to the same tfjs-core instance as this module (ESM under
+ * vitest/tsx, CommonJS under tslab).
+ */
+async function importOptional(specifier: string): Promise<unknown> {
+  return import(specifier);
+}
+
+export function parseBackendName(s: string, source: string): BackendName | "auto" {
+  const v = s.trim().toLowerCase();
+  if (v === "auto" || (BACKEND_ORDER as readonly string[]).includes(v)) return v as BackendName | "auto";
+  throw new Error(`${source}: unknown TensorFlow.js backend "${s}"; use auto, ${BACKEND_ORDER.join(", ")}`);
+}
+
+async function tryTensorflow(): Promise<string | null> {
+  // tfjs-node registers the "tensorflow" backend with the tfjs-core instance it shares with us.
+  for (const pkg of ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"]) {
+    try {
+      await importOptional(pkg);
+      if (tf.findBackendFactory("tensorflow") && (await tf.setBackend("tensorflow"))) return pkg;
+    } catch {
+      // Not installed or its native library failed to load: try the next one.
+    }
+  }
+  return null;
+}
+
+interface WebGpuModule {
+  create(flags: string[]): { requestAdapter(): Promise<unknown | null> };
+  globals: Record<string, unknown>;
+}
+
+async function tryWebgpu(): Promise<string | null> {
+  try {
+    const nav = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown | null> } } }).navigator;
+    if (!nav?.gpu) {
+      const mod = await importEsm<WebGpuModule>("webgpu");
+      Object.assign(globalThis, mod.globals);
+      const gpu = mod.create([]);
+      Object.defineProperty(globalThis, "navigator", { value: { ...(nav ?? {}), gpu }, configurable: true, writable: true });
+    }
+    const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown | null> } } }).navigator?.gpu;
+    if (!gpu || !(await gpu.requestAdapter())) return null;
+    // The webgpu backend registers itself only if navigator.gpu exists when it is first imported.
+    await import("@tensorflow/tfjs-backend-webgpu");
+    if (await tf.setBackend("webgpu")) return "webgpu (Dawn, npm webgpu)";
+  } catch {
+    // No package, no adapter or no device: not available here.
+  }
+  return null;
+}
+
+async function tryWasm(threads: number | undefined): Promise<string | null> {
+  try {
+    const wasm = tfWasm;
+    if (threads && threads > 0) wasm.setThreadsCount(threads);
+    if (!(await tf.setBackend("wasm"))) return null;
+    registerWasmKernels();
+    const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+    const mt = await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
+    return `wasm simd=${simd} threads=${mt ? wasm.getThreadsCount() : 1}`;
+  } catch {
+    return null;
+  }
+}
+
+let current: BackendInfo | undefined;
+
+/**
+ * Selects and initialises the backend (idempotent for the same request). Call before building models:
+ * tensors belong to the backend that was active when they were made.
+ */
+export async function selectBackend(opts: BackendOptions = {}): Promise<BackendInfo> {
+  const env = process.env.DLAB_TF_BACKEND;
+  const wanted = opts.backend ?? (env ? parseBackendName(env, "DLAB_TF_BACKEND") : "auto");
+  if (current && (wanted === "auto" || wanted === current.name) && tf.getBackend() === current.name) return current;
+  const candidates = wanted === "auto" ? BACKEND_ORDER : [wanted];
+  for (const name of candidates) {
+    let detail: string | null = null;
+    if (name === "tensorflow") detail = await tryTensorflow();
+    else if (name === "webgpu") detail = await tryWebgpu();
+    else if (name === "wasm") detail = await tryWasm(opts.threads);
+    else if (await tf.setBackend("cpu")) detail = "cpu (JavaScript reference kernels)";
+    if (detail) {
+      await tf.ready();
+      current = { name, detail };
+      return current;
+    }
+  }
+  throw new Error(
+    `TensorFlow.js backend "${wanted}" is not available here` +
+      (wanted === "tensorflow" ? " (install @tensorflow/tfjs-node or @tensorflow/tfjs-node-gpu)" : "") +
+      (wanted === "webgpu" ? " (no WebGPU adapter found through the npm webgpu package)" : ""),
+  );
+}
+
+/** Backends that can be initialised here, in preference order (used by the benchmark). */
+export async function availableBackends(): Promise<BackendName[]> {
+  const out: BackendName[] = [];
+  for (const name of BACKEND_ORDER) {
+    try {
+      await selectBackend({ backend: name });
+      out.push(name);
+    } catch {
+      // Not available: skip.
+    }
+  }
+  return out;
+}

@@ -1,0 +1,329 @@
+/**
+ * Saving, loading and applying a trained U-Net.
+ *
+ * Models are saved in the TensorFlow.js layers format (`model.json` + `weights.bin`), which stock tfjs
+ * loads and `tensorflowjs_converter --input_format=tfjs_layers_model --output_format=keras` turns into a
+ * Keras .h5, plus `unet.json` with the architecture config and training metadata. The seeded dropout
+ * layers are written as plain Keras `Dropout` (identical at inference).
+ *
+ * Scene inference slides the fixed-size model over a scene of any size with overlapping tiles and blends
+ * them with weights that fall off linearly across the overlap, so tile borders (where the convolutions
+ * see zero padding) count least and no seams appear. Parts of a scene smaller than a tile are mirrored.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { readRaster, writeRaster, type Raster } from "../raster";
+import { SeededDropout, type UNetConfig } from "./unet";
+
+// ---------------------------------------------------------------- save / load
+
+export interface ModelMeta {
+  /** Architecture, so training can resume or the model be rebuilt. */
+  unet?: UNetConfig;
+  /** Names of the input channels in order (Table 2). */
+  features?: string[];
+  /** Probability above which a pixel is a landslide. */
+  threshold?: number;
+  /** Anything else worth keeping with the weights (epoch, validation F1, data, seed, backend). */
+  [key: string]: unknown;
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** Renames our SeededDropout to Keras' Dropout throughout a topology (keeps only keys Dropout knows). */
+function toStockTopology(node: Json): Json {
+  if (Array.isArray(node)) return node.map(toStockTopology);
+  if (node && typeof node === "object") {
+    const out: { [k: string]: Json } = {};
+    for (const [k, v] of Object.entries(node)) out[k] = toStockTopology(v);
+    if (out.class_name === SeededDropout.className) out.class_name = "Dropout";
+    return out;
+  }
+  return node;
+}
+
+/** Writes a directory atomically: into a temporary sibling, then renamed into place. */
+export function writeDirAtomic(dir: string, files: Record<string, string | Uint8Array>): void {
+  mkdirSync(dirname(dir), { recursive: true });
+  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  mkdirSync(tmp, { recursive: true });
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(tmp, name), content);
+  const old = `${dir}.old-${process.pid}-${Date.now()}`;
+  if (existsSync(dir)) renameSync(dir, old);
+  renameSync(tmp, dir);
+  if (existsSync(old)) rmSync(old, { recursive: true, force: true });
+}
+
+function joinWeightData(w: tf.io.WeightData | undefined): ArrayBuffer {
+  if (!w) return new ArrayBuffer(0);
+  return Array.isArray(w) ? tf.io.concatenateArrayBuffers(w) : w;
+}
+
+/** Saves `model` (tfjs layers format) and `meta` into `dir`, replacing any previous model atomically. */
+export async function saveModel(dir: string, model: tf.LayersModel, meta: ModelMeta = {}): Promise<void> {
+  let artifacts: tf.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+    }),
+  );
+  if (!artifacts) throw new Error(`saveModel ${dir}: tfjs produced no model artifacts`);
+  const modelJson = {
+    format: "layers-model",
+    generatedBy: `TensorFlow.js tfjs-layers v${tf.version["tfjs-layers"]}`,
+    convertedBy: null,
+    modelTopology: toStockTopology(artifacts.modelTopology as Json),
+    weightsManifest: [{ paths: ["weights.bin"], weights: artifacts.weightSpecs ?? [] }],
+  };
+  writeDirAtomic(dir, {
+    "model.json": JSON.stringify(modelJson),
+    "weights.bin": new Uint8Array(joinWeightData(artifacts.weightData)),
+    "unet.json": JSON.stringify({ ...meta, savedAt: new Date().toISOString() }, null, 2),
+  });
+}
+
+function readJson(file: string, what: string): Record<string, unknown> {
+  if (!existsSync(file)) throw new Error(`${file}: missing (${what})`);
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** Reads `unet.json` beside a saved model (empty if the model came from elsewhere). */
+export function readModelMeta(dir: string): ModelMeta {
+  const f = join(dir, "unet.json");
+  return existsSync(f) ? (readJson(f, "model metadata") as ModelMeta) : {};
+}
+
+/** Loads a model saved by `saveModel` (or any tfjs layers model with a single weights file). */
+export async function loadModel(dir: string): Promise<tf.LayersModel> {
+  const mj = readJson(join(dir, "model.json"), "tfjs model topology");
+  const manifest = mj.weightsManifest as { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] | undefined;
+  if (!mj.modelTopology || !Array.isArray(manifest)) {
+    throw new Error(`${join(dir, "model.json")}: not a tfjs layers model (no modelTopology/weightsManifest)`);
+  }
+  const specs: tf.io.WeightsManifestEntry[] = [];
+  const buffers: ArrayBuffer[] = [];
+  for (const group of manifest) {
+    specs.push(...group.weights);
+    for (const p of group.paths) {
+      const f = join(dir, p);
+      if (!existsSync(f)) throw new Error(`${f}: missing weights file named in model.json`);
+      const b = readFileSync(f);
+      buffers.push(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
+    }
+  }
+  const weightData = tf.io.concatenateArrayBuffers(buffers);
+  const expected = specs.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1) * 4, 0);
+  if (expected !== weightData.byteLength) {
+    throw new Error(`${dir}: weights hold ${weightData.byteLength} bytes but model.json describes ${expected}`);
+  }
+  return tf.loadLayersModel(
+    tf.io.fromMemory({ modelTopology: mj.modelTopology as object, weightSpecs: specs, weightData }),
+  );
+}
+
+// ---------------------------------------------------------------- patch and scene prediction
+
+/** Yields to the event loop so progress output and kernel messages get through during long loops. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
+
+/**
+ * Probabilities for `count` patches stored channels-last back to back (count×size×size×channels), in
+ * batches; returns count×size×size values.
+ */
+export async function predictPatches(
+  model: tf.LayersModel,
+  images: Float32Array,
+  count: number,
+  size: number,
+  channels: number,
+  batchSize = 8,
+): Promise<Float32Array> {
+  const per = size * size * channels;
+  if (images.length !== count * per) {
+    throw new Error(`predictPatches: ${images.length} values for ${count} patches of ${size}×${size}×${channels}`);
+  }
+  const out = new Float32Array(count * size * size);
+  for (let i = 0; i < count; i += batchSize) {
+    const n = Math.min(batchSize, count - i);
+    const p = tf.tidy(() => {
+      const x = tf.tensor4d(images.subarray(i * per, (i + n) * per), [n, size, size, channels]);
+      return model.predict(x) as tf.Tensor;
+    });
+    out.set(await p.data(), i * size * size);
+    p.dispose();
+    await yieldToEventLoop();
+  }
+  return out;
+}
+
+export interface PredictSceneOptions {
+  /** Tile side in pixels (default: the model's input size, or 128 for a size-agnostic model). */
+  tileSize?: number;
+  /** Overlap between neighbouring tiles in pixels (default a quarter of the tile). */
+  overlap?: number;
+  /** Tiles per forward pass (default 8). */
+  batchSize?: number;
+  onProgress?: (tilesDone: number, tilesTotal: number) => void;
+}
+
+/** Tile start offsets along one axis of length `n`: stride tile−overlap, the last tile flush with the end. */
+export function tileStarts(n: number, tile: number, overlap: number): number[] {
+  if (n <= tile) return [0];
+  const stride = tile - overlap;
+  if (stride <= 0) throw new Error(`overlap ${overlap} must be smaller than the tile size ${tile}`);
+  const starts: number[] = [];
+  for (let s = 0; s + tile < n; s += stride) starts.push(s);
+  starts.push(n - tile);
+  return starts;
+}
+
+/** Blending weight along one axis of a tile: rises linearly over `overlap` pixels from each edge, never 0. */
+export function edgeRamp(tile: number, overlap: number): Float32Array {
+  const w = new Float32Array(tile);
+  const o = Math.max(1, overlap);
+  for (let i = 0; i < tile; i++) w[i] = Math.min(1, (i + 0.5) / o, (tile - i - 0.5) / o);
+  return w;
+}
+
+/** Mirror index into [0, n) (…2 1 0 1 2 … n−2 n−1 n−2 …) for tiles larger than the scene. */
+function mirror(i: number, n: number): number {
+  if (n === 1) return 0;
+  const p = 2 * (n - 1);
+  const m = ((i % p) + p) % p;
+  return m < n ? m : p - m;
+}
+
+function modelTileSize(model: tf.LayersModel): number | null {
+  const s = model.inputs[0].shape;
+  return typeof s[1] === "number" ? s[1] : null;
+}
+
+/**
+ * Landslide probability for every pixel of a scene. `features` is height×width×channels, channels-last
+ * (Table 2 order). Returns height×width probabilities in [0, 1].
+ */
+export async function predictScene(
+  model: tf.LayersModel,
+  features: Float32Array,
+  width: number,
+  height: number,
+  opts: PredictSceneOptions = {},
+): Promise<Float32Array> {
+  const channels = model.inputs[0].shape[3];
+  if (typeof channels !== "number") throw new Error("predictScene: the model's channel count is not fixed");
+  if (features.length !== width * height * channels) {
+    throw new Error(
+      `predictScene: ${features.length} feature values for a ${width}×${height} scene of ${channels} channels (expected ${width * height * channels})`,
+    );
+  }
+  const fixed = modelTileSize(model);
+  const tile = opts.tileSize ?? fixed ?? 128;
+  if (fixed !== null && tile !== fixed) throw new Error(`predictScene: the model takes ${fixed}-pixel tiles, not ${tile}`);
+  const overlap = Math.min(opts.overlap ?? Math.floor(tile / 4), tile - 1);
+  const batchSize = Math.max(1, opts.batchSize ?? 8);
+  const xs = tileStarts(width, tile, overlap);
+  const ys = tileStarts(height, tile, overlap);
+  const tiles: [number, number][] = [];
+  for (const y0 of ys) for (const x0 of xs) tiles.push([x0, y0]);
+  const ramp = edgeRamp(tile, overlap);
+  const acc = new Float64Array(width * height);
+  const wsum = new Float64Array(width * height);
+  const per = tile * tile * channels;
+  const buf = new Float32Array(batchSize * per);
+  for (let t0 = 0; t0 < tiles.length; t0 += batchSize) {
+    const n = Math.min(batchSize, tiles.length - t0);
+    for (let b = 0; b < n; b++) {
+      const [x0, y0] = tiles[t0 + b];
+      for (let r = 0; r < tile; r++) {
+        const sy = mirror(y0 + r, height);
+        for (let c = 0; c < tile; c++) {
+          const sx = mirror(x0 + c, width);
+          const src = (sy * width + sx) * channels;
+          buf.set(features.subarray(src, src + channels), b * per + (r * tile + c) * channels);
+        }
+      }
+    }
+    const p = tf.tidy(() => model.predict(tf.tensor4d(buf.subarray(0, n * per), [n, tile, tile, channels])) as tf.Tensor);
+    const prob = (await p.data()) as Float32Array;
+    p.dispose();
+    for (let b = 0; b < n; b++) {
+      const [x0, y0] = tiles[t0 + b];
+      for (let r = 0; r < tile && y0 + r < height; r++) {
+        for (let c = 0; c < tile && x0 + c < width; c++) {
+          const w = ramp[r] * ramp[c];
+          const o = (y0 + r) * width + x0 + c;
+          acc[o] += w * prob[b * tile * tile + r * tile + c];
+          wsum[o] += w;
+        }
+      }
+    }
+    opts.onProgress?.(t0 + n, tiles.length);
+    await yieldToEventLoop();
+  }
+  const out = new Float32Array(width * height);
+  for (let i = 0; i < out.length; i++) out[i] = acc[i] / wsum[i];
+  return out;
+}
+
+// ---------------------------------------------------------------- GeoTIFF in and out
+
+/** Interleaves band-sequential planes into one channels-last array (H×W×bands). */
+export function bandsToChannelsLast(bands: ArrayLike<number>[], pixels: number): Float32Array {
+  const c = bands.length;
+  const out = new Float32Array(pixels * c);
+  for (let k = 0; k < c; k++) {
+    const b = bands[k];
+    if (b.length !== pixels) throw new Error(`band ${k + 1} has ${b.length} pixels, expected ${pixels}`);
+    for (let i = 0; i < pixels; i++) out[i * c + k] = b[i];
+  }
+  return out;
+}
+
+/** Writes a landslide-probability GeoTIFF (float32, one band) on the grid of `like` (atomic). */
+export function writeProbabilityGeoTiff(file: string, prob: Float32Array, like: Pick<Raster, "width" | "height" | "transform" | "epsg">, threshold?: number): void {
+  if (prob.length !== like.width * like.height) {
+    throw new Error(`${file}: ${prob.length} probabilities for a ${like.width}×${like.height} grid`);
+  }
+  writeRaster(file, {
+    width: like.width,
+    height: like.height,
+    bands: [prob],
+    transform: like.transform,
+    epsg: like.epsg,
+    bandNames: ["landslide_probability"],
+    metadata: { DESCRIPTION: "U-Net landslide probability (Zigui study, Fig 1 model)", ...(threshold !== undefined ? { THRESHOLD: String(threshold) } : {}) },
+  });
+}
+
+/**
+ * Reads an 11-band feature GeoTIFF (Table 2 order, as `npm run landslide -- features` writes it), predicts
+ * every pixel and writes the probability GeoTIFF on the same grid. Returns the probabilities.
+ */
+export async function predictGeoTiff(
+  model: tf.LayersModel,
+  inFile: string,
+  outFile: string | undefined,
+  opts: PredictSceneOptions & { threshold?: number } = {},
+): Promise<{ prob: Float32Array; raster: Raster }> {
+  const r = await readRaster(inFile);
+  const channels = model.inputs[0].shape[3];
+  if (r.bands.length !== channels) {
+    throw new Error(`${inFile}: has ${r.bands.length} bands; the model takes ${channels} feature channels (Table 2 order)`);
+  }
+  const x = bandsToChannelsLast(r.bands, r.width * r.height);
+  if (r.noData !== undefined) {
+    // Nodata pixels get 0 features rather than a huge sentinel value the network never saw.
+    for (let i = 0; i < x.length; i++) if (x[i] === r.noData || Number.isNaN(x[i])) x[i] = 0;
+  }
+  const prob = await predictScene(model, x, r.width, r.height, opts);
+  if (outFile) writeProbabilityGeoTiff(outFile, prob, r, opts.threshold);
+  return { prob, raster: r };
+}
