@@ -7,6 +7,6 @@ export default defineConfig({
     testTimeout: 600_000,
     hookTimeout: 600_000,
     pool: "forks",
-    reporters: ["default"],
+    reporters: ["default", "./tests/helpers/summary-reporter.ts"],
   },
 });

@@ -157,6 +157,7 @@ function setAttrs(target: { create_attribute(n: string, v: string | number | num
   for (const [k, v] of Object.entries(attrs)) target.create_attribute(k, v);
 }
 
+/** h5wasm names types with Python struct codes; numpy-style codes such as `|u1` are not understood. */
 function dtypeOf(data: TypedArray | string[]): string | null {
   if (Array.isArray(data)) return null;
   if (data instanceof Float32Array) return "<f";

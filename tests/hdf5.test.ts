@@ -17,17 +17,22 @@ describe("HDF5 through h5wasm", () => {
         { name: "timeseries", shape: [3, 4, 5], data: ts, attrs: { UNIT: "m" } },
         { name: "date", shape: [3], data: ["20230209", "20230221", "20230305"] },
         { name: "geometry/height", shape: [4, 5], data: new Float64Array(20).fill(250) },
+        { name: "mask", shape: [4, 5], data: Uint8Array.from({ length: 20 }, (_, i) => i % 2) },
+        { name: "count", shape: [2], data: Uint16Array.of(1, 65535) },
       ],
       { FILE_TYPE: "timeseries", WAVELENGTH: 0.05546576 },
     );
     expect(readdirSync(dir)).toEqual(["ts.h5"]);
-    expect((await listH5(file)).sort()).toEqual(["date", "geometry/height", "timeseries"]);
+    expect((await listH5(file)).sort()).toEqual(["count", "date", "geometry/height", "mask", "timeseries"]);
     const back = await readH5(file);
     expect(back.attrs.FILE_TYPE).toBe("timeseries");
     expect(back.attrs.WAVELENGTH).toBeCloseTo(0.05546576, 10);
     expect(back.datasets.timeseries.shape).toEqual([3, 4, 5]);
     expect(Array.from(back.datasets.timeseries.data as Float32Array)).toEqual(Array.from(ts));
     expect(back.datasets.timeseries.attrs?.UNIT).toBe("m");
+    expect(back.datasets.mask.data).toBeInstanceOf(Uint8Array);
+    expect(Array.from(back.datasets.mask.data as Uint8Array).slice(0, 4)).toEqual([0, 1, 0, 1]);
+    expect(Array.from(back.datasets.count.data as Uint16Array)).toEqual([1, 65535]);
     expect(back.datasets.date.data).toEqual(["20230209", "20230221", "20230305"]);
     const slice = await readH5Slice(file, "timeseries", [[1, 2]]);
     expect(slice.shape).toEqual([1, 4, 5]);

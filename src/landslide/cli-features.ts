@@ -5,7 +5,7 @@
  */
 import { extname } from "node:path";
 import { readRaster, writeRaster } from "../raster";
-import { featurePlanes, FEATURE_NAMES, L4S_BAND_COUNT, type BandImage } from "./features";
+import { channel, featurePlanes, featureStackBlocks, FEATURE_NAMES, L4S_BAND_COUNT, type BandImage } from "./features";
 import { readL4SImage, patchBands } from "./l4s";
 import {
   ZIGUI_LANDSLIDES,
@@ -24,7 +24,8 @@ Input: a Landslide4Sense patch (HDF5, dataset img 128x128x14) or a 14-band GeoTI
 
 Options (defaults from src/studies/zigui/landslides.ts):
   --mode keras-l4s|eq1        normalisation (default ${ZIGUI_LANDSLIDES.features.mode})
-  (min/max are taken over the input itself: a patch or a whole scene)
+  --block <px>                normalise per block of px×px (128: as the L4S training patches);
+                              default 0: min/max over the whole input (a patch, or the whole scene)
   --mid-infrared <band>       1-based L4S band used as "mid-infrared" (default ${ZIGUI_LANDSLIDES.features.bands.midInfrared})
   --normalise-bsi             normalise BSI by eq. 1 before inverting
   --help                      this text
@@ -34,12 +35,15 @@ export interface FeaturesArgs {
   input: string;
   out: string;
   params: FeatureParams;
+  /** Normalisation block in pixels; 0 = the whole input. */
+  block: number;
 }
 
 export function parseFeaturesArgs(argv: string[]): FeaturesArgs | "help" {
   const params: FeatureParams = { ...ZIGUI_LANDSLIDES.features, bands: { ...ZIGUI_LANDSLIDES.features.bands }, extent: "patch" };
   let input = "";
   let out = "";
+  let block = 0;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => {
@@ -69,6 +73,12 @@ export function parseFeaturesArgs(argv: string[]): FeaturesArgs | "help" {
         params.bands.midInfrared = v;
         break;
       }
+      case "--block": {
+        const v = Number(value());
+        if (!Number.isInteger(v) || v < 0) throw new Error(`features: --block must be a whole number of pixels ≥ 0`);
+        block = v;
+        break;
+      }
       case "--normalise-bsi":
         params.normaliseBsi = true;
         break;
@@ -78,7 +88,7 @@ export function parseFeaturesArgs(argv: string[]): FeaturesArgs | "help" {
   }
   if (!input) throw new Error("features: --input is required (see --help)");
   if (!out) throw new Error("features: --out is required (see --help)");
-  return { input, out, params };
+  return { input, out, params, block };
 }
 
 /** Reads a patch or a scene as L4S-ordered bands, with the georeference when there is one. */
@@ -111,15 +121,23 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   const { img, raster } = await readBandsForFeatures(args.input);
-  const planes = featurePlanes(img, args.params);
+  let bands: Float32Array[];
+  if (args.block > 0) {
+    const stack = featureStackBlocks(img, args.params, args.block);
+    const n = img.width * img.height;
+    bands = FEATURE_NAMES.map((_k, c) => channel(stack, n, FEATURE_NAMES.length, c));
+  } else {
+    const planes = featurePlanes(img, args.params);
+    bands = FEATURE_NAMES.map((k) => planes[k]);
+  }
   writeRaster(args.out, {
     ...raster,
-    bands: FEATURE_NAMES.map((k) => planes[k]),
+    bands,
     bandNames: [...FEATURE_NAMES],
     metadata: {
       SOURCE: args.input,
       NORMALISATION: args.params.mode,
-      EXTENT: args.params.extent,
+      EXTENT: args.block > 0 ? `block ${args.block}` : "whole input",
       MID_INFRARED_BAND: String(args.params.bands.midInfrared),
       REFERENCE: "Yin, Liu, He 2025, South China Geology 41(2), Table 2",
     },

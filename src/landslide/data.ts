@@ -1,67 +1,52 @@
 /**
- * Where the Zigui landslide notebooks and CLIs find their data for each profile:
+ * Where the Zigui landslide notebooks and CLIs find their data for each profile (through the project's
+ * data layer, src/data/locate.ts):
  * - `sample`: the simulated `l4s` and `zigui-scene` datasets under `<data dir>/samples/<id>/`, built on
- *   first use (seeded, so every machine gets the same bytes);
- * - `mirror`: the 15 real Landslide4Sense patches of the mirror (`<mirror>/l4s-sample`); the study
- *   scene has no public mirror (no Zigui Sentinel-2/ALOS tile could be found), so the simulated scene
- *   stands in;
- * - `full`: the fetched Landslide4Sense release under `<data dir>/l4s/` (TrainData/img + TrainData/mask,
- *   or a flat folder) and a study-area scene at `<data dir>/zigui/scene.tif` (14 bands, L4S order).
+ *   first use with the project's default seed;
+ * - `mirror`: the 15 real Landslide4Sense patches (manifest `l4s-sample`), taken from the mirror folder
+ *   and verified by sha256; the study scene has no public copy (no Zigui Sentinel-2/ALOS tile could be
+ *   mirrored), so the simulated scene stands in;
+ * - `full`: the Landslide4Sense release (manifest `landslide4sense`, its TrainData folder) and a
+ *   study-area stack the researcher assembles from the `s2-zigui-l1c` and `alos-dem-zigui` downloads:
+ *   `<data dir>/zigui/scene.tif`, 14 bands in L4S order (S2 B1–B12 on the 10 m grid, slope °, DEM m).
  */
-import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { dataDir, type DataProfile } from "../project";
-import { mirrorDir } from "../environment";
-import { SAMPLE_DATASETS } from "../data/samples/index";
+import { ensureProfileInput, MissingDataError } from "../data/locate";
 
-/** Seed of the shipped samples (the registry's default build). */
-export const SAMPLE_SEED = 42;
+/** Sample and manifest ids of the L4S input. */
+export const L4S_INPUT = { sample: "l4s", real: "l4s-sample", full: "landslide4sense" };
 
-/**
- * The folder of a registered sample dataset, built now if it is missing (into a temporary folder
- * renamed into place, so an interrupted build is never taken for a finished one).
- */
-export async function sampleDir(id: string, opts: { seed?: number; size?: number; quiet?: boolean } = {}): Promise<string> {
-  const ds = SAMPLE_DATASETS.find((d) => d.id === id);
-  if (!ds) throw new Error(`no sample dataset "${id}" (known: ${SAMPLE_DATASETS.map((d) => d.id).join(", ")})`);
-  const seed = opts.seed ?? SAMPLE_SEED;
-  const size = opts.size ?? 1;
-  const suffix = seed === SAMPLE_SEED && size === 1 ? "" : `-seed${seed}-size${size}`;
-  const dir = join(dataDir(), "samples", id + suffix);
-  if (existsSync(join(dir, "truth.json"))) return dir;
-  const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  await ds.build(tmp, { seed, size, quiet: opts.quiet });
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
-  return dir;
+function hasImages(dir: string): boolean {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return false;
+  const has = (d: string): boolean => existsSync(d) && readdirSync(d).some((f) => /^image_\d+\.h5$/.test(f));
+  return has(dir) || has(join(dir, "img"));
 }
 
-/** The folder of L4S patches for a profile. */
-export async function l4sDir(profile: DataProfile): Promise<string> {
-  if (profile === "sample") return sampleDir("l4s");
-  if (profile === "mirror") {
-    const m = mirrorDir();
-    const dir = m ? join(m, "l4s-sample") : undefined;
-    if (!dir || !existsSync(dir)) {
-      throw new Error("profile mirror: no mirror with l4s-sample/ found (set DLAB_MIRROR or place ../shared/data)");
+/** The folder of L4S patches for a profile (pairs beside each other or in img/ + mask/). */
+export async function l4sDir(profile: DataProfile, opts: { quiet?: boolean } = {}): Promise<string> {
+  const r = await ensureProfileInput(L4S_INPUT, profile, { quiet: opts.quiet });
+  if (profile !== "full") return r.dir;
+  // The release unpacks into TrainData/ValidData/TestData; training reads TrainData.
+  const candidates = [join(r.dir, "TrainData"), ...readdirSync(r.dir).map((d) => join(r.dir, d, "TrainData")), r.dir];
+  const found = candidates.find(hasImages);
+  if (!found) throw new Error(`${r.dir}: no TrainData folder with image_N.h5 patches in the fetched Landslide4Sense data`);
+  return found;
+}
+
+/** The folder holding the study-area `scene.tif` for a profile (see the module comment). */
+export async function sceneDir(profile: DataProfile, opts: { quiet?: boolean } = {}): Promise<string> {
+  if (profile === "full") {
+    const dir = join(dataDir(), "zigui");
+    if (!existsSync(join(dir, "scene.tif"))) {
+      throw new MissingDataError(
+        `profile full: no study-area stack at ${join(dir, "scene.tif")}; assemble it from the s2-zigui-l1c and ` +
+          "alos-dem-zigui downloads (14 bands: S2 B1–B12 resampled to 10 m, slope °, DEM m)",
+        "npm run data -- fetch s2-zigui-l1c && npm run data -- fetch alos-dem-zigui",
+      );
     }
     return dir;
   }
-  const full = join(dataDir(), "l4s");
-  const train = join(full, "TrainData");
-  if (existsSync(train)) return train;
-  if (existsSync(full)) return full;
-  throw new Error(`profile full: Landslide4Sense not found at ${full} (fetch it first)`);
-}
-
-/** The study-area scene for a profile (see the module comment for `mirror`). */
-export async function sceneDir(profile: DataProfile): Promise<string> {
-  if (profile === "full") {
-    const dir = join(dataDir(), "zigui");
-    if (!existsSync(join(dir, "scene.tif"))) throw new Error(`profile full: no study-area scene at ${join(dir, "scene.tif")}`);
-    return dir;
-  }
-  return sampleDir("zigui-scene");
+  return (await ensureProfileInput({ sample: "zigui-scene", real: "zigui-scene" }, "sample", { quiet: opts.quiet })).dir;
 }

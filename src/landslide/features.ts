@@ -353,3 +353,38 @@ export function factorPlanes(
     bsi: ix.bsi,
   };
 }
+
+/**
+ * The 11-feature stack of a scene normalised block by block (`block`×`block` windows, edge blocks
+ * smaller), H×W×11 channels-last. A U-Net trained on per-patch normalised L4S patches then sees scene
+ * features on the scale it was trained on, as when the study area is cut into 128×128 patches; with
+ * normalisation over the whole scene, elevation and slope would sit on a different scale.
+ */
+export function featureStackBlocks(
+  img: BandImage,
+  p: FeatureParams = ZIGUI_LANDSLIDES.features,
+  block = 128,
+): Float32Array {
+  if (!(block >= 1)) throw new Error(`featureStackBlocks: block must be ≥ 1, not ${block}`);
+  const { width: W, height: H } = img;
+  const out = new Float32Array(W * H * FEATURE_COUNT);
+  for (let y0 = 0; y0 < H; y0 += block) {
+    for (let x0 = 0; x0 < W; x0 += block) {
+      const w = Math.min(block, W - x0);
+      const h = Math.min(block, H - y0);
+      const bands = img.bands.map((b) => {
+        const sub = new Float64Array(w * h);
+        for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) sub[y * w + x] = b[(y0 + y) * W + x0 + x];
+        return sub;
+      });
+      const planes = featurePlanes({ width: w, height: h, bands }, p);
+      FEATURE_NAMES.forEach((name, k) => {
+        const pl = planes[name];
+        for (let y = 0; y < h; y++) {
+          for (let x = 0; x < w; x++) out[((y0 + y) * W + x0 + x) * FEATURE_COUNT + k] = pl[y * w + x];
+        }
+      });
+    }
+  }
+  return out;
+}

@@ -5,7 +5,7 @@
  */
 import type { PlotlyFigure } from "../display";
 import type { FrequencyCurve, BinRow } from "./binning";
-import { connectedComponents, traceRings, type LandslideCollection } from "./polygons";
+import { componentBoxes, connectedComponents, traceRings, type LandslideCollection } from "./polygons";
 
 /** Block-averages a raster (NaN ignored) so that its larger side is at most `maxSide`; rows top first. */
 export function downsample(
@@ -47,8 +47,9 @@ export function outlineLines(mask: ArrayLike<number>, width: number, height: num
   const x: (number | null)[] = [];
   const y: (number | null)[] = [];
   const r = (v: number): number => Math.round((v / factor - 0.5) * 100) / 100;
+  const boxes = componentBoxes(cc, width);
   for (let id = 1; id <= cc.count; id++) {
-    for (const ring of traceRings(cc.labels, width, height, id, 8)) {
+    for (const ring of traceRings(cc.labels, width, height, id, 8, boxes[id])) {
       for (const [px, py] of ring) {
         x.push(r(px));
         y.push(r(py));

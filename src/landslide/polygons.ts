@@ -72,9 +72,36 @@ export function connectedComponents(
   return { labels, count, sizes: Int32Array.from(sizes) };
 }
 
+/** Inclusive pixel bounds. */
+export interface BBox {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/** Bounding box of every component (index = component id; index 0 unused). */
+export function componentBoxes(cc: Components, width: number): BBox[] {
+  const boxes: BBox[] = [];
+  for (let id = 0; id <= cc.count; id++) boxes.push({ x0: Infinity, y0: Infinity, x1: -1, y1: -1 });
+  for (let i = 0; i < cc.labels.length; i++) {
+    const id = cc.labels[i];
+    if (id === 0) continue;
+    const x = i % width;
+    const y = (i - x) / width;
+    const b = boxes[id];
+    if (x < b.x0) b.x0 = x;
+    if (x > b.x1) b.x1 = x;
+    if (y < b.y0) b.y0 = y;
+    if (y > b.y1) b.y1 = y;
+  }
+  return boxes;
+}
+
 /**
  * Outline rings of one component in pixel-corner coordinates (x right, y down). The first ring is the
- * outer boundary, clockwise on screen; the rest are holes. Collinear vertices are merged.
+ * outer boundary, clockwise on screen; the rest are holes. Collinear vertices are merged. `bbox`
+ * (the component's bounds) limits the scan, which matters for scenes with many components.
  */
 export function traceRings(
   labels: Int32Array,
@@ -82,6 +109,7 @@ export function traceRings(
   height: number,
   id: number,
   connectivity: 4 | 8 = 8,
+  bbox?: BBox,
 ): Array<Array<[number, number]>> {
   const W1 = width + 1;
   const inside = (x: number, y: number): boolean =>
@@ -95,8 +123,9 @@ export function traceRings(
     else out.set(a, [y1 * W1 + x1]);
   };
   let edges = 0;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
+  const b = bbox ?? { x0: 0, y0: 0, x1: width - 1, y1: height - 1 };
+  for (let y = b.y0; y <= b.y1; y++) {
+    for (let x = b.x0; x <= b.x1; x++) {
       if (labels[y * width + x] !== id) continue;
       if (!inside(x, y - 1)) (add(x, y, x + 1, y), edges++);
       if (!inside(x + 1, y)) (add(x + 1, y, x + 1, y + 1), edges++);
@@ -272,6 +301,7 @@ export function polygonize(
       }
     });
   }
+  const boxes = componentBoxes(cc, width);
   const features: LandslideFeature[] = [];
   const toGeo = (px: number, py: number): Position => {
     const [lon, lat] = project(t.originX + px * t.pixelWidth, t.originY + py * t.pixelHeight);
@@ -280,7 +310,7 @@ export function polygonize(
   for (let id = 1; id <= cc.count; id++) {
     const n = cc.sizes[id];
     if (!geographic && n * pixelAreaM2 < p.minAreaM2) continue;
-    const rings = traceRings(cc.labels, width, height, id, p.connectivity).map((ring) => {
+    const rings = traceRings(cc.labels, width, height, id, p.connectivity, boxes[id]).map((ring) => {
       // GeoJSON (RFC 7946): outer rings counter-clockwise in lon/lat. On screen (y down) our outer ring
       // is clockwise, which is counter-clockwise once y points north for north-up rasters.
       const pts = ring.map(([x, y]) => toGeo(x, y));

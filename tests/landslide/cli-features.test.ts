@@ -25,6 +25,13 @@ describe("landslide features CLI", () => {
     if (args === "help") throw new Error("unexpected");
     const ref = featurePlanes({ width: w, height: h, bands }, args.params);
     FEATURE_NAMES.forEach((k, b) => expect(Array.from(r.bands[b])).toEqual(Array.from(ref[k])));
+    // --block 3: the left 3×3 block equals the features of that block alone
+    await main(["--input", join(dir, "scene.tif"), "--out", join(dir, "fb.tif"), "--mode", "eq1", "--block", "3"]);
+    const rb = await readRaster(join(dir, "fb.tif"));
+    const sub = { width: 3, height: 3, bands: bands.map((bb) => Float32Array.from([0, 1, 2, 6, 7, 8, 12, 13, 14], (i) => bb[i])) };
+    const subRef = featurePlanes(sub, args.params);
+    expect(rb.bands[0][7]).toBeCloseTo(subRef[FEATURE_NAMES[0]][4], 6);
+    expect(rb.bands[4][13]).toBeCloseTo(subRef[FEATURE_NAMES[4]][7], 6);
   });
 
   it("reads an L4S patch and rejects bad arguments and inputs with clear messages", async () => {

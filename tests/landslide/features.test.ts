@@ -136,3 +136,23 @@ describe("Table 2 stack", () => {
     expect(() => fromChannelsLast(data, 3, 1, 14)).toThrow(/expected 1×3×14/);
   });
 });
+
+describe("block-wise scene features", () => {
+  it("equal the per-patch stack of each block", async () => {
+    const { featureStackBlocks } = await import("../../src/landslide/features");
+    const W = 5, H = 3;
+    const bands = Array.from({ length: 14 }, (_, b) => Float64Array.from({ length: W * H }, (_, i) => 1 + b + ((i * 7 + b) % 11) / 3));
+    const img: BandImage = { width: W, height: H, bands };
+    const s = featureStackBlocks(img, ZIGUI_LANDSLIDES.features, 2);
+    // block (x0=2, y0=2) is 2×1: pixels (2,2), (3,2)
+    const sub: BandImage = { width: 2, height: 1, bands: bands.map((b) => Float64Array.of(b[2 * W + 2], b[2 * W + 3])) };
+    const ref = featureStack(sub);
+    for (let k = 0; k < 11; k++) {
+      expect(s[(2 * W + 2) * 11 + k]).toBeCloseTo(ref[k], 6);
+      expect(s[(2 * W + 3) * 11 + k]).toBeCloseTo(ref[11 + k], 6);
+    }
+    // one block over the whole scene = the whole-scene stack
+    const whole = featureStackBlocks(img, ZIGUI_LANDSLIDES.features, 8);
+    expect(Array.from(whole)).toEqual(Array.from(featureStack(img)));
+  });
+});

@@ -12,6 +12,7 @@ import {
   trainingArrays,
 } from "../../src/landslide/l4s";
 import { computeIndices } from "../../src/landslide/features";
+import { mirrorDir } from "../../src/environment";
 
 const S = 128;
 
@@ -89,11 +90,10 @@ describe("L4S reader", () => {
   });
 });
 
-const MIRROR = join(process.cwd(), "../shared/data/l4s-sample");
-const MIRROR_ABS = "/work/shared/data/l4s-sample";
-const mirror = existsSync(MIRROR) ? MIRROR : MIRROR_ABS;
+const mirrorRoot = mirrorDir();
+const mirror = mirrorRoot ? join(mirrorRoot, "l4s-sample") : "";
 
-describe.skipIf(!existsSync(mirror))("L4S reader (mirror: ../shared/data/l4s-sample)", () => {
+describe.skipIf(!mirror || !existsSync(mirror))("L4S reader (mirror: ../shared/data/l4s-sample)", () => {
   it("reads the 15 real float64 patches; ids 3 and 45 have empty masks", async () => {
     const ps = await readL4SFolder(mirror);
     expect(ps.length).toBe(15);

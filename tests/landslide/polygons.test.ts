@@ -102,3 +102,32 @@ describe("polygonize", () => {
     expect(fc.features[0].properties.area_km2).toBeLessThan(1.07);
   });
 });
+
+describe("many components", () => {
+  it("a speckled 1000×1000 mask polygonizes with one polygon per component and exact total area", async () => {
+    const { polygonize } = await import("../../src/landslide/polygons");
+    const w = 1000, h = 1000;
+    const mask = new Uint8Array(w * h);
+    let count = 0;
+    for (let y = 1; y < h; y += 4) for (let x = 1; x < w; x += 4) { mask[y * w + x] = 1; mask[y * w + x + 1] = 1; count++; }
+    const t = { originX: 440000, originY: 3430000, pixelWidth: 10, pixelHeight: -10 };
+    const fc = polygonize(mask, w, h, { transform: t, epsg: 32649, minAreaM2: 0 });
+    expect(fc.features.length).toBe(count);
+    expect(fc.features.reduce((s, f) => s + f.properties.area_km2, 0)).toBeCloseTo((count * 200) / 1e6, 9);
+  });
+});
+
+describe("pinch vertices", () => {
+  it("ring areas sum to the pixel count with 4- and 8-connectivity where pixels touch at a corner", () => {
+    const s = maskFrom(["###.", "#.#.", "##.#", "...#"]);
+    for (const conn of [4, 8] as const) {
+      const cc = connectedComponents(s.mask, 4, 4, conn);
+      for (let id = 1; id <= cc.count; id++) {
+        const rings = traceRings(cc.labels, 4, 4, id, conn);
+        expect(rings.reduce((a, r) => a + ringArea(r), 0)).toBe(cc.sizes[id]);
+      }
+    }
+    expect(connectedComponents(s.mask, 4, 4, 8).count).toBe(1);
+    expect(connectedComponents(s.mask, 4, 4, 4).count).toBe(2);
+  });
+});

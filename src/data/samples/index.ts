@@ -2,11 +2,9 @@
 import type { SampleDataset } from "./types";
 import { l4sSample } from "./l4s";
 import { ziguiSceneSample } from "./zigui-scene";
+import { sbasStackSample } from "./sbas-stack";
+import { psStack } from "./ps-stack";
 
 export type { SampleDataset, SampleBuildOptions } from "./types";
 
-export const SAMPLE_DATASETS: SampleDataset[] = [
-  // l4s, zigui-scene, sbas-stack, ps-stack register here.
-  l4sSample,
-  ziguiSceneSample,
-];
+export const SAMPLE_DATASETS: SampleDataset[] = [l4sSample, ziguiSceneSample, sbasStackSample, psStack];

@@ -338,7 +338,7 @@ export function simulatePatch(id: number, rng: () => number, size = 128, pixelM 
       if (slope[y * size + x] < 18 || riverDist[y * size + x] < 5) continue;
       const a = 3 + rng() * 19; // half-length 30–220 m
       const b = a * (0.35 + 0.35 * rng());
-      const body: PlantedBody = { cx, cy, a, b, dir: downslope(dem, size, size, x, y), soil: 0.6 + 0.35 * rng() };
+      const body: PlantedBody = { cx, cy, a, b, dir: downslope(dem, size, size, x, y), soil: 0.7 + 0.3 * rng() };
       const px = rasteriseBody(body, size, size, rng);
       for (const p of px) {
         if (cover.water[p] >= 0.5) continue;
@@ -424,7 +424,7 @@ const L4S_DATASET_DESCRIPTION =
 
 export const l4sSample: SampleDataset = {
   id: "l4s",
-  version: "1",
+  version: "2",
   description: L4S_DATASET_DESCRIPTION,
   async build(outDir, opts) {
     await buildL4S(outDir, opts);

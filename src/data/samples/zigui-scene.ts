@@ -235,7 +235,7 @@ export async function buildZiguiScene(outDir: string, opts: SampleBuildOptions):
       const sw = (1 - x / W + y / H) / 2; // 0 in the north-east, 1 in the south-west
       const ridge = 800 + 500 * sw + 250 * relief[i];
       const d = dRiver[i];
-      const side = 1 - Math.exp(-d / 1800);
+      const side = 1 - Math.exp(-d / 1300);
       dem[i] = 175 + ridge * side + 180 * rough[i] * side;
       if (dYangtze[i] < 450 || d < 45) {
         water[i] = 1;
@@ -286,7 +286,9 @@ export async function buildZiguiScene(outDir: string, opts: SampleBuildOptions):
   for (let y = 4; y < H - 4; y += step) {
     for (let x = 4; x < W - 4; x += step) {
       const i = y * W + x;
-      if (water[i] || slope[i] < 15 || slope[i] > 45 || dRiver[i] < 150 || dRiver[i] > 2500) continue;
+      if (water[i] || slope[i] < 18 || slope[i] > 50 || dRiver[i] < 150 || dRiver[i] > 2500) continue;
+      // Most slides sit low on the valley sides, near the reservoir (§3.2: along the Yangtze and tributaries).
+      if (rng() > Math.exp(-(dRiver[i] - 150) / 900)) continue;
       const dk = (Math.hypot(x - g.damCol, y - g.damRow) * m) / 1000;
       const b = Math.floor(dk);
       if (b < buckets.length) buckets[b].push(i);
@@ -309,7 +311,7 @@ export async function buildZiguiScene(outDir: string, opts: SampleBuildOptions):
         // Area ≈ 0.005–0.06 km² (the paper's mean is 5.97 km² / 287 ≈ 0.021 km²).
         const a = (70 + rng() * 130) / m;
         const b = a * (0.35 + 0.35 * rng());
-        const body: PlantedBody = { cx: x + 0.5, cy: y + 0.5, a, b, dir: downslope(dem, W, H, x, y), soil: 0.6 + 0.35 * rng() };
+        const body: PlantedBody = { cx: x + 0.5, cy: y + 0.5, a, b, dir: downslope(dem, W, H, x, y), soil: 0.7 + 0.3 * rng() };
         const px = rasteriseBody(body, W, H, rng);
         // Keep bodies apart (one polygon each) and off the water.
         const margin = Math.ceil(120 / m);
@@ -375,10 +377,17 @@ export async function buildZiguiScene(outDir: string, opts: SampleBuildOptions):
   const inventory = names.flatMap((name, k) => {
     const f = byDist[Math.min(byDist.length - 1, Math.floor(k * pickEvery))];
     if (!f) return [];
-    const p = planted.find((q) => {
+    // The planted body of this polygon: the one whose centre is nearest its centroid.
+    let p: (typeof planted)[number] | undefined;
+    let best = Infinity;
+    for (const q of planted) {
       const [lon, lat] = toGeo(g.originX + q.body.cx * m, g.originY - q.body.cy * m);
-      return Math.abs(lon - f.properties.centroid_lon) < 0.01 && Math.abs(lat - f.properties.centroid_lat) < 0.01;
-    });
+      const d = Math.hypot(lon - f.properties.centroid_lon, lat - f.properties.centroid_lat);
+      if (d < best) {
+        best = d;
+        p = q;
+      }
+    }
     // Surveyed point near the crown (upslope end), as field surveys mark the scarp.
     const [cx, cy] = p
       ? [p.body.cx - p.body.dir[0] * p.body.a * 0.6, p.body.cy - p.body.dir[1] * p.body.a * 0.6]
@@ -423,7 +432,7 @@ export async function buildZiguiScene(outDir: string, opts: SampleBuildOptions):
 
 export const ziguiSceneSample: SampleDataset = {
   id: "zigui-scene",
-  version: "1",
+  version: "4",
   description:
     "Zigui-like 61×31 km scene (EPSG:32649, 30 m): S2 B1–B12 + slope + DEM GeoTIFF, truth mask, " +
     "landslide polygons at known distances from the Three Gorges Dam, a named survey inventory, rivers.",

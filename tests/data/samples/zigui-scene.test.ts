@@ -7,6 +7,8 @@ import { readRaster } from "../../../src/raster";
 import { connectedComponents, toWgs84, type LandslideCollection } from "../../../src/landslide/polygons";
 import { table3 } from "../../../src/landslide/binning";
 import { ZIGUI_LANDSLIDES } from "../../../src/studies/zigui/landslides";
+import { pointToPolygonDistance } from "@turf/turf";
+import type { Point, Polygon } from "geojson";
 
 describe("zigui-scene simulator", () => {
   it("is deterministic, georeferenced inside Zigui, and its truth is self-consistent", async () => {
@@ -57,8 +59,16 @@ describe("zigui-scene simulator", () => {
     // Landslides sit on slopes and are barer than the scene.
     const slopes = fc.features.map((f) => f.properties.slope);
     expect(slopes.reduce((s, v) => s + v, 0) / slopes.length).toBeGreaterThan(12);
-    const inv = JSON.parse(readFileSync(join(a, "inventory.geojson"), "utf8")) as { features: Array<{ properties: { name: string } }> };
+    const inv = JSON.parse(readFileSync(join(a, "inventory.geojson"), "utf8")) as {
+      features: Array<{ properties: { name: string; truth_id: number }; geometry: Point | Polygon }>;
+    };
     expect(new Set(inv.features.map((f) => f.properties.name)).size).toBe(12);
+    // Every surveyed point lies on its own surveyed landslide (within one pixel of the outline).
+    for (const f of inv.features.filter((x) => x.geometry.type === "Point")) {
+      const body = fc.features.find((x) => x.properties.id === f.properties.truth_id)!;
+      const d = pointToPolygonDistance(f.geometry as Point, body.geometry, { units: "meters" });
+      expect(d).toBeLessThan(60);
+    }
   });
 
   it("distance transform is exact on a small case", () => {

@@ -1,0 +1,12 @@
+/** `npm run data -- <command>`: see src/data/cli.ts for the commands. */
+import { runCli } from "../src/data/cli";
+
+runCli(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`error: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  },
+);

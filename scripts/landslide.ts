@@ -1,0 +1,29 @@
+/**
+ * `npm run landslide -- <features|train|evaluate|predict> [options]` — the Zigui landslide steps from the
+ * command line, with the same parameters as the notebooks. `--help` after a command shows its options.
+ */
+import { main as features } from "../src/landslide/cli-features";
+import { main as model } from "../src/landslide/cli-model";
+
+const USAGE = `usage: npm run landslide -- <command> [options]
+
+commands:
+  features   --input <patch.h5 | scene.tif> --out <file.tif>   11-band feature GeoTIFF (Table 2 order)
+  train      train the U-Net (Fig 1) on Landslide4Sense-format patches
+  evaluate   precision, recall and F1 of a trained model, as JSON
+  predict    probability GeoTIFF (and polygons) for a scene
+
+Run "npm run landslide -- <command> --help" for a command's options.`;
+
+const [cmd, ...rest] = process.argv.slice(2);
+try {
+  if (cmd === "features") await features(rest);
+  else if (cmd === "train" || cmd === "evaluate" || cmd === "predict") await model([cmd, ...rest]);
+  else {
+    process.stdout.write(USAGE + "\n");
+    process.exitCode = cmd === undefined || cmd === "--help" || cmd === "-h" ? 0 : 2;
+  }
+} catch (e) {
+  process.stderr.write(`landslide ${cmd}: ${(e as Error).message}\n`);
+  process.exitCode = process.exitCode || 1;
+}

@@ -1,0 +1,3 @@
+import { main } from "../src/settlement-cli";
+
+process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,390 @@
+/**
+ * One verified download over HTTP(S): resumes a partial file with a Range request, retries transient
+ * failures (connection drops, timeouts, 5xx, 429) with exponential backoff, shows bytes and rate, and
+ * checks size and hash before an atomic rename, so a file at its final name is always complete and
+ * correct. Redirects are followed by hand so that credentials reach only their own service's hosts.
+ */
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
+import http from "node:http";
+import https from "node:https";
+import { dirname } from "node:path";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { progress } from "../progress";
+import type { Socket } from "node:net";
+import { redact, redactUrl } from "./credentials";
+import { proxyAuthorization, proxyFor, tunnelTls } from "./proxy";
+
+export interface Expected {
+  sha256?: string;
+  md5?: string;
+  size?: number;
+}
+
+/** Extra headers for a request to `url` (credentials), or none. */
+export type AuthHeaders = (url: URL) => Record<string, string> | undefined;
+
+export interface HttpOptions {
+  auth?: AuthHeaders;
+  headers?: Record<string, string>;
+  /** Abort when no byte arrives for this long (default 60 s). */
+  idleTimeoutMs?: number;
+  maxRedirects?: number;
+  cookies?: CookieJar;
+  /** Extra trusted CA certificates (PEM) for HTTPS; users behind TLS-inspecting proxies set NODE_EXTRA_CA_CERTS instead. */
+  ca?: string;
+}
+
+export interface DownloadOptions extends HttpOptions {
+  expected: Expected;
+  /** What the messages call the file (its dataset path), default the destination. */
+  label?: string;
+  /** Retries after the first attempt (default 5). */
+  retries?: number;
+  /** First backoff delay; doubles each retry up to `maxBackoffMs` (defaults 1 s and 60 s). */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+  /** Silences the progress bar (and, without `log`, the retry messages). */
+  quiet?: boolean;
+  /** Where retry messages go (they are worth seeing even when the bar is silenced). */
+  log?: (line: string) => void;
+}
+
+export interface DownloadResult {
+  bytes: number;
+  sha256: string;
+  md5: string;
+  attempts: number;
+  resumed: boolean;
+}
+
+export class HttpError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly retryable: boolean,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = "HttpError";
+  }
+}
+
+export class ChecksumError extends Error {
+  constructor(
+    readonly file: string,
+    readonly algorithm: "sha256" | "md5" | "size",
+    readonly expected: string,
+    readonly actual: string,
+    source: string,
+  ) {
+    super(
+      algorithm === "size"
+        ? `Size mismatch for ${file}: expected ${expected} bytes, got ${actual} bytes (from ${source})`
+        : `${algorithm} mismatch for ${file}: expected ${expected}, actual ${actual} (from ${source}); nothing was written in its place`,
+    );
+    this.name = "ChecksumError";
+  }
+}
+
+/** Cookies across the redirects of one download (Earthdata login sets a session cookie). */
+export class CookieJar {
+  private readonly cookies: { domain: string; name: string; value: string }[] = [];
+  store(url: URL, setCookie: string[] | undefined): void {
+    for (const line of setCookie ?? []) {
+      const [pair, ...attrs] = line.split(";");
+      const eq = pair.indexOf("=");
+      if (eq <= 0) continue;
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      const dom = attrs.map((a) => a.trim()).find((a) => a.toLowerCase().startsWith("domain="));
+      const domain = dom ? "." + dom.slice(7).replace(/^\./, "").toLowerCase() : url.hostname;
+      // A host may set cookies for itself and its parent domains only, never for another site.
+      if (domain.startsWith(".") && url.hostname !== domain.slice(1) && !url.hostname.endsWith(domain)) continue;
+      const i = this.cookies.findIndex((c) => c.domain === domain && c.name === name);
+      if (i >= 0) this.cookies.splice(i, 1);
+      this.cookies.push({ domain, name, value });
+    }
+  }
+  header(url: URL): string | undefined {
+    const h = url.hostname;
+    const matching = this.cookies.filter((c) => (c.domain.startsWith(".") ? h === c.domain.slice(1) || h.endsWith(c.domain) : h === c.domain));
+    return matching.length ? matching.map((c) => `${c.name}=${c.value}`).join("; ") : undefined;
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function describeStatus(status: number, url: string): string {
+  return `HTTP ${status} ${http.STATUS_CODES[status] ?? ""} for ${redactUrl(url)}`.replace(/\s+for/, " for");
+}
+
+function parseRetryAfter(v: string | string[] | undefined): number | undefined {
+  const s = Array.isArray(v) ? v[0] : v;
+  if (!s) return undefined;
+  const secs = Number(s);
+  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? undefined : Math.max(0, t - Date.now());
+}
+
+/**
+ * GET (or another method) following redirects; resolves with the final response whose status is
+ * 2xx or 416, and rejects with an HttpError otherwise (the body is drained).
+ */
+export async function httpRequest(
+  url: string,
+  opts: HttpOptions & { method?: string; body?: string; rangeStart?: number } = {},
+): Promise<{ res: http.IncomingMessage; url: string }> {
+  const jar = opts.cookies ?? new CookieJar();
+  let current = url;
+  let method = opts.method ?? "GET";
+  let body = opts.body;
+  const extra: Record<string, string> = { ...(opts.headers ?? {}) };
+  const maxRedirects = opts.maxRedirects ?? 10;
+  for (let hop = 0; hop <= maxRedirects; hop++) {
+    const u = new URL(current);
+    const headers: Record<string, string> = { "user-agent": "deformation-lab-data/0.1", ...extra };
+    const auth = opts.auth?.(u);
+    if (auth) Object.assign(headers, auth);
+    const cookie = jar.header(u);
+    if (cookie) headers.cookie = cookie;
+    if (opts.rangeStart !== undefined && opts.rangeStart > 0) headers.range = `bytes=${opts.rangeStart}-`;
+    if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
+    const mod = u.protocol === "https:" ? https : u.protocol === "http:" ? http : undefined;
+    if (!mod) throw new HttpError(`Unsupported URL scheme ${u.protocol} in ${redactUrl(current)}`, 0, false);
+    const proxy = proxyFor(u);
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      let req: http.ClientRequest;
+      if (proxy && u.protocol === "http:") {
+        // Plain HTTP through a proxy: the absolute URL as the request target.
+        req = http.request(
+          { host: proxy.hostname, port: proxy.port || 80, method, path: u.toString(), headers: { ...headers, host: u.host, ...proxyAuthorization(proxy) } },
+          resolve,
+        );
+      } else if (proxy) {
+        req = https.request(
+          u,
+          {
+            method,
+            headers,
+            createConnection: ((_o: unknown, cb: (err: Error | null, s?: Socket) => void) => {
+              tunnelTls(proxy, u, cb, opts.ca ? { ca: opts.ca } : {});
+              return undefined;
+            }) as unknown as https.RequestOptions["createConnection"],
+          },
+          resolve,
+        );
+      } else {
+        req = mod.request(u, { method, headers, ...(opts.ca && u.protocol === "https:" ? { ca: opts.ca } : {}) }, resolve);
+      }
+      req.setTimeout(opts.idleTimeoutMs ?? 60_000, () =>
+        req.destroy(new Error(`no data from ${u.host} for ${((opts.idleTimeoutMs ?? 60_000) / 1000).toFixed(1)} s`)),
+      );
+      req.on("error", reject);
+      if (body !== undefined) req.write(body);
+      req.end();
+    });
+    jar.store(u, res.headers["set-cookie"]);
+    const status = res.statusCode ?? 0;
+    if (status >= 300 && status < 400 && res.headers.location) {
+      res.resume();
+      current = new URL(res.headers.location, u).toString();
+      // 303 (and, by browser convention, 301/302 after a POST) continue as a GET without the body.
+      if (status === 303 || (method === "POST" && (status === 301 || status === 302))) {
+        method = "GET";
+        body = undefined;
+        delete extra["content-type"];
+      }
+      continue;
+    }
+    if ((status >= 200 && status < 300) || status === 416) return { res, url: current };
+    res.resume();
+    const retryable = status >= 500 || status === 408 || status === 429;
+    const hint = status === 401 || status === 403 ? " (check the account credentials and that the licence was accepted)" : "";
+    throw new HttpError(describeStatus(status, current) + hint, status, retryable, parseRetryAfter(res.headers["retry-after"]));
+  }
+  throw new HttpError(`Too many redirects (> ${maxRedirects}) starting at ${redactUrl(url)}`, 0, false);
+}
+
+/** GETs (or POSTs) JSON; used by the search providers and the CDSE token exchange. */
+export async function httpJson<T>(url: string, opts: HttpOptions & { method?: string; body?: string } = {}): Promise<T> {
+  const { res, url: finalUrl } = await httpRequest(url, { ...opts, headers: { accept: "application/json", ...(opts.headers ?? {}) } });
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  const text = Buffer.concat(chunks).toString("utf8");
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new Error(`Expected JSON from ${redactUrl(finalUrl)}, got: ${redact(text.slice(0, 200))}`);
+  }
+}
+
+/** Hashes a file (SHA-256 and MD5 in one pass). */
+export async function hashFile(file: string): Promise<{ sha256: string; md5: string; size: number }> {
+  const sha = createHash("sha256");
+  const md5 = createHash("md5");
+  let size = 0;
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+    const b = chunk as Buffer;
+    sha.update(b);
+    md5.update(b);
+    size += b.length;
+  }
+  return { sha256: sha.digest("hex"), md5: md5.digest("hex"), size };
+}
+
+/** Throws a ChecksumError when the file differs from what is expected. */
+export async function checkFile(file: string, expected: Expected, label: string, source: string): Promise<{ sha256: string; md5: string; size: number }> {
+  const h = await hashFile(file);
+  if (expected.size !== undefined && h.size !== expected.size) {
+    throw new ChecksumError(label, "size", String(expected.size), String(h.size), source);
+  }
+  if (expected.sha256 && h.sha256 !== expected.sha256) throw new ChecksumError(label, "sha256", expected.sha256, h.sha256, source);
+  if (!expected.sha256 && expected.md5 && h.md5 !== expected.md5) throw new ChecksumError(label, "md5", expected.md5, h.md5, source);
+  return h;
+}
+
+function sizeOf(file: string): number {
+  return existsSync(file) ? statSync(file).size : 0;
+}
+
+/**
+ * Downloads `url` to `dest`: bytes go to `dest.part` (kept between runs so a later run resumes), which
+ * is renamed to `dest` only once its size and hash match. An existing `dest` is never touched unless
+ * the new file verified.
+ */
+export async function downloadFile(url: string, dest: string, opts: DownloadOptions): Promise<DownloadResult> {
+  const label = opts.label ?? dest;
+  const part = `${dest}.part`;
+  const retries = opts.retries ?? 5;
+  const backoff = opts.backoffMs ?? 1000;
+  const maxBackoff = opts.maxBackoffMs ?? 60_000;
+  const { expected } = opts;
+  mkdirSync(dirname(dest), { recursive: true });
+  let resumed = false;
+  let restartedAfterMismatch = false;
+  const cookies = opts.cookies ?? new CookieJar();
+
+  for (let attempt = 0; ; attempt++) {
+    try {
+      let have = sizeOf(part);
+      if (expected.size !== undefined && have > expected.size) {
+        rmSync(part, { force: true });
+        have = 0;
+      }
+      if (expected.size !== undefined && have === expected.size && have > 0) {
+        // A whole part file from an earlier run (killed before its rename): check it, refetch if bad.
+        resumed = true;
+      } else {
+        await fetchInto(url, part, have, { ...opts, cookies }, label, () => (resumed = true));
+      }
+      try {
+        const h = await checkFile(part, expected, label, redactUrl(url));
+        renameSync(part, dest);
+        return { bytes: h.size, sha256: h.sha256, md5: h.md5, attempts: attempt + 1, resumed };
+      } catch (e) {
+        // A bad file must not be resumed from: delete it. One clean retry covers a part file spoiled by
+        // an earlier run against another server; a second mismatch is the server's bytes.
+        rmSync(part, { force: true });
+        if (e instanceof ChecksumError && resumed && !restartedAfterMismatch) {
+          restartedAfterMismatch = true;
+          resumed = false;
+          continue;
+        }
+        throw e;
+      }
+    } catch (e) {
+      const err = e as Error;
+      const retryable = err instanceof HttpError ? err.retryable : !(err instanceof ChecksumError);
+      if (!retryable || attempt >= retries) {
+        const msg = err instanceof ChecksumError ? err.message : `Download of ${label} failed after ${attempt + 1} attempt(s): ${redact(err.message)}`;
+        if (err instanceof ChecksumError) throw err;
+        const out = new Error(msg);
+        out.name = err.name;
+        throw out;
+      }
+      const delay = Math.min(maxBackoff, err instanceof HttpError && err.retryAfterMs !== undefined ? err.retryAfterMs : backoff * 2 ** attempt);
+      const line = `${label}: ${redact(err.message)}; retrying in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${retries})`;
+      if (opts.log) opts.log(line);
+      else if (!opts.quiet && process.env.DLAB_QUIET !== "1") process.stderr.write(line + "\n");
+      await sleep(delay);
+    }
+  }
+}
+
+async function fetchInto(
+  url: string,
+  part: string,
+  have: number,
+  opts: DownloadOptions,
+  label: string,
+  markResumed: () => void,
+): Promise<void> {
+  const { res, url: finalUrl } = await httpRequest(url, { ...opts, rangeStart: have });
+  const status = res.statusCode ?? 0;
+  if (status === 416) {
+    res.resume();
+    // The server has nothing past our part: either it is whole (checked next) or it is not this file.
+    if (opts.expected.size === undefined || have !== opts.expected.size) {
+      rmSync(part, { force: true });
+      throw new HttpError(`${describeStatus(416, finalUrl)}: partial file did not match; restarting`, 416, true);
+    }
+    return;
+  }
+  // A login or licence-acceptance page served with 200 instead of the file (Earthdata does this when
+  // the ASF application is not yet authorised) would otherwise end as a puzzling size mismatch.
+  const type = String(res.headers["content-type"] ?? "");
+  if (/^text\/html/i.test(type) && !/\.html?$/i.test(label)) {
+    res.resume();
+    throw new HttpError(
+      `${redactUrl(finalUrl)} answered with an HTML page instead of ${label} (a login or licence page? ` +
+        `check the account, and that the data provider's licence/application is approved for it)`,
+      status,
+      false,
+    );
+  }
+  let append = false;
+  let total: number | undefined;
+  const len = Number(res.headers["content-length"]);
+  if (status === 206) {
+    const m = /bytes (\d+)-(\d+)\/(\d+|\*)/.exec(String(res.headers["content-range"] ?? ""));
+    if (!m || Number(m[1]) !== have) {
+      res.resume();
+      rmSync(part, { force: true });
+      throw new HttpError(`Server answered the range request for ${label} with another range; restarting`, 206, true);
+    }
+    append = true;
+    markResumed();
+    total = m[3] === "*" ? undefined : Number(m[3]);
+  } else {
+    total = Number.isFinite(len) ? len : undefined;
+  }
+  if (total !== undefined && opts.expected.size !== undefined && total !== opts.expected.size) {
+    res.resume();
+    if (append) rmSync(part, { force: true });
+    throw new ChecksumError(label, "size", String(opts.expected.size), String(total), `${redactUrl(finalUrl)} (Content-Length)`);
+  }
+  const start = append ? have : 0;
+  const bar = progress(label, total ?? opts.expected.size, { bytes: true, quiet: opts.quiet });
+  let got = start;
+  bar.update(got);
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      got += chunk.length;
+      bar.update(got);
+      cb(null, chunk);
+    },
+  });
+  const expectedBody = Number.isFinite(len) ? len : undefined;
+  try {
+    await pipeline(res, counter, createWriteStream(part, { flags: append ? "a" : "w" }));
+  } catch (e) {
+    throw new Error(`connection lost after ${got} bytes: ${(e as Error).message}`);
+  }
+  if (expectedBody !== undefined && got - start < expectedBody) {
+    throw new Error(`connection closed after ${got - start} of ${expectedBody} bytes`);
+  }
+  bar.done();
+}

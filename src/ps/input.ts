@@ -1,0 +1,69 @@
+/**
+ * Where notebook 20 and the CLI get their SLC stack: an explicit ISCE2 folder, or for the `sample`
+ * profile the simulated `ps-stack` under `<data dir>/samples/ps-stack` (built on first use through the data
+ * layer). The real Foshan SLCs (manifest `s1-foshan`, 85 Sentinel-1 IW scenes) arrive as zipped SAFE
+ * products; they must be coregistered (ISCE2 topsStack) before this step, so `mirror`/`full` take the
+ * coregistered stack folder (or .h5) as `stackDir`.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { DataProfile } from "../project";
+import { ensureProfileInput } from "../data/locate";
+import { psStack } from "../data/samples/ps-stack";
+import { openIsceStack, type StackSource } from "./stack";
+import { openH5Stack } from "./stack-h5";
+
+/**
+ * The sample stack folder, built through the data layer (stamped, cached per simulator version, seed and
+ * size; the same copy `npm run data -- samples --only ps-stack` makes).
+ */
+export async function ensurePsSample(opts: { quiet?: boolean; dataDir?: string } = {}): Promise<string> {
+  const r = await ensureProfileInput({ sample: psStack.id, real: "s1-foshan" }, "sample", { quiet: opts.quiet, dataDir: opts.dataDir });
+  return r.dir;
+}
+
+export interface PsInput {
+  stack: StackSource;
+  dir: string;
+  /** Subway lines (WGS-84 LineStrings with `name`) when the folder has lines.geojson. */
+  linesFile?: string;
+  /** Simulator truth (sample profile only). */
+  truthFile?: string;
+}
+
+export async function psInput(profile: DataProfile, stackDir = "", opts: { quiet?: boolean } = {}): Promise<PsInput> {
+  let dir = stackDir;
+  if (!dir) {
+    if (profile !== "sample") {
+      throw new Error(
+        `profile "${profile}": the Foshan Sentinel-1 SLCs (\`npm run data -- fetch s1-foshan\`, 85 scenes 2015-06-15 … 2018-09-15) ` +
+          `must be coregistered first (ISCE2 topsStack); pass the stack folder (merged/SLC + baselines/) or a stack .h5 as stackDir`,
+      );
+    }
+    dir = await ensurePsSample({ quiet: opts.quiet });
+  }
+  const stack = /\.(h5|hdf5|he5)$/i.test(dir) ? await openH5Stack(dir) : openIsceStack(dir);
+  const lines = join(dir, "lines.geojson");
+  const truth = join(dir, "truth.json");
+  return {
+    stack,
+    dir,
+    ...(existsSync(lines) ? { linesFile: lines } : {}),
+    ...(existsSync(truth) ? { truthFile: truth } : {}),
+  };
+}
+
+export interface SubwayLineFeature {
+  name: string;
+  coordinates: [number, number][];
+}
+
+export function readLines(file: string): SubwayLineFeature[] {
+  const fc = JSON.parse(readFileSync(file, "utf8")) as {
+    features?: { geometry?: { type?: string; coordinates?: [number, number][] }; properties?: { name?: string } }[];
+  };
+  if (!Array.isArray(fc.features)) throw new Error(`${file}: not a GeoJSON FeatureCollection`);
+  return fc.features
+    .filter((f) => f.geometry?.type === "LineString" && Array.isArray(f.geometry.coordinates))
+    .map((f, i) => ({ name: f.properties?.name ?? `line ${i + 1}`, coordinates: f.geometry!.coordinates! }));
+}

@@ -1,0 +1,30 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { l4sDir, sceneDir } from "../../src/landslide/data";
+import { readL4SFolder } from "../../src/landslide/l4s";
+import { defaultMirrors } from "../../src/data/locate";
+
+describe("landslide data locations", () => {
+  let saved: string | undefined;
+  beforeEach(() => {
+    saved = process.env.DLAB_DATA_DIR;
+    process.env.DLAB_DATA_DIR = mkdtempSync(join(tmpdir(), "dlab-data-"));
+  });
+  afterEach(() => {
+    if (saved === undefined) delete process.env.DLAB_DATA_DIR;
+    else process.env.DLAB_DATA_DIR = saved;
+  });
+
+  it("full profile without downloads names what is missing", async () => {
+    await expect(l4sDir("full", { quiet: true })).rejects.toThrow(/landslide4sense/);
+    await expect(sceneDir("full")).rejects.toThrow(/zigui\/scene\.tif/);
+  });
+
+  it.skipIf(defaultMirrors().length === 0)("mirror profile takes the 15 real patches from the mirror (../shared/data)", async () => {
+    const dir = await l4sDir("mirror", { quiet: true });
+    expect(existsSync(join(dir, "image_150.h5"))).toBe(true);
+    expect((await readL4SFolder(dir)).length).toBe(15);
+  });
+});
