@@ -7,11 +7,16 @@
  * (`--backend`) or the environment variable `DLAB_TF_BACKEND` overrides the choice; an explicit choice that
  * cannot be honoured is an error rather than a silent fallback, so benchmark numbers always name the
  * backend that produced them.
+ *
+ * On `wasm` the project's own WASM SIMD engine (src/engine: multi-threaded convolutions and
+ * their gradients, pooling, fused dropout masks) replaces the hot kernels unless `DLAB_ENGINE=off`; the
+ * kernels registered before it stay as its fallback for attributes it does not cover.
  */
 import * as tf from "@tensorflow/tfjs";
 import * as tfWasm from "@tensorflow/tfjs-backend-wasm";
 import { importEsm } from "../esm";
 import { registerWasmKernels } from "./kernels";
+import { getEngine, registerFastKernels, type Engine } from "../engine";
 
 export type BackendName = "tensorflow" | "webgpu" | "wasm" | "cpu";
 export const BACKEND_ORDER: readonly BackendName[] = ["tensorflow", "webgpu", "wasm", "cpu"];
@@ -82,6 +87,27 @@ async function tryWebgpu(): Promise<string | null> {
   return null;
 }
 
+let engine: Engine | undefined;
+
+/** The fast engine when it drives the active backend's kernels (used by the U-Net's dropout). */
+export function activeEngine(): Engine | undefined {
+  const name = tf.getBackend();
+  return engine && name === "wasm" ? engine : undefined;
+}
+
+async function attachEngine(backend: "wasm" | "cpu"): Promise<string> {
+  if (process.env.DLAB_ENGINE === "off") return "";
+  try {
+    const names = await registerFastKernels(backend);
+    engine = await getEngine();
+    return ` + engine (${names.length} kernels, ${engine.info.threads} threads, ${engine.info.simd} SIMD)`;
+  } catch (e) {
+    // The stock kernels still work; say why the engine is missing rather than failing the run.
+    process.stderr.write(`warning: fast engine unavailable (${(e as Error).message}); using stock ${backend} kernels\n`);
+    return "";
+  }
+}
+
 async function tryWasm(threads: number | undefined): Promise<string | null> {
   try {
     const wasm = tfWasm;
@@ -90,7 +116,7 @@ async function tryWasm(threads: number | undefined): Promise<string | null> {
     registerWasmKernels();
     const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
     const mt = await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
-    return `wasm simd=${simd} threads=${mt ? wasm.getThreadsCount() : 1}`;
+    return `wasm simd=${simd} threads=${mt ? wasm.getThreadsCount() : 1}` + (await attachEngine("wasm"));
   } catch {
     return null;
   }

@@ -12,6 +12,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { ZIGUI_LANDSLIDES, type UNetParams } from "../studies/zigui/landslides";
+import { fastDropout } from "../engine";
+import { activeEngine } from "./backend";
 
 export interface UNetConfig {
   /** Patch side in pixels; must be divisible by 2^(levels−1). */
@@ -112,6 +114,9 @@ export class SeededDropout extends tf.layers.Layer {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     if (!kwargs?.training || this.rate === 0) return x;
     const seed = this.rng.nextUint32();
+    // tf.dropout draws its mask in plain JavaScript (millions of draws per step); the engine draws it in WASM.
+    const engine = activeEngine();
+    if (engine) return fastDropout(engine, x, this.rate, seed);
     return tf.tidy(() => tf.dropout(x, this.rate, undefined, seed));
   }
 
