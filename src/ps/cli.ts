@@ -1,19 +1,18 @@
 /**
  * `npm run ps -- --input <stack> --out <dir> [--param name=value ...] [--reference lon,lat] [--classic-only] [--hdf5] [--quiet]`
  *
- * Runs the Foshan improved PS-InSAR on an ISCE2-style stack folder and writes ps.geojson, ps.csv,
+ * Runs the Foshan improved PS-InSAR on a stack (ISCE2 folder, complex GeoTIFF folder or .h5; see `open.ts`) and writes ps.geojson, ps.csv,
  * velocity.tif, summary.json (and ps.h5 with --hdf5) into <dir>. Parameters default to FOSHAN_PS (src/studies/foshan/ps.ts).
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { FOSHAN_PS, withPsOverrides } from "../studies/foshan/ps";
-import { openIsceStack } from "./stack";
-import { openH5Stack } from "./stack-h5";
+import { openStack } from "./open";
 import { runPs } from "./pipeline";
 import { runSummary, writePsOutputs } from "./outputs";
 
 export const USAGE =
-  "usage: npm run ps -- --input <ISCE2 stack folder | stack .h5> --out <dir> [--param name=value ...] " +
+  "usage: npm run ps -- --input <ISCE2 stack folder | complex GeoTIFF stack folder | stack .h5> --out <dir> [--param name=value ...] " +
   "[--reference lon,lat] [--classic-only] [--hdf5] [--quiet]\n" +
   `parameters (defaults from FOSHAN_PS): ${Object.entries(FOSHAN_PS)
     .map(([k, v]) => `${k}=${String(v)}`)
@@ -79,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
       throw new Error(`${args.input}: no such stack folder (build the sample with \`npm run data -- samples\`)`);
     }
     const params = withPsOverrides(args.params);
-    const stack = /\.(h5|hdf5|he5)$/i.test(args.input) ? await openH5Stack(args.input) : openIsceStack(args.input);
+    const stack = await openStack(args.input);
     try {
       const run = await runPs(stack, params, { quiet: args.quiet, reference: args.reference, classicOnly: args.classicOnly });
       const files = await writePsOutputs(args.out, run, { hdf5: args.hdf5, bperp: stack.meta.bperp });

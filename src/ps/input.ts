@@ -3,15 +3,15 @@
  * profile the simulated `ps-stack` under `<data dir>/samples/ps-stack` (built on first use through the data
  * layer). The real Foshan SLCs (manifest `s1-foshan`, 85 Sentinel-1 IW scenes) arrive as zipped SAFE
  * products; they must be coregistered (ISCE2 topsStack) before this step, so `mirror`/`full` take the
- * coregistered stack folder (or .h5) as `stackDir`.
+ * coregistered stack (ISCE2 folder, complex GeoTIFF folder or .h5; layout detected by `openStack`) as `stackDir`.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DataProfile } from "../project";
 import { ensureProfileInput } from "../data/locate";
 import { psStack } from "../data/samples/ps-stack";
-import { openIsceStack, type StackSource } from "./stack";
-import { openH5Stack } from "./stack-h5";
+import type { StackSource } from "./stack";
+import { openStack } from "./open";
 
 /**
  * The sample stack folder, built through the data layer (stamped, cached per simulator version, seed and
@@ -37,12 +37,12 @@ export async function psInput(profile: DataProfile, stackDir = "", opts: { quiet
     if (profile !== "sample") {
       throw new Error(
         `profile "${profile}": the Foshan Sentinel-1 SLCs (\`npm run data -- fetch s1-foshan\`, 85 scenes 2015-06-15 … 2018-09-15) ` +
-          `must be coregistered first (ISCE2 topsStack); pass the stack folder (merged/SLC + baselines/) or a stack .h5 as stackDir`,
+          `must be coregistered first (ISCE2 topsStack); pass the stack folder (ISCE2 merged/SLC + baselines/, or complex GeoTIFFs <yyyymmdd>.tif + stack.json) or a stack .h5 as stackDir`,
       );
     }
     dir = await ensurePsSample({ quiet: opts.quiet });
   }
-  const stack = /\.(h5|hdf5|he5)$/i.test(dir) ? await openH5Stack(dir) : openIsceStack(dir);
+  const stack = await openStack(dir);
   const lines = join(dir, "lines.geojson");
   const truth = join(dir, "truth.json");
   return {

@@ -282,6 +282,12 @@ export interface StackJson {
   slantRange?: number;
   incidenceDeg?: number;
   flattened?: boolean;
+  /**
+   * Complex GeoTIFF layout only (`stack-tiff.ts`): the dates (YYYYMMDD or yyyy-mm-dd) and the perpendicular
+   * baseline of each, m relative to the first date. The ISCE2 layout takes both from its folders.
+   */
+  dates?: string[];
+  bperp?: number[];
 }
 
 /** Writes a full ISCE2-style stack folder. */
