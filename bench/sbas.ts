@@ -22,22 +22,13 @@ import { writeMintpyStack } from "../src/sbas/mintpy-h5";
 import { readH5 } from "../src/hdf5";
 import type { IfgramStack } from "../src/sbas/types";
 import type { WeightFunc } from "../src/sbas/weights";
+import { mulberry32 as rng } from "../src/random";
 
 function opt(args: string[], name: string, def: string): string {
   const a = args.find((x) => x.startsWith(`--${name}=`));
   return a ? a.slice(name.length + 3) : def;
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Block {
   phase: Float32Array[];

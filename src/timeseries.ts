@@ -2,6 +2,8 @@
  * Displacement time series helpers shared by the SBAS and PS notebooks: decimal years, a seeded
  * synthetic series, and the least-squares fit of the linear + annual time-function model.
  */
+import { mulberry32 } from "./random";
+
 export const DAY_MS = 86_400_000;
 export const YEAR_DAYS = 365.25;
 
@@ -15,17 +17,6 @@ export function yearsSince(dates: string[], ref: string = dates[0]): Float64Arra
   });
 }
 
-/** Mulberry32: a small seeded generator, so simulations are reproducible across platforms. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Standard normal draws from a uniform generator (Box–Muller). */
 export function gaussian(rand: () => number): () => number {

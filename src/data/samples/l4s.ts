@@ -19,20 +19,10 @@ import { writeH5 } from "../../hdf5";
 import { progress } from "../../progress";
 import { pinHdf5FileTimes } from "./reproducible-h5";
 import type { SampleBuildOptions, SampleDataset } from "./types";
+import { mulberry32 } from "../../random";
 
 // ---------------------------------------------------------------- random numbers
 
-/** mulberry32: small, fast, good enough for simulation; the same seed gives the same stream. */
-export function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function gaussian(rng: () => number): number {
   const u = Math.max(rng(), 1e-12);

@@ -19,6 +19,7 @@ import { writeFileAtomic } from "../../ps/atomic";
 import { progress } from "../../progress";
 import { memoryStack, writeIsceStack, type StackMeta, type StackSource } from "../../ps/stack";
 import type { SampleDataset, SampleBuildOptions } from "./types";
+import { mulberry32 } from "../../random";
 
 export interface PsStackOptions {
   seed: number;
@@ -87,16 +88,6 @@ export interface SimulatedPsStack {
 
 // ---------------------------------------------------------------- seeded random numbers
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussian(rand: () => number): () => number {
   let spare: number | null = null;

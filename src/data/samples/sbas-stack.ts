@@ -19,6 +19,7 @@ import { daysBetween, decimalYear, jsToDate, dateToJs } from "../../sbas/dates";
 import { slantRangeFromIncidence } from "../../sbas/assemble";
 import { SENTINEL1_FREQUENCY } from "../../sbas/hyp3";
 import { SPEED_OF_LIGHT } from "../../sbas/gamma";
+import { mulberry32 } from "../../random";
 
 export const SBAS_SAMPLE_VERSION = "2";
 
@@ -83,16 +84,6 @@ export const SAMPLE_LANDSLIDES: SampleLandslide[] = [
 /** Relative sliding rate by calendar month: Mar–Aug sliding, Apr–May strongest, Sep–Feb at rest. */
 export const MONTHLY_SLIDING = [0, 0, 1, 3, 3, 1, 1, 1, 0, 0, 0, 0];
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussian(rand: () => number): () => number {
   return () => {

@@ -23,6 +23,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeRaster } from "../../raster";
+import { mulberry32 } from "../../random";
 import { progress } from "../../progress";
 import { polygonize, fromWgs84, toWgs84, writeGeoJson } from "../../landslide/polygons";
 import { distanceKm } from "../../landslide/binning";
@@ -31,7 +32,6 @@ import { ZIGUI_LANDSLIDES, ZIGUI_PAPER_VALUES } from "../../studies/zigui/landsl
 import {
   downslope,
   emptyCover,
-  mulberry32,
   rasteriseBody,
   rasteriseField,
   renderBands,

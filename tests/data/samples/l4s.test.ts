@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildL4S, mulberry32, slopeDegrees } from "../../../src/data/samples/l4s";
+import { buildL4S, slopeDegrees } from "../../../src/data/samples/l4s";
+import { mulberry32 } from "../../../src/random";
 import { readL4SFolder, patchBands, trainingArrays } from "../../../src/landslide/l4s";
 import { computeIndices } from "../../../src/landslide/features";
 
