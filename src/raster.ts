@@ -125,22 +125,34 @@ export async function readRasterBuffer(buf: ArrayBuffer, name: string, opts: { b
     throw new RasterError(name, `cannot decode pixels (${(e as Error).message})`);
   }
   const raster: Raster = { width, height, bands: wanted.map((_, i) => data[i] as unknown as TypedArray) };
+  const { meta, ...geo } = georeferenceOf(image);
+  Object.assign(raster, geo);
+  if (meta.bandNames.size) raster.bandNames = wanted.map((b) => meta.bandNames.get(b) ?? `band_${b + 1}`);
+  if (Object.keys(meta.items).length) raster.metadata = meta.items;
+  return raster;
+}
+
+/** CRS, transform and nodata of an image (only the keys present), and its GDAL metadata. */
+function georeferenceOf(image: GeoTiffImageLike): {
+  epsg?: number;
+  transform?: GeoTransform;
+  noData?: number;
+  meta: ReturnType<typeof parseGdalMetadata>;
+} {
+  const out: { epsg?: number; transform?: GeoTransform; noData?: number } = {};
   const keys = image.geoKeys ?? {};
   const epsg = Number(keys.ProjectedCSTypeGeoKey ?? keys.GeographicTypeGeoKey);
-  if (Number.isFinite(epsg) && epsg > 0 && epsg !== 32767) raster.epsg = epsg;
+  if (Number.isFinite(epsg) && epsg > 0 && epsg !== 32767) out.epsg = epsg;
   const fd = image.fileDirectory;
   if (fd.ModelPixelScale || fd.ModelTransformation) {
     const [ox, oy] = image.getOrigin();
     const [rx, ry] = image.getResolution();
-    raster.transform = { originX: ox, originY: oy, pixelWidth: rx, pixelHeight: ry };
+    out.transform = { originX: ox, originY: oy, pixelWidth: rx, pixelHeight: ry };
   }
   const nd = image.getGDALNoData();
-  if (nd !== null && nd !== undefined && !Number.isNaN(Number(nd))) raster.noData = Number(nd);
-  else if (typeof fd.GDAL_NODATA === "string" && fd.GDAL_NODATA.trim().toLowerCase() === "nan") raster.noData = NaN;
-  const meta = parseGdalMetadata(fd.GDAL_METADATA as string | undefined);
-  if (meta.bandNames.size) raster.bandNames = wanted.map((b) => meta.bandNames.get(b) ?? `band_${b + 1}`);
-  if (Object.keys(meta.items).length) raster.metadata = meta.items;
-  return raster;
+  if (nd !== null && nd !== undefined && !Number.isNaN(Number(nd))) out.noData = Number(nd);
+  else if (typeof fd.GDAL_NODATA === "string" && fd.GDAL_NODATA.trim().toLowerCase() === "nan") out.noData = NaN;
+  return { ...out, meta: parseGdalMetadata(fd.GDAL_METADATA as string | undefined) };
 }
 
 export async function readRaster(file: string, opts: { bands?: number[] } = {}): Promise<Raster> {
@@ -446,18 +458,8 @@ export async function readComplexRasterBuffer(buf: ArrayBuffer, name: string, op
     }
   }
   const out: ComplexRaster = { width, height, re, im, dataType };
-  const keys = image.geoKeys ?? {};
-  const epsg = Number(keys.ProjectedCSTypeGeoKey ?? keys.GeographicTypeGeoKey);
-  if (Number.isFinite(epsg) && epsg > 0 && epsg !== 32767) out.epsg = epsg;
-  if (fd.ModelPixelScale || fd.ModelTransformation) {
-    const [ox, oy] = image.getOrigin();
-    const [rx, ry] = image.getResolution();
-    out.transform = { originX: ox, originY: oy, pixelWidth: rx, pixelHeight: ry };
-  }
-  const nd = image.getGDALNoData();
-  if (nd !== null && nd !== undefined && !Number.isNaN(Number(nd))) out.noData = Number(nd);
-  else if (typeof fd.GDAL_NODATA === "string" && fd.GDAL_NODATA.trim().toLowerCase() === "nan") out.noData = NaN;
-  const meta = parseGdalMetadata(fd.GDAL_METADATA as string | undefined);
+  const { meta, ...geo } = georeferenceOf(image);
+  Object.assign(out, geo);
   const bn = meta.bandNames.get(band);
   if (bn !== undefined) out.bandName = bn;
   if (Object.keys(meta.items).length) out.metadata = meta.items;
