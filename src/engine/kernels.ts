@@ -158,6 +158,25 @@ function copyRun(src: HeapArray, s: number, dst: HeapArray, d: number, len: numb
   for (let i = 0; i < len; i++) dst[d + i] = src[s + i];
 }
 
+/** tfjs's geometry of a convolution from its input and filter shapes and the kernel's attributes. */
+function geometryOf(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: NamedAttrMap,
+  dilations: number | number[] = 1,
+): backend_util.Conv2DInfo {
+  return backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    num2(attrs.strides),
+    num2(dilations),
+    padAttr(attrs.pad),
+    rounding(attrs.dimRoundingMode),
+    false,
+    backend_util.convertConv2DDataFormat(format(attrs.dataFormat)),
+  );
+}
+
 const conv2d: EngineKernel = (e, backend, inputs, attrs) => {
   const x = need(inputs, "x");
   const filter = need(inputs, "filter");
@@ -166,16 +185,7 @@ const conv2d: EngineKernel = (e, backend, inputs, attrs) => {
   if (act !== "linear" && act !== "relu" && act !== "sigmoid") throw new Unsupported(`activation ${String(act)}`);
   if (inputs.preluActivationWeights) throw new Unsupported("PReLU weights");
   const activation = act as Activation;
-  const info = backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filter.shape as [number, number, number, number],
-    num2(attrs.strides),
-    num2(attrs.dilations ?? 1),
-    padAttr(attrs.pad),
-    rounding(attrs.dimRoundingMode),
-    false,
-    backend_util.convertConv2DDataFormat(format(attrs.dataFormat)),
-  );
+  const info = geometryOf(x.shape, filter.shape, attrs, attrs.dilations as number | number[] | undefined);
   const g = convGeometry(info);
   if (bias && util.sizeFromShape(bias.shape) !== g.outChannels) throw new Unsupported("broadcast bias");
   const xv = input(backend, x, "x");
@@ -190,16 +200,7 @@ const conv2dBackpropInputKernel: EngineKernel = (e, backend, inputs, attrs) => {
   const dy = need(inputs, "dy");
   const filter = need(inputs, "filter");
   const inputShape = attrs.inputShape as unknown as [number, number, number, number];
-  const info = backend_util.computeConv2DInfo(
-    inputShape,
-    filter.shape as [number, number, number, number],
-    num2(attrs.strides),
-    1,
-    padAttr(attrs.pad),
-    rounding(attrs.dimRoundingMode),
-    false,
-    backend_util.convertConv2DDataFormat(format(attrs.dataFormat)),
-  );
+  const info = geometryOf(inputShape, filter.shape, attrs);
   const g = convGeometry(info);
   const dyv = input(backend, dy, "dy");
   const wv = input(backend, filter, "filter");
@@ -212,16 +213,7 @@ const conv2dBackpropFilterKernel: EngineKernel = (e, backend, inputs, attrs) => 
   const x = need(inputs, "x");
   const dy = need(inputs, "dy");
   const filterShape = attrs.filterShape as unknown as [number, number, number, number];
-  const info = backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    num2(attrs.strides),
-    1,
-    padAttr(attrs.pad),
-    rounding(attrs.dimRoundingMode),
-    false,
-    backend_util.convertConv2DDataFormat(format(attrs.dataFormat)),
-  );
+  const info = geometryOf(x.shape, filterShape, attrs);
   const g = convGeometry(info);
   const xv = input(backend, x, "x");
   const dyv = input(backend, dy, "dy");
