@@ -6,8 +6,8 @@ import { maxRelErr, randomArray } from "./random";
 
 /**
  * The webgpu GEMM filter gradient against the tfjs cpu reference kernel. Needs a WebGPU adapter through
- * the npm `webgpu` package (Dawn); without a GPU, Mesa's software Vulkan (lavapipe, mesa-vulkan-drivers
- * ≥ 24 — Debian 12's 22.3 lacks a feature Dawn requires) provides one. Skipped when none is found.
+ * the npm `webgpu` package (Dawn); without a GPU, Mesa's software Vulkan (lavapipe: Mesa 25.0 works, Debian 12's 22.3
+ * lacks a feature Dawn requires) provides one. Skipped when none is found.
  */
 async function webgpuAvailable(): Promise<boolean> {
   try {
@@ -22,7 +22,7 @@ async function webgpuAvailable(): Promise<boolean> {
 const HAS_WEBGPU = await webgpuAvailable();
 const SKIP_REASON = HAS_WEBGPU
   ? ""
-  : " [SKIPPED: no WebGPU adapter found through the npm webgpu package; install a GPU driver or lavapipe (mesa-vulkan-drivers ≥ 24) to run]";
+  : " [SKIPPED: no WebGPU adapter found through the npm webgpu package; install a GPU driver or lavapipe (Mesa 25.0 works, 22.3 does not) to run]";
 
 interface Case {
   name: string;
