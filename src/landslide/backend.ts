@@ -3,19 +3,21 @@
  *
  * Order of preference: `tensorflow` (native libtensorflow through @tensorflow/tfjs-node-gpu or
  * @tensorflow/tfjs-node, when installed) → `webgpu` (Dawn through the npm `webgpu` package, where a GPU
- * adapter exists) → `wasm` (XNNPACK, SIMD) → `cpu` (plain JavaScript, the reference). A flag
+ * adapter exists; under `auto` a software adapter such as Mesa's lavapipe is skipped) → `wasm` (XNNPACK,
+ * SIMD) → `cpu` (plain JavaScript, the reference). A flag
  * (`--backend`) or the environment variable `DLAB_TF_BACKEND` overrides the choice; an explicit choice that
  * cannot be honoured is an error rather than a silent fallback, so benchmark numbers always name the
  * backend that produced them.
  *
  * On `wasm` the project's own WASM SIMD engine (src/engine: multi-threaded convolutions and
  * their gradients, pooling, fused dropout masks) replaces the hot kernels unless `DLAB_ENGINE=off`; the
- * kernels registered before it stay as its fallback for attributes it does not cover.
+ * kernels registered before it stay as its fallback for attributes it does not cover. On `webgpu`,
+ * `registerWebgpuKernels()` replaces the stock Conv2DBackpropFilter with a tiled split-K GEMM.
  */
 import * as tf from "@tensorflow/tfjs";
 import * as tfWasm from "@tensorflow/tfjs-backend-wasm";
 import { importEsm } from "../esm";
-import { registerWasmKernels } from "./kernels";
+import { registerWasmKernels, registerWebgpuKernels } from "./kernels";
 import { getEngine, registerFastKernels, type Engine } from "../engine";
 
 export type BackendName = "tensorflow" | "webgpu" | "wasm" | "cpu";
@@ -67,7 +69,19 @@ interface WebGpuModule {
   globals: Record<string, unknown>;
 }
 
-async function tryWebgpu(): Promise<string | null> {
+interface AdapterLike {
+  isFallbackAdapter?: boolean;
+  info?: { architecture?: string; description?: string; device?: string };
+}
+
+/** Mesa's lavapipe/llvmpipe or SwiftShader: WebGPU emulated on the CPU, slower than the wasm backend. */
+export function isSoftwareAdapter(a: AdapterLike): boolean {
+  const i = a.info ?? {};
+  return a.isFallbackAdapter === true || i.architecture === "software" || /llvmpipe|lavapipe|swiftshader/i.test(`${i.description ?? ""} ${i.device ?? ""}`);
+}
+
+/** `allowSoftware`: accept a CPU-emulated adapter (only when webgpu is asked for by name, e.g. in tests). */
+async function tryWebgpu(allowSoftware: boolean): Promise<string | null> {
   try {
     const nav = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown | null> } } }).navigator;
     if (!nav?.gpu) {
@@ -77,10 +91,15 @@ async function tryWebgpu(): Promise<string | null> {
       Object.defineProperty(globalThis, "navigator", { value: { ...(nav ?? {}), gpu }, configurable: true, writable: true });
     }
     const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown | null> } } }).navigator?.gpu;
-    if (!gpu || !(await gpu.requestAdapter())) return null;
+    const adapter = gpu ? ((await gpu.requestAdapter()) as AdapterLike | null) : null;
+    if (!adapter || (!allowSoftware && isSoftwareAdapter(adapter))) return null;
     // The webgpu backend registers itself only if navigator.gpu exists when it is first imported.
     await import("@tensorflow/tfjs-backend-webgpu");
-    if (await tf.setBackend("webgpu")) return "webgpu (Dawn, npm webgpu)";
+    if (await tf.setBackend("webgpu")) {
+      registerWebgpuKernels();
+      const soft = isSoftwareAdapter(adapter) ? `, software adapter: ${adapter.info?.description ?? "fallback"}` : "";
+      return `webgpu (Dawn, npm webgpu${soft}) + GEMM Conv2DBackpropFilter`;
+    }
   } catch {
     // No package, no adapter or no device: not available here.
   }
@@ -136,7 +155,7 @@ export async function selectBackend(opts: BackendOptions = {}): Promise<BackendI
   for (const name of candidates) {
     let detail: string | null = null;
     if (name === "tensorflow") detail = await tryTensorflow();
-    else if (name === "webgpu") detail = await tryWebgpu();
+    else if (name === "webgpu") detail = await tryWebgpu(wanted === "webgpu");
     else if (name === "wasm") detail = await tryWasm(opts.threads);
     else if (await tf.setBackend("cpu")) detail = "cpu (JavaScript reference kernels)";
     if (detail) {

@@ -5,6 +5,7 @@
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from "@tensorflow/tfjs";
 import { conv2DBackpropFilterWasmConfig } from "./conv2d-backprop-filter-wasm";
 import { captureStockConv2DBackpropInput, conv2DBackpropInputWasmConfig } from "./conv2d-backprop-input-wasm";
+import { conv2DBackpropFilterWebgpuConfig } from "./conv2d-backprop-filter-webgpu";
 
 /** Missing in tfjs-backend-wasm: added. */
 export const WASM_ADDED_KERNELS: readonly KernelConfig[] = [conv2DBackpropFilterWasmConfig];
@@ -18,6 +19,19 @@ export function registerWasmKernels(): void {
   }
   captureStockConv2DBackpropInput();
   for (const k of WASM_REPLACED_KERNELS) {
+    const cur = getKernel(k.kernelName, k.backendName);
+    if (cur?.kernelFunc === k.kernelFunc) continue;
+    if (cur) unregisterKernel(k.kernelName, k.backendName);
+    registerKernel(k);
+  }
+}
+
+/** Present but slow in tfjs-backend-webgpu (one thread per filter tap over all of K): replaced. */
+export const WEBGPU_REPLACED_KERNELS: readonly KernelConfig[] = [conv2DBackpropFilterWebgpuConfig];
+
+/** Registers the webgpu replacements once the webgpu backend is loaded (safe to call repeatedly). */
+export function registerWebgpuKernels(): void {
+  for (const k of WEBGPU_REPLACED_KERNELS) {
     const cur = getKernel(k.kernelName, k.backendName);
     if (cur?.kernelFunc === k.kernelFunc) continue;
     if (cur) unregisterKernel(k.kernelName, k.backendName);
