@@ -288,18 +288,20 @@ async function modelArrays(model: tf.LayersModel, opt: tf.Optimizer): Promise<Na
   const out: NamedArray[] = [];
   const weights = model.weights;
   const values = model.getWeights();
-  weights.forEach((w, i) => {
-    out.push({ name: `model/${w.originalName}`, shape: values[i].shape, data: values[i].dataSync() as Float32Array });
-  });
+  // `await data()`, never dataSync(): the webgpu backend cannot read back synchronously under Node.
+  for (let i = 0; i < weights.length; i++) {
+    out.push({ name: `model/${weights[i].originalName}`, shape: values[i].shape, data: (await values[i].data()) as Float32Array });
+  }
   const ow = await opt.getWeights();
   // Adam keeps its moments in the order of the variables it was given (the model's trainable weights);
   // they are stored by that position because tfjs variable names change between processes.
   const nMoments = (ow.length - 1) / 2;
-  ow.forEach((w, i) => {
+  for (let i = 0; i < ow.length; i++) {
+    const w = ow[i];
     const name = i === 0 ? "optimizer/iter" : `optimizer/${(i - 1) % nMoments}/${i <= nMoments ? "m" : "v"}`;
-    const data = w.tensor.dtype === "int32" ? (w.tensor.dataSync() as Int32Array) : (w.tensor.dataSync() as Float32Array);
+    const data = (await w.tensor.data()) as Int32Array | Float32Array;
     out.push({ name, shape: w.tensor.shape, data });
-  });
+  }
   return out;
 }
 
