@@ -155,14 +155,19 @@ function georeferenceOf(image: GeoTiffImageLike): {
   return { ...out, meta: parseGdalMetadata(fd.GDAL_METADATA as string | undefined) };
 }
 
-export async function readRaster(file: string, opts: { bands?: number[] } = {}): Promise<Raster> {
+/** The file's bytes as an ArrayBuffer (what geotiff.js decodes), or a RasterError naming the file. */
+function readFileBuffer(file: string): ArrayBuffer {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
   } catch (e) {
     throw new RasterError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+export async function readRaster(file: string, opts: { bands?: number[] } = {}): Promise<Raster> {
+  const buf = readFileBuffer(file);
   return readRasterBuffer(buf, file, opts);
 }
 
@@ -468,13 +473,7 @@ export async function readComplexRasterBuffer(buf: ArrayBuffer, name: string, op
 
 /** Reads a complex GeoTIFF band (CFloat32 or CInt16); anything else is a RasterError naming the file. */
 export async function readComplexRaster(file: string, opts: { band?: number } = {}): Promise<ComplexRaster> {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new RasterError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const buf = readFileBuffer(file);
   return readComplexRasterBuffer(buf, file, opts);
 }
 

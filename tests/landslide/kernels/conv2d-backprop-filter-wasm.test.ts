@@ -3,15 +3,9 @@ import { describe, expect, it, beforeAll } from "vitest";
 import { selectBackend } from "../../../src/landslide/backend";
 import { filterGradStrategy, im2colNHWC } from "../../../src/landslide/kernels/conv2d-backprop-filter-wasm";
 
-import { randomArray } from "./random";
+import { randomArray, type ConvCase } from "./random";
 
-interface Case {
-  name: string;
-  x: [number, number, number, number];
-  filter: [number, number, number, number];
-  strides: [number, number];
-  pad: "same" | "valid" | number;
-}
+type Case = ConvCase;
 
 const CASES: Case[] = [
   { name: "3x3 same stride 1 (U-Net conv)", x: [2, 9, 7, 5], filter: [3, 3, 5, 4], strides: [1, 1], pad: "same" },

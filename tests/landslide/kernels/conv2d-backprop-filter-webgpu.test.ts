@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
 import { isSoftwareAdapter, selectBackend } from "../../../src/landslide/backend";
 import { conv2DBackpropFilterWebgpu, planFilterGemm } from "../../../src/landslide/kernels/conv2d-backprop-filter-webgpu";
-import { maxRelErr, randomArray } from "./random";
+import { maxRelErr, randomArray, type ConvCase } from "./random";
 
 /**
  * The webgpu GEMM filter gradient against the tfjs cpu reference kernel. Needs a WebGPU adapter through
@@ -24,13 +24,7 @@ const SKIP_REASON = HAS_WEBGPU
   ? ""
   : " [SKIPPED: no WebGPU adapter found through the npm webgpu package; install a GPU driver or lavapipe (Mesa 25.0 works, 22.3 does not) to run]";
 
-interface Case {
-  name: string;
-  x: [number, number, number, number];
-  filter: [number, number, number, number];
-  strides: [number, number];
-  pad: "same" | "valid" | number;
-}
+type Case = ConvCase;
 
 const CASES: Case[] = [
   { name: "3x3 same stride 1 (U-Net conv), batch 2, odd sizes", x: [2, 9, 7, 5], filter: [3, 3, 5, 6], strides: [1, 1], pad: "same" },

@@ -2,15 +2,9 @@ import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
 import { selectBackend } from "../../../src/landslide/backend";
 import { rotateFilter180 } from "../../../src/landslide/kernels/conv2d-backprop-input-wasm";
-import { maxRelErr, randomArray } from "./random";
+import { maxRelErr, randomArray, type ConvCase } from "./random";
 
-interface Case {
-  name: string;
-  x: [number, number, number, number];
-  filter: [number, number, number, number];
-  strides: [number, number];
-  pad: "same" | "valid" | number;
-}
+type Case = ConvCase;
 
 const CASES: Case[] = [
   { name: "3x3 same stride 1 (U-Net conv input gradient)", x: [2, 9, 7, 5], filter: [3, 3, 5, 4], strides: [1, 1], pad: "same" },

@@ -17,3 +17,12 @@ export function maxRelErr(got: ArrayLike<number>, ref: ArrayLike<number>): numbe
   for (let k = 0; k < ref.length; k++) m = Math.max(m, Math.abs(got[k] - ref[k]) / (1 + Math.abs(ref[k])));
   return m;
 }
+
+/** One convolution shape to check a kernel replacement on (NHWC input, HWIO filter). */
+export interface ConvCase {
+  name: string;
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  strides: [number, number];
+  pad: "same" | "valid" | number;
+}
