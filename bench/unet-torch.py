@@ -68,6 +68,11 @@ def main():
     batch, size, threads, steps = (int(v) for v in sys.argv[2:6])
     dev = sys.argv[6] if len(sys.argv) > 6 else "cpu"
     torch.set_num_threads(threads)
+    # cuDNN may use TF32 tensor cores for "fp32" convolutions by default; DLAB_TORCH_TF32=0 forbids it.
+    import os
+    tf32 = os.environ.get("DLAB_TORCH_TF32", "1") != "0"
+    torch.backends.cudnn.allow_tf32 = tf32
+    torch.backends.cuda.matmul.allow_tf32 = tf32
     torch.manual_seed(0)
     m = UNet(11).to(dev)
     opt = torch.optim.Adam(m.parameters(), lr=1e-3, eps=1e-7)
@@ -91,7 +96,7 @@ def main():
             torch.cuda.synchronize()
         times.append((time.perf_counter() - t0) * 1000)
     times.sort()
-    print(json.dumps({"batch": batch, "size": size, "threads": threads, "device": dev, "msPerStep": times[len(times) // 2], "all": times, "torch": torch.__version__}))
+    print(json.dumps({"batch": batch, "size": size, "threads": threads, "device": dev, "tf32": tf32 if dev != "cpu" else None, "msPerStep": times[len(times) // 2], "all": times, "torch": torch.__version__}))
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ interface KernelShare {
   calls: number;
 }
 
-async function timeSteps(batch: number, size: number, steps: number, profile: boolean, warmup = true): Promise<{ ms: number[]; profile?: KernelShare[] }> {
+export async function timeSteps(batch: number, size: number, steps: number, profile: boolean, warmup = true): Promise<{ ms: number[]; profile?: KernelShare[] }> {
   const { model } = buildUNet({ ...PAPER_UNET, inputSize: size }, 1);
   const net = logitsModel(model)!;
   const opt = tf.train.adam(1e-3);

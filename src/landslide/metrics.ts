@@ -102,13 +102,18 @@ export class MetricAccumulator {
 
   /** Adds one batch: its probabilities, truth and mean loss (weighted by its pixel count). */
   addBatch(prob: ArrayLike<number>, truth: ArrayLike<number>, meanLoss: number): Confusion {
-    const c = confusion(prob, truth, this.threshold);
+    return this.addCounts(confusion(prob, truth, this.threshold), meanLoss);
+  }
+
+  /** Adds one batch from its confusion counts (thresholded elsewhere, e.g. on the GPU) and mean loss. */
+  addCounts(c: Confusion, meanLoss: number): Confusion {
+    const pixels = c.tp + c.fp + c.fn + c.tn;
     this.global.tp += c.tp;
     this.global.fp += c.fp;
     this.global.fn += c.fn;
     this.global.tn += c.tn;
-    this.lossSum += meanLoss * prob.length;
-    this.lossCount += prob.length;
+    this.lossSum += meanLoss * pixels;
+    this.lossCount += pixels;
     const k = kerasBatchPRF(c);
     this.kp += k.precision;
     this.kr += k.recall;

@@ -16,6 +16,7 @@ import { selectBackend, type BackendName } from "./backend";
 import { saveModel, yieldToEventLoop, type ModelMeta } from "./infer";
 import { MetricAccumulator, type EpochMetrics } from "./metrics";
 import { ZIGUI_LANDSLIDES, type UNetParams } from "../studies/zigui/landslides";
+import { engineArrays, evaluateOnEngine, loadIntoEngine, openGpuTrainer, storeIntoModel } from "./gpu-train";
 import { buildUNet, logitsModel, PAPER_UNET, Rng, type UNetConfig } from "./unet";
 
 /** Patches in memory: channels-last images and 0/1 masks, back to back. */
@@ -434,6 +435,7 @@ export async function train(data: PatchSet, opts: TrainOptions): Promise<TrainRe
   const ckptFile = join(opts.outDir, "checkpoint.ckpt");
   const bestDir = join(opts.outDir, "best");
 
+  let restored: Map<string, NamedArray> | undefined;
   if (opts.resume !== false && existsSync(ckptFile)) {
     const { header, arrays } = decodeCheckpoint(new Uint8Array(readFileSync(ckptFile)), ckptFile);
     const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
@@ -445,6 +447,7 @@ export async function train(data: PatchSet, opts: TrainOptions): Promise<TrainRe
       throw new Error(`${ckptFile}: saved for ${header.trainCount}+${header.valCount} patches, this data has ${trainSet.count}+${valSet.count}`);
     }
     await restoreArrays(model, optimizer, arrays, ckptFile);
+    restored = arrays;
     startEpoch = header.epoch;
     shuffleRng.state = header.shuffleRng;
     dropoutRng.state = header.dropoutRng;
@@ -453,12 +456,16 @@ export async function train(data: PatchSet, opts: TrainOptions): Promise<TrainRe
     bestValF1 = header.bestValF1;
   }
 
+  // On webgpu the whole step runs in the GPU engine (src/landslide/gpu-train.ts) unless it is switched off.
+  const gpu = backend.name === "webgpu" ? await openGpuTrainer(unet, cfg, trainSet.size) : null;
+  if (gpu) loadIntoEngine(gpu, model, restored);
+  const backendDetail = gpu ? `${backend.detail} + GPU engine (${gpu.dispatchesPerStep} dispatches/step)` : backend.detail;
   const varList = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const logitsNet = logitsModel(model)!;
   const nBatches = Math.ceil(trainSet.count / cfg.batchSize);
   const endEpoch = Math.min(cfg.epochs, opts.stopAfter !== undefined ? startEpoch + opts.stopAfter : cfg.epochs);
   const meta = (): Record<string, unknown> => ({
-    backend: backend.detail,
+    backend: backendDetail,
     unet,
     train: cfg,
     trainCount: trainSet.count,
@@ -472,7 +479,21 @@ export async function train(data: PatchSet, opts: TrainOptions): Promise<TrainRe
     const order = shuffleRng.shuffle(Array.from({ length: trainSet.count }, (_, i) => i));
     const acc = new MetricAccumulator(cfg.threshold);
     const bar = progress(`epoch ${epoch + 1}/${cfg.epochs}`, nBatches, { unit: "batches", quiet: opts.quiet });
-    for (let b = 0; b < nBatches; b++) {
+    // GPU engine: one step stays queued while the next batch is gathered and uploaded.
+    let inflight: Promise<void> | null = null;
+    for (let b = 0; gpu && b < nBatches; b++) {
+      const idx = order.slice(b * cfg.batchSize, (b + 1) * cfg.batchSize);
+      const { x, y } = gatherBatch(trainSet, idx);
+      const step = gpu.trainStep(x, y, idx.length, dropoutRng.nextUint32()).then((r) => {
+        if (!Number.isFinite(r.loss)) throw new Error(`training diverged: loss ${r.loss} at epoch ${epoch + 1}, batch ${b + 1}`);
+        acc.addCounts(r, r.loss);
+        bar.update(b + 1, `loss ${r.loss.toFixed(4)}`);
+      });
+      if (inflight) await inflight;
+      inflight = step;
+    }
+    if (inflight) await inflight;
+    for (let b = 0; !gpu && b < nBatches; b++) {
       const idx = order.slice(b * cfg.batchSize, (b + 1) * cfg.batchSize);
       const { x, y } = gatherBatch(trainSet, idx);
       const xt = tf.tensor4d(x, [idx.length, trainSet.size, trainSet.size, trainSet.channels]);
@@ -495,17 +516,18 @@ export async function train(data: PatchSet, opts: TrainOptions): Promise<TrainRe
       await yieldToEventLoop();
     }
     const tr = acc.result();
-    const va = await evaluateSet(model, valSet, cfg.batchSize, cfg.threshold);
+    const va = gpu ? await evaluateOnEngine(gpu, valSet, cfg.threshold, gatherBatch) : await evaluateSet(model, valSet, cfg.batchSize, cfg.threshold);
+    if (gpu) await storeIntoModel(gpu, model);
     const row = { epoch: epoch + 1, ...metricsRow("", tr), ...metricsRow("val", va), seconds: (Date.now() - t0) / 1000 } as EpochLog;
     log.push(row);
     bar.done(`loss ${tr.loss.toFixed(4)} val_loss ${va.loss.toFixed(4)} val_F1 ${va.f1.toFixed(3)}`);
     if (va.f1 > bestValF1) {
       bestValF1 = va.f1;
       bestEpoch = epoch + 1;
-      const m: ModelMeta = { unet, features: opts.features, threshold: cfg.threshold, epoch: epoch + 1, valF1: va.f1, valPrecision: va.precision, valRecall: va.recall, seed: cfg.seed, backend: backend.detail };
+      const m: ModelMeta = { unet, features: opts.features, threshold: cfg.threshold, epoch: epoch + 1, valF1: va.f1, valPrecision: va.precision, valRecall: va.recall, seed: cfg.seed, backend: backendDetail };
       await saveModel(bestDir, model, m);
     }
-    const arrays = await modelArrays(model, optimizer);
+    const arrays = gpu ? await engineArrays(gpu, model) : await modelArrays(model, optimizer);
     const header: Omit<CheckpointHeader, "tensors"> = {
       format: "dlab-unet-checkpoint",
       version: 1,
@@ -525,13 +547,14 @@ export async function train(data: PatchSet, opts: TrainOptions): Promise<TrainRe
     opts.onEpoch?.(row);
   }
   optimizer.dispose();
+  gpu?.destroy();
   return {
     log,
     bestEpoch,
     bestValF1,
     bestDir,
     model,
-    backend: backend.detail,
+    backend: backendDetail,
     completed: log.length >= cfg.epochs,
     trainCount: trainSet.count,
     valCount: valSet.count,
