@@ -28,7 +28,7 @@ Options (defaults from src/studies/zigui/landslides.ts):
   --scale l4s|reflectance  value scale of the S2 bands (default ${S.s2Scale}): l4s = reflectance x 10000
                            divided by the Landslide4Sense band means, as the training patches; or TOA
                            reflectance 0-1
-  --resampling bilinear|nearest   (default ${S.resampling})
+  --resampling bilinear|nearest   of the 20 m and 60 m bands (default ${S.resampling}; the DEM is always bilinear)
   --bbox W,S,E,N           study area in degrees (default ${B.west},${B.south},${B.east},${B.north}, Zigui section 1)
   --epsg <code>            output CRS, WGS 84 / UTM (default ${ZIGUI_LANDSLIDES.utmEpsg})
   --pixel <m>              output pixel size (default ${S.pixelM})

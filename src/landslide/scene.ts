@@ -206,7 +206,8 @@ export async function assembleScene(inputs: SceneInputs, out: string, opts: Asse
   const bar = progress(`scene ${basename(out)} ${grid.width}×${grid.height}`, SCENE_S2_BANDS.length * granules + 1, { unit: "steps", quiet: opts.quiet });
   const uncovered: Record<string, number> = {};
 
-  const elevation = await demOnGrid(demFiles, grid, p.resampling, opts.demNoData);
+  // Always bilinear: a nearest-neighbour DEM would put 12.5 m steps into the slope.
+  const elevation = await demOnGrid(demFiles, grid, "bilinear", opts.demNoData);
   uncovered.dem = nanFraction(elevation);
   if (uncovered.dem > p.maxUncoveredFraction) {
     throw new Error(
@@ -237,7 +238,7 @@ export async function assembleScene(inputs: SceneInputs, out: string, opts: Asse
         p.s2Scale === "l4s"
           ? "TOA reflectance x 10000 / Landslide4Sense band mean (img_mean, bands 1-12)"
           : "TOA reflectance",
-      RESAMPLING: p.resampling,
+      RESAMPLING: `S2 ${p.resampling}, DEM bilinear`,
       DEM_FILES: demFiles.map((f) => basename(f)).join(" "),
       REFERENCE: "Yin, Liu, He 2025, South China Geology 41(2), section 2.2; Ghorbanzadeh et al. 2022 (Landslide4Sense)",
     },

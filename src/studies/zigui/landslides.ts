@@ -152,7 +152,7 @@ export interface SceneParams {
   l4sBandMeans: number[];
   /** Output pixel size in metres, on the study UTM grid. */
   pixelM: number;
-  /** Resampling of the 20 m and 60 m bands and of the DEM onto the output grid. */
+  /** Resampling of the 20 m and 60 m Sentinel-2 bands onto the output grid (the DEM is always bilinear). */
   resampling: "bilinear" | "nearest";
   /** Largest share of the study grid a band may leave without data (NaN) before assembly fails. */
   maxUncoveredFraction: number;
@@ -252,7 +252,7 @@ export const ZIGUI_LANDSLIDES: ZiguiLandslideParams = {
     // Slope and DEM stay in ° and m: every feature normalises them per patch (scale-free, §2.2 eq. 1 and
     // the Keras L4S max/2), and Fig 7 reads them in ° and m.
     pixelM: 10, // §1.2: L4S bands at ~10 m; Sentinel-2 B2/B3/B4/B8 native 10 m
-    resampling: "bilinear", // not stated; bilinear for the 20/60 m bands and the 12.5 m DEM (nearest available)
+    resampling: "bilinear", // not stated; bilinear for the 20/60 m bands (nearest available)
     maxUncoveredFraction: 0, // not stated; the study area must be covered in full unless the user relaxes it
   },
 };
