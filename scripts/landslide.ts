@@ -1,13 +1,15 @@
 /**
- * `npm run landslide -- <features|train|evaluate|predict> [options]` — the Zigui landslide steps from the
+ * `npm run landslide -- <scene|features|train|evaluate|predict> [options]` — the Zigui landslide steps from the
  * command line, with the same parameters as the notebooks. `--help` after a command shows its options.
  */
 import { main as features } from "../src/landslide/cli-features";
 import { main as model } from "../src/landslide/cli-model";
+import { main as scene } from "../src/landslide/cli-scene";
 
 const USAGE = `usage: npm run landslide -- <command> [options]
 
 commands:
+  scene      --safe <product> --dem <file|dir> --out <scene.tif>   14-band study scene from Sentinel-2 L1C + DEM
   features   --input <patch.h5 | scene.tif> --out <file.tif>   11-band feature GeoTIFF (Table 2 order)
   train      train the U-Net (Fig 1) on Landslide4Sense-format patches
   evaluate   precision, recall and F1 of a trained model, as JSON
@@ -17,7 +19,8 @@ Run "npm run landslide -- <command> --help" for a command's options.`;
 
 const [cmd, ...rest] = process.argv.slice(2);
 try {
-  if (cmd === "features") await features(rest);
+  if (cmd === "scene") await scene(rest);
+  else if (cmd === "features") await features(rest);
   else if (cmd === "train" || cmd === "evaluate" || cmd === "predict") await model([cmd, ...rest]);
   else {
     process.stdout.write(USAGE + "\n");

@@ -7,8 +7,9 @@
  * Complex rasters (GDAL CFloat32 and CInt16), which geotiff.js cannot decode on its own, have their own
  * reader and writer: `readComplexRaster` / `writeComplexRaster`.
  */
-import { readFileSync } from "node:fs";
-import { fromArrayBuffer } from "geotiff";
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+import { fromArrayBuffer, fromFile, type GeoTIFF } from "geotiff";
 import { writeFileAtomic } from "./runner/notebook";
 
 export type TypedArray =
@@ -102,13 +103,27 @@ function parseGdalMetadata(xml: string | undefined): { bandNames: Map<number, st
 }
 
 export async function readRasterBuffer(buf: ArrayBuffer, name: string, opts: { bands?: number[] } = {}): Promise<Raster> {
-  let image: GeoTiffImageLike;
+  return readTiff(() => fromArrayBuffer(buf), name, opts);
+}
+
+async function readTiff(open: () => Promise<GeoTIFF>, name: string, opts: { bands?: number[] }): Promise<Raster> {
+  let tiff: GeoTIFF | undefined;
   try {
-    const tiff = await fromArrayBuffer(buf);
-    image = (await tiff.getImage()) as unknown as GeoTiffImageLike;
-  } catch (e) {
-    throw new RasterError(name, `not a readable GeoTIFF (${(e as Error).message})`);
+    let image: GeoTiffImageLike;
+    try {
+      tiff = await open();
+      image = (await tiff.getImage()) as unknown as GeoTiffImageLike;
+    } catch (e) {
+      throw new RasterError(name, `not a readable GeoTIFF (${(e as Error).message})`);
+    }
+    return await readImage(image, name, opts);
+  } finally {
+    // Only a file source holds anything to release.
+    await tiff?.close();
   }
+}
+
+async function readImage(image: GeoTiffImageLike, name: string, opts: { bands?: number[] }): Promise<Raster> {
   const width = image.getWidth();
   const height = image.getHeight();
   const nBands = image.getSamplesPerPixel();
@@ -151,7 +166,8 @@ function georeferenceOf(image: GeoTiffImageLike): {
   }
   const nd = image.getGDALNoData();
   if (nd !== null && nd !== undefined && !Number.isNaN(Number(nd))) out.noData = Number(nd);
-  else if (typeof fd.GDAL_NODATA === "string" && fd.GDAL_NODATA.trim().toLowerCase() === "nan") out.noData = NaN;
+  // The ASCII tag keeps its terminating NUL in geotiff.js's reading.
+  else if (typeof fd.GDAL_NODATA === "string" && fd.GDAL_NODATA.replace(/\0/g, "").trim().toLowerCase() === "nan") out.noData = NaN;
   return { ...out, meta: parseGdalMetadata(fd.GDAL_METADATA as string | undefined) };
 }
 
@@ -166,7 +182,21 @@ function readFileBuffer(file: string): ArrayBuffer {
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
-export async function readRaster(file: string, opts: { bands?: number[] } = {}): Promise<Raster> {
+/** Files above this are read strip by strip from disk instead of whole (Node reads at most 2 GiB at once). */
+const WHOLE_FILE_LIMIT = 1 << 30;
+
+/**
+ * Reads a GeoTIFF (all bands, or those of `bands`, 0-based). Files up to 1 GiB are read whole; larger
+ * ones (a 14-band study scene) and `streaming: true` read only the strips the bands need.
+ */
+export async function readRaster(file: string, opts: { bands?: number[]; streaming?: boolean } = {}): Promise<Raster> {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch (e) {
+    throw new RasterError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (opts.streaming ?? size > WHOLE_FILE_LIMIT) return readTiff(() => fromFile(file), file, opts);
   const buf = readFileBuffer(file);
   return readRasterBuffer(buf, file, opts);
 }
@@ -227,21 +257,45 @@ export function encodeGeoTiff(r: Raster): Uint8Array {
   return encodeTiff(r, st);
 }
 
+/** What a TIFF header needs to know of a raster: everything but the pixels. */
+type RasterHeader = Omit<Raster, "bands">;
+
+/** The bytes before the pixel data, and where each band's pixels go (bands follow one another). */
+interface TiffLayout {
+  /** IFD and tag values, zero-padded up to `dataStart`. */
+  head: Uint8Array;
+  dataStart: number;
+  bandBytes: number;
+}
+
 /**
  * The encoder proper. `st` is the TIFF sample type of one pixel of one band; for complex types (format
  * 5/6) each band array holds interleaved (re, im) pairs, i.e. 2 × width × height values.
  */
 function encodeTiff(r: Raster, st: { bits: number; format: number }): Uint8Array {
-  const { width, height, bands } = r;
+  const { head, dataStart, bandBytes } = tiffLayout(r, st, r.bands.length);
+  const out = new Uint8Array(dataStart + bandBytes * r.bands.length);
+  out.set(head);
+  // Typed arrays are little-endian on every platform Node runs on, so bands copy byte for byte.
+  let o = dataStart;
+  for (const b of r.bands) {
+    out.set(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), o);
+    o += b.byteLength;
+  }
+  return out;
+}
+
+/** Lays out a little-endian, uncompressed, band-planar TIFF of `n` bands (strips of each band in turn). */
+function tiffLayout(r: RasterHeader, st: { bits: number; format: number }, n: number): TiffLayout {
+  const { width, height } = r;
   const bytesPerSample = st.bits / 8;
   const rowBytes = width * bytesPerSample;
   const rowsPerStrip = Math.max(1, Math.min(height, Math.floor((1 << 20) / rowBytes)));
   const stripsPerBand = Math.ceil(height / rowsPerStrip);
-  const nStrips = stripsPerBand * bands.length;
-  const dataBytes = rowBytes * height * bands.length;
+  const nStrips = stripsPerBand * n;
+  const dataBytes = rowBytes * height * n;
   if (dataBytes > 0xffffffff - (1 << 24)) throw new Error("encodeGeoTiff: raster too large for classic TIFF (4 GiB)");
 
-  const n = bands.length;
   const entries: Entry[] = [
     { tag: 256, type: TIFF.LONG, values: [width] },
     { tag: 257, type: TIFF.LONG, values: [height] },
@@ -316,7 +370,7 @@ function encodeTiff(r: Raster, st: { bits: number; format: number }): Uint8Array
     return o;
   });
 
-  const out = new Uint8Array(dataStart + dataBytes);
+  const out = new Uint8Array(dataStart);
   const dv = new DataView(out.buffer);
   out[0] = 0x49;
   out[1] = 0x49;
@@ -350,18 +404,112 @@ function encodeTiff(r: Raster, st: { bits: number; format: number }): Uint8Array
     }
   });
   dv.setUint32(ifdOffset + 2 + entries.length * 12, 0, true);
-
-  // Typed arrays are little-endian on every platform Node runs on, so bands copy byte for byte.
-  let o = dataStart;
-  for (const b of bands) {
-    out.set(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), o);
-    o += b.byteLength;
-  }
-  return out;
+  return { head: out, dataStart, bandBytes: rowBytes * height };
 }
 
 export function writeRaster(file: string, r: Raster): void {
   writeFileAtomic(file, encodeGeoTiff(r));
+}
+
+/** Sample types the streaming writer takes, by name. */
+export type SampleTypeName = "float32" | "float64" | "int8" | "uint8" | "int16" | "uint16" | "int32" | "uint32";
+
+const SAMPLE_ARRAYS: Record<SampleTypeName, new (n: number) => TypedArray> = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+};
+
+/** Writes a GeoTIFF band by band, so a raster larger than memory never sits in one buffer. */
+export interface RasterWriter {
+  readonly file: string;
+  /** Bands written so far. */
+  readonly written: number;
+  /** Appends the next band (width × height values of the declared sample type). */
+  writeBand(band: TypedArray): void;
+  /** After the last band: moves the file into place. */
+  close(): void;
+  /** Drops the partial file; whatever was at `file` before stays as it was. Safe to call twice. */
+  abort(): void;
+}
+
+/**
+ * Opens a band-by-band GeoTIFF writer: the same layout as `writeRaster` (uncompressed, band-planar), so
+ * bands go to disk in order, to a temporary name that `close` renames into place once every band is
+ * there. `header.bandNames`, when given, must name every band.
+ */
+export function createRasterWriter(
+  file: string,
+  header: RasterHeader & { bandCount: number; sampleType: SampleTypeName },
+): RasterWriter {
+  const { width, height, bandCount, sampleType: typeName, ...rest } = header;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+    throw new Error(`${file}: invalid raster size ${width}×${height}`);
+  }
+  if (!(Number.isInteger(bandCount) && bandCount > 0)) throw new Error(`${file}: invalid band count ${bandCount}`);
+  if (rest.bandNames && rest.bandNames.length !== bandCount) {
+    throw new Error(`${file}: ${rest.bandNames.length} band names for ${bandCount} bands`);
+  }
+  const Ctor = SAMPLE_ARRAYS[typeName];
+  if (!Ctor) throw new Error(`${file}: unknown sample type ${String(typeName)}`);
+  const st = sampleType(new Ctor(0));
+  const { head, bandBytes } = tiffLayout({ width, height, ...rest }, st, bandCount);
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  let fd: number | undefined = openSync(tmp, "w");
+  let written = 0;
+  const writeAll = (bytes: Uint8Array): void => {
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd!, bytes, off, Math.min(bytes.length - off, 1 << 30));
+  };
+  const abort = (): void => {
+    if (fd !== undefined) closeSync(fd);
+    fd = undefined;
+    rmSync(tmp, { force: true });
+  };
+  try {
+    writeAll(head);
+  } catch (e) {
+    abort();
+    throw new RasterError(file, `cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return {
+    file,
+    get written() {
+      return written;
+    },
+    writeBand(band: TypedArray): void {
+      if (fd === undefined) throw new RasterError(file, "writer is closed");
+      if (written >= bandCount) throw new RasterError(file, `all ${bandCount} bands are already written`);
+      if (band.constructor !== Ctor) throw new RasterError(file, `band ${written + 1} is a ${band.constructor.name}, expected ${typeName}`);
+      if (band.byteLength !== bandBytes) {
+        throw new RasterError(file, `band ${written + 1} has ${band.length} values, expected ${width}×${height}`);
+      }
+      try {
+        writeAll(new Uint8Array(band.buffer, band.byteOffset, band.byteLength));
+      } catch (e) {
+        abort();
+        throw new RasterError(file, `cannot write band ${written + 1} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
+      written++;
+    },
+    close(): void {
+      if (fd === undefined) throw new RasterError(file, "writer is closed");
+      if (written !== bandCount) {
+        abort();
+        throw new RasterError(file, `closed after ${written} of ${bandCount} bands; nothing was written`);
+      }
+      closeSync(fd);
+      fd = undefined;
+      renameSync(tmp, file);
+    },
+    abort,
+  };
 }
 
 // ---------------------------------------------------------------- complex rasters

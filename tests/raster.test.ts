@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { deflateSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
+  createRasterWriter,
   encodeComplexGeoTiff,
   encodeGeoTiff,
   geoToPixel,
@@ -135,6 +136,56 @@ function handTiff(o: { le: boolean; deflate: boolean; type: "CFloat32" | "CInt16
   out.set(data, dataAt);
   return out;
 }
+
+describe("band-by-band GeoTIFF writer", () => {
+  it("writes the same bytes as writeRaster, band by band, and reads back in streaming mode", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "raster-"));
+    const r: Raster = {
+      width: 300,
+      height: 1000, // several strips per band
+      bands: [ramp(300, 1000, 0), ramp(300, 1000, 1), ramp(300, 1000, 2)],
+      transform: { originX: 450000, originY: 3420000, pixelWidth: 10, pixelHeight: -10 },
+      epsg: 32649,
+      noData: NaN,
+      bandNames: ["B1", "slope", "dem"],
+      metadata: { S2_SCALE: "l4s" },
+    };
+    const whole = join(dir, "whole.tif");
+    writeRaster(whole, r);
+    const streamed = join(dir, "streamed.tif");
+    const { bands, ...header } = r;
+    const w = createRasterWriter(streamed, { ...header, bandCount: 3, sampleType: "float32" });
+    expect(existsSync(streamed)).toBe(false);
+    for (const b of bands) w.writeBand(b);
+    expect(w.written).toBe(3);
+    w.close();
+    expect(readFileSync(streamed).equals(readFileSync(whole))).toBe(true);
+    const back = await readRaster(streamed, { streaming: true, bands: [2] });
+    expect(Array.from(back.bands[0])).toEqual(Array.from(r.bands[2]));
+    expect(back.bandNames).toEqual(["dem"]);
+    expect(Number.isNaN(back.noData)).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(["streamed.tif", "whole.tif"]);
+  });
+
+  it("refuses wrong bands and leaves an earlier file untouched when aborted or closed early", () => {
+    const dir = mkdtempSync(join(tmpdir(), "raster-"));
+    const file = join(dir, "scene.tif");
+    writeFileSync(file, "earlier");
+    const w = createRasterWriter(file, { width: 4, height: 3, bandCount: 2, sampleType: "float32" });
+    expect(() => w.writeBand(new Float64Array(12))).toThrow(/scene\.tif: band 1 is a Float64Array, expected float32/);
+    expect(() => w.writeBand(new Float32Array(11))).toThrow(/band 1 has 11 values, expected 4×3/);
+    w.writeBand(new Float32Array(12));
+    expect(() => w.close()).toThrow(/closed after 1 of 2 bands; nothing was written/);
+    expect(readFileSync(file, "utf8")).toBe("earlier");
+    const w2 = createRasterWriter(file, { width: 4, height: 3, bandCount: 1, sampleType: "uint16" });
+    w2.abort();
+    w2.abort();
+    expect(readdirSync(dir)).toEqual(["scene.tif"]);
+    expect(() => createRasterWriter(file, { width: 4, height: 3, bandCount: 2, sampleType: "float32", bandNames: ["a"] })).toThrow(
+      /1 band names for 2 bands/,
+    );
+  });
+});
 
 describe("complex GeoTIFF (CFloat32, CInt16)", () => {
   const special = [0, -0, 1, -1, 3.4028234663852886e38, -3.4028234663852886e38, 1.401298464324817e-45, -1.1754943508222875e-38, 1e-30, 12345.678, Math.PI, -2.5e20];

@@ -104,7 +104,7 @@ async function writeEntry(
 
 // ------------------------------------------------------------------ zip
 
-interface ZipEntry {
+export interface ZipEntry {
   name: string;
   method: number;
   flags: number;
@@ -201,6 +201,37 @@ export function listZip(file: string): ZipEntry[] {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * The bytes of one zip entry (stored or deflated), checked against its size and CRC-32: for reading a
+ * few files of a multi-GB archive (a Sentinel-2 SAFE zip) without unpacking it.
+ */
+export function readZipEntry(file: string, entry: ZipEntry): Buffer {
+  if (entry.flags & 1) throw new UnsafeArchiveError(file, entry.name, "is encrypted");
+  if (entry.method !== 0 && entry.method !== 8) {
+    throw new Error(`${file}: entry ${entry.name} uses compression method ${entry.method} (only stored and deflate are supported)`);
+  }
+  const fd = openSync(file, "r");
+  let raw: Buffer;
+  try {
+    const lh = readAt(fd, entry.localOffset, 30);
+    if (lh.length < 30 || lh.readUInt32LE(0) !== 0x04034b50) throw new Error(`${file}: bad local header for ${entry.name}`);
+    const start = entry.localOffset + 30 + lh.readUInt16LE(26) + lh.readUInt16LE(28);
+    raw = readAt(fd, start, entry.compSize);
+  } finally {
+    closeSync(fd);
+  }
+  if (raw.length !== entry.compSize) throw new Error(`${file}: entry ${entry.name} is cut short (truncated archive)`);
+  let data: Buffer;
+  try {
+    data = entry.method === 8 ? zlib.inflateRawSync(raw) : raw;
+  } catch (e) {
+    throw new Error(`${file}: cannot inflate entry ${entry.name} (${(e as Error).message}; corrupt archive)`);
+  }
+  if (data.length !== entry.size) throw new Error(`${file}: entry ${entry.name} unpacked to ${data.length} bytes, expected ${entry.size} (corrupt archive)`);
+  if (zlib.crc32(data) >>> 0 !== entry.crc >>> 0) throw new Error(`${file}: CRC-32 mismatch in entry ${entry.name} (corrupt archive)`);
+  return data;
 }
 
 export async function extractZip(file: string, target: string, opts: ExtractOptions = {}): Promise<ExtractedFile[]> {

@@ -6,14 +6,18 @@
  * - `mirror`: the 15 real Landslide4Sense patches (manifest `l4s-sample`), taken from the mirror folder
  *   and verified by sha256; the study scene has no public copy (no Zigui Sentinel-2/ALOS tile could be
  *   mirrored), so the simulated scene stands in;
- * - `full`: the Landslide4Sense release (manifest `landslide4sense`, its TrainData folder) and a
- *   study-area stack the researcher assembles from the `s2-zigui-l1c` and `alos-dem-zigui` downloads:
- *   `<data dir>/zigui/scene.tif`, 14 bands in L4S order (S2 B1–B12 on the 10 m grid, slope °, DEM m).
+ * - `full`: the Landslide4Sense release (manifest `landslide4sense`, its TrainData folder) and the
+ *   study-area stack `<data dir>/zigui/scene.tif`, 14 bands in L4S order (S2 B1–B12 on the 10 m grid,
+ *   slope °, DEM m), assembled from the `s2-zigui-l1c` and `alos-dem-zigui` downloads
+ *   (src/landslide/scene.ts) when it is absent or older than they are.
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { dataDir, type DataProfile } from "../project";
 import { ensureProfileInput, MissingDataError } from "../data/locate";
+import { STATE_FILE } from "../data/fetch";
+import { assembleScene, findDemFiles, type AssembleOptions } from "./scene";
+import { findSafeProducts } from "../sentinel2";
 
 /** Sample and manifest ids of the L4S input. */
 export const L4S_INPUT = { sample: "l4s", real: "l4s-sample", full: "landslide4sense" };
@@ -35,16 +39,44 @@ export async function l4sDir(profile: DataProfile, opts: { quiet?: boolean } = {
   return found;
 }
 
+/** Manifest ids of the downloads the full-profile scene is assembled from. */
+export const SCENE_DOWNLOADS = { s2: "s2-zigui-l1c", dem: "alos-dem-zigui" };
+
+/** Newest modification time among the inputs (a SAFE folder counts by its files' times). */
+function newestMtime(paths: string[]): number {
+  let t = 0;
+  for (const p of paths) {
+    const st = statSync(p);
+    t = Math.max(t, st.mtimeMs);
+    if (st.isDirectory()) for (const f of readdirSync(p)) t = Math.max(t, newestMtime([join(p, f)]));
+  }
+  return t;
+}
+
 /** The folder holding the study-area `scene.tif` for a profile (see the module comment). */
-export async function sceneDir(profile: DataProfile, opts: { quiet?: boolean } = {}): Promise<string> {
+export async function sceneDir(
+  profile: DataProfile,
+  opts: { quiet?: boolean; /** Options of the assembly (tests pass a small bbox). */ assemble?: AssembleOptions } = {},
+): Promise<string> {
   if (profile === "full") {
     const dir = join(dataDir(), "zigui");
-    if (!existsSync(join(dir, "scene.tif"))) {
+    const scene = join(dir, "scene.tif");
+    const s2 = join(dataDir(), SCENE_DOWNLOADS.s2);
+    const dem = join(dataDir(), SCENE_DOWNLOADS.dem);
+    const fetched = existsSync(join(s2, STATE_FILE)) && existsSync(join(dem, STATE_FILE));
+    if (!fetched) {
+      if (existsSync(scene)) return dir; // assembled elsewhere and copied in
       throw new MissingDataError(
-        `profile full: no study-area stack at ${join(dir, "scene.tif")}; assemble it from the s2-zigui-l1c and ` +
-          "alos-dem-zigui downloads (14 bands: S2 B1–B12 resampled to 10 m, slope °, DEM m)",
-        "npm run data -- fetch s2-zigui-l1c && npm run data -- fetch alos-dem-zigui",
+        `profile full: no study-area stack at ${scene}, and the downloads it is assembled from are missing ` +
+          `(${SCENE_DOWNLOADS.s2}, ${SCENE_DOWNLOADS.dem}); fetch them and it is built on first use ` +
+          "(14 bands: S2 B1–B12 resampled to 10 m, slope °, DEM m)",
+        `npm run data -- fetch ${SCENE_DOWNLOADS.s2} && npm run data -- fetch ${SCENE_DOWNLOADS.dem}`,
       );
+    }
+    const safe = findSafeProducts([existsSync(join(s2, "safe")) ? join(s2, "safe") : s2]);
+    const demFiles = findDemFiles([existsSync(join(dem, "dem")) ? join(dem, "dem") : dem]);
+    if (!existsSync(scene) || statSync(scene).mtimeMs < newestMtime([...safe, ...demFiles])) {
+      await assembleScene({ safe, dem: demFiles }, scene, { quiet: opts.quiet, ...opts.assemble });
     }
     return dir;
   }

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from "node:path";
 import zlib from "node:zlib";
 import { beforeEach, describe, expect, it } from "vitest";
-import { extractArchive, globToRegExp, safeEntryPath, UnsafeArchiveError } from "../../src/data/archive";
+import { extractArchive, globToRegExp, listZip, readZipEntry, safeEntryPath, UnsafeArchiveError } from "../../src/data/archive";
 import { makeTar, makeZip } from "./archives";
 import { fixtureBytes, sha256, tempDir } from "./server";
 
@@ -73,6 +73,24 @@ describe("zip extraction", () => {
     writeFileSync(zip, makeZip([{ name: "x.bin", data: img, deflate: true, badCrc: true }]));
     await expect(extractArchive(zip, "zip", join(dir, "t"))).rejects.toThrow(/CRC-32 mismatch in entry x\.bin/);
     expect(walk(join(dir, "t"))).toEqual([]);
+  });
+
+  it("reads single entries in place, stored or deflated, zip64 too, checking their CRC", () => {
+    for (const zip64 of [false, true]) {
+      const zip = join(dir, `one${zip64}.zip`);
+      writeFileSync(zip, makeZip([{ name: "P.SAFE/MTD_MSIL1C.xml", data: mask, deflate: true }, { name: "P.SAFE/B01.jp2", data: img }], { zip64 }));
+      const entries = listZip(zip);
+      expect(readZipEntry(zip, entries[0]).equals(mask)).toBe(true);
+      expect(readZipEntry(zip, entries[1]).equals(img)).toBe(true);
+    }
+    const bad = join(dir, "badcrc.zip");
+    writeFileSync(bad, makeZip([{ name: "x.bin", data: img, deflate: true, badCrc: true }]));
+    expect(() => readZipEntry(bad, listZip(bad)[0])).toThrow(/badcrc\.zip: CRC-32 mismatch in entry x\.bin/);
+    const cut = join(dir, "cut.zip");
+    const whole = makeZip([{ name: "x.bin", data: img }]);
+    const entry = (writeFileSync(cut, whole), listZip(cut)[0]);
+    writeFileSync(cut, whole.subarray(0, 5000));
+    expect(() => readZipEntry(cut, entry)).toThrow(/cut\.zip: entry x\.bin is cut short/);
   });
 
   it("says a truncated file is not a zip", async () => {

@@ -133,6 +133,31 @@ export interface PolygonParams {
   connectivity: 4 | 8;
 }
 
+/**
+ * Value scale of the 12 Sentinel-2 bands of the assembled study scene (src/landslide/scene.ts).
+ * - `l4s`: as in the released Landslide4Sense patches the U-Net is trained on: top-of-atmosphere
+ *   reflectance × 10000 (the L1C DN of products before processing baseline 04.00) divided by the L4S
+ *   per-band mean (`l4sBandMeans`), so values sit around 1;
+ * - `reflectance`: top-of-atmosphere reflectance, 0–1.
+ */
+export type S2Scale = "l4s" | "reflectance";
+
+/** How the 14-band study scene is assembled from Sentinel-2 L1C products and the ALOS DEM. */
+export interface SceneParams {
+  s2Scale: S2Scale;
+  /**
+   * The divisors of the released L4S bands 1–14 (S2 B1–B12 in DN, slope °, DEM m). The scene divides
+   * the S2 bands by the first 12 under `s2Scale: "l4s"`; slope and DEM stay in ° and m (below).
+   */
+  l4sBandMeans: number[];
+  /** Output pixel size in metres, on the study UTM grid. */
+  pixelM: number;
+  /** Resampling of the 20 m and 60 m Sentinel-2 bands onto the output grid (the DEM is always bilinear). */
+  resampling: "bilinear" | "nearest";
+  /** Largest share of the study grid a band may leave without data (NaN) before assembly fails. */
+  maxUncoveredFraction: number;
+}
+
 export interface ZiguiLandslideParams {
   features: FeatureParams;
   unet: UNetParams;
@@ -144,6 +169,7 @@ export interface ZiguiLandslideParams {
   bbox: { west: number; south: number; east: number; north: number };
   /** UTM zone of the study area (zone 49N, EPSG:32649, covers 108–114°E). */
   utmEpsg: number;
+  scene: SceneParams;
 }
 
 export const ZIGUI_LANDSLIDES: ZiguiLandslideParams = {
@@ -209,6 +235,26 @@ export const ZIGUI_LANDSLIDES: ZiguiLandslideParams = {
   },
   bbox: { west: 110.3, south: 30.6333, east: 111.0, north: 31.1833 }, // §1.1: 110°18′–111°0′E, 30°38′–31°11′N
   utmEpsg: 32649, // WGS 84 / UTM 49N, the zone of 108–114°E
+  scene: {
+    // Not stated in the paper (§2.2 names the data, not their scale). The model is trained on the
+    // released L4S patches, so the scene's bands must be on their scale: the L4S maintainers say the
+    // 14 released bands are "simply divided by a mean vector" (iarai/Landslide4Sense-2022, GitHub
+    // issues #2 and #4, Y. Xu, 2022). The 15 mirrored patches agree (docs/DATA.md, "Zigui study
+    // scene"): band values sit around 1, and median × mean gives L1C-like TOA DN (B2 ≈ 710; B10, the
+    // cirrus band that L2A products drop, ≈ 13), slope ≈ 31° and elevation ≈ 2250 m. The ratio indices of
+    // Table 1 (NDVI, NDMI, GNDVI, BSI) change with per-band scaling, so the scale reaches the model.
+    s2Scale: "l4s",
+    // iarai/Landslide4Sense-2022 issues #2/#4: img_mean, bands 1–14 (S2 B1–B12 DN, slope °, DEM m)
+    l4sBandMeans: [
+      1111.81236406, 824.63171476, 663.41636217, 445.17289745, 645.8582926, 1547.73508126, 1960.44401001,
+      1941.32229668, 674.07572865, 9.04787384, 1113.98338755, 519.90397929, 20.29228266, 772.83144788,
+    ],
+    // Slope and DEM stay in ° and m: every feature normalises them per patch (scale-free, §2.2 eq. 1 and
+    // the Keras L4S max/2), and Fig 7 reads them in ° and m.
+    pixelM: 10, // §1.2: L4S bands at ~10 m; Sentinel-2 B2/B3/B4/B8 native 10 m
+    resampling: "bilinear", // not stated; bilinear for the 20/60 m bands (nearest available)
+    maxUncoveredFraction: 0, // not stated; the study area must be covered in full unless the user relaxes it
+  },
 };
 
 /** Values the paper reports, to set beside a run's with `paperVsRun`. */
