@@ -84,13 +84,37 @@ export function gemmWgsl(s: GemmSpec): string {
   const T = TX * TY;
   if (!Number.isInteger(TX) || !Number.isInteger(TY)) throw new Error(`${s.label}: tile ${JSON.stringify(s.tile)} does not divide into threads`);
   const kPerZ = s.zMode === "split" ? splitK(s.K, s.zCount, BK) : s.K;
-  // Staging loops: each thread loads (BM·BK)/T elements of A and (BK·BN)/T of B per K step.
   // Rows of the staged tiles are padded by one float when k runs fastest across threads, so that the
   // threads of a warp store to different banks.
   const AP = s.aFast === "k" ? BM + 1 : BM;
   const BP = s.bFast === "k" ? BN + 1 : BN;
-  const aIdx = s.aFast === "m" ? `let mm = i % ${BM}u; let kk = i / ${BM}u;` : `let kk = i % ${BK}u; let mm = i / ${BK}u;`;
-  const bIdx = s.bFast === "n" ? `let nn = i % ${BN}u; let kk = i / ${BN}u;` : `let kk = i % ${BK}u; let nn = i / ${BK}u;`;
+  // Staging loops. When the thread count is a multiple of the fast extent, each thread's fast index is
+  // the same in every iteration, so the index arithmetic that depends on it (the im2col row or pixel
+  // decomposition in the loaders) is hoisted out of the loop by the compiler.
+  const stage = (tile: "A" | "B", fastIsK: boolean, F: number, S: number, pitch: number, load: string): string => {
+    const other = tile === "A" ? "mm" : "nn";
+    const [outer, inner] = fastIsK ? ["kk", other] : [other, "kk"];
+    const body = `var v = 0.0;
+        ${load}
+        ${tile}s[kk * ${pitch}u + ${other}] = v;`;
+    if (T % F === 0) {
+      return `{
+      let ${outer} = lid % ${F}u;
+      for (var ${inner} = lid / ${F}u; ${inner} < ${S}u; ${inner} += ${T / F}u) {
+        ${body}
+      }
+    }`;
+    }
+    return `for (var i = lid; i < ${F * S}u; i += ${T}u) {
+      let ${outer} = i % ${F}u;
+      let ${inner} = i / ${F}u;
+      ${body}
+    }`;
+  };
+  const aK = s.aFast === "k";
+  const bK = s.bFast === "k";
+  const stageA = stage("A", aK, aK ? BK : BM, aK ? BM : BK, AP, "if (m0 + mm < GM && k0 + kk < kEnd) { v = loadA(m0 + mm, k0 + kk, z); }");
+  const stageB = stage("B", bK, bK ? BK : BN, bK ? BN : BK, BP, "if (n0 + nn < GN && k0 + kk < kEnd) { v = loadB(k0 + kk, n0 + nn, z); }");
   return /* wgsl */ `
 const GM: u32 = ${s.M}u;
 const GN: u32 = ${s.N}u;
@@ -114,22 +138,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var a: array<f32, ${TM}>;
   var b: array<f32, ${TN}>;
   for (var k0 = kBegin; k0 < kEnd; k0 += ${BK}u) {
-    for (var i = lid; i < ${BM * BK}u; i += ${T}u) {
-      ${aIdx}
-      let m = m0 + mm;
-      let k = k0 + kk;
-      var v = 0.0;
-      if (m < GM && k < kEnd) { v = loadA(m, k, z); }
-      As[kk * ${AP}u + mm] = v;
-    }
-    for (var i = lid; i < ${BK * BN}u; i += ${T}u) {
-      ${bIdx}
-      let n = n0 + nn;
-      let k = k0 + kk;
-      var v = 0.0;
-      if (n < GN && k < kEnd) { v = loadB(k, n, z); }
-      Bs[kk * ${BP}u + nn] = v;
-    }
+${stageA}
+${stageB}
     workgroupBarrier();
     for (var kk = 0u; kk < ${BK}u; kk++) {
       for (var i = 0u; i < ${TM}u; i++) { a[i] = As[kk * ${AP}u + i * ${TY}u + ty]; }
