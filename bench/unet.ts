@@ -5,7 +5,8 @@
  * paper's model (Fig 1, 1,942,257 parameters, 128×128×11) for every TensorFlow.js backend available
  * here, at batch 8 and 16, and the same step in PyTorch on the CPU with 2 threads when
  * `/usr/bin/python3 -c "import torch"` works (`apt-get install python3-torch`), as ratios tfjs/PyTorch.
- * A per-kernel profile of one step shows where the time goes (what to speed up next, issue 8).
+ * A per-kernel profile of one step shows where the time goes (what to speed up next, issue 8). Where
+ * webgpu is available the GPU engine's step is timed as well (`npm run bench -- gpu` for its CUDA comparison).
  */
 import * as tf from "@tensorflow/tfjs";
 import { spawnSync } from "node:child_process";
@@ -122,6 +123,13 @@ export async function run(args: string[] = []): Promise<object> {
       process.stderr.write(`  ${b} batch ${batch}: ${Math.round(median(r.ms))} ms/step\n`);
     }
   }
+  // On webgpu, training runs in the GPU engine (src/engine/gpu): time it too (bench/gpu.ts has its own
+  // comparison with PyTorch on CUDA).
+  let gpuEngine: object | undefined;
+  if (backends.includes("webgpu")) {
+    const { run: runGpu } = await import("./gpu");
+    gpuEngine = await runGpu([`--batches=${batches.join(",")}`, `--steps=${Math.max(3, steps)}`, `--size=${size}`, "--no-torch"]);
+  }
   const torch: Record<string, unknown> = {};
   const ratios: Record<string, number> = {};
   if (!args.includes("--no-torch")) {
@@ -137,6 +145,7 @@ export async function run(args: string[] = []): Promise<object> {
     model: { params: PAPER_UNET.filters.join("-"), input: `${size}×${size}×11` },
     step: "forward + BCE + backward + Adam (tfjs optimizer.minimize; PyTorch loss.backward + opt.step)",
     timings,
+    gpuEngine,
     skipped,
     pytorchCpu2Threads: torch,
     ratios,
