@@ -41,6 +41,16 @@ export interface GemmSpec {
   aFast: "m" | "k";
   bFast: "n" | "k";
   tile: GemmTile;
+  /**
+   * Also store the column sums of B (Σ_k B[k, n]) as row `biasRow` through `store`: a filter gradient's
+   * bias gradient, without a row of ones that would cost a whole extra tile of A.
+   */
+  biasRow?: number;
+  /**
+   * Write the raw partial products of each z slice to `dst[(z·M + m)·N + n]` instead of calling `store`;
+   * `splitEpilogueWgsl` then sums the slices and applies `store` (split-K for grids too small to fill a GPU).
+   */
+  rawPartials?: boolean;
 }
 
 /**
@@ -48,18 +58,29 @@ export interface GemmSpec {
  * 16-channel levels, and smaller tiles when the grid would leave a large GPU's multiprocessors idle
  * (`zCount` workgroups already run along z).
  */
-export function chooseTile(M: number, N: number, K: number, zCount = 1, minGroups = 264): GemmTile {
+export function chooseTile(M: number, N: number, K: number, zCount = 1, minGroups = 264, prefer: { TM?: number; BK?: number } = {}): GemmTile {
   const BN = Math.min(64, Math.max(4, 1 << Math.ceil(Math.log2(Math.max(1, N)))));
   const TN = BN >= 16 ? 4 : BN >= 8 ? 2 : 1;
   const threadsN = BN / TN;
   // DLAB_GPU_TM16 sets the rows per thread of 16-wide tiles (tuning runs; 4 by default).
-  const TM = BN >= 32 ? 8 : BN === 16 ? Number(process.env.DLAB_GPU_TM16 ?? 4) : 4;
+  const TM = prefer.TM ?? (BN >= 32 ? 8 : BN === 16 ? Number(process.env.DLAB_GPU_TM16 ?? 4) : 4);
   let threadsM = Math.max(4, (BN >= 64 ? 256 : 128) / threadsN);
   while (threadsM > 4 && (threadsM / 2) * TM >= M) threadsM /= 2;
   const groups = (tm: number): number => Math.ceil(M / (tm * TM)) * Math.ceil(N / BN) * zCount;
   while (threadsM > 4 && groups(threadsM) < minGroups) threadsM /= 2;
-  const BK = K >= 16 ? 16 : 8;
+  // Balance the row tiles so the last one is not mostly padding (e.g. 144 filter rows: 2 tiles of 72, not 2 of 128).
+  const tiles = Math.ceil(M / (threadsM * TM));
+  threadsM = Math.max(1, Math.ceil(M / tiles / TM));
+  const BK = prefer.BK ?? (K >= 16 ? 16 : 8);
   return { BM: threadsM * TM, BN, BK, TM, TN };
+}
+
+/**
+ * Workgroups a split-K GEMM aims for: 1056 = 8 per multiprocessor of an H100/H200, the best of 528–2112 in
+ * the H200 runs (bench/notes/gpu-engine.md, run 6); `DLAB_GPU_GROUPS` overrides.
+ */
+export function gpuGroupTarget(): number {
+  return Number(process.env.DLAB_GPU_GROUPS ?? 1056);
 }
 
 /** Threads of a workgroup for a tile. */
@@ -111,6 +132,8 @@ export function gemmWgsl(s: GemmSpec): string {
       ${body}
     }`;
   };
+  const bias = s.biasRow !== undefined;
+  if (bias && s.rawPartials) throw new Error(`${s.label}: biasRow and rawPartials cannot be combined`);
   const aK = s.aFast === "k";
   const bK = s.bFast === "k";
   const stageA = stage("A", aK, aK ? BK : BM, aK ? BM : BK, AP, "if (m0 + mm < GM && k0 + kk < kEnd) { v = loadA(m0 + mm, k0 + kk, z); }");
@@ -137,6 +160,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   for (var i = 0u; i < ${TM * TN}u; i++) { acc[i] = 0.0; }
   var a: array<f32, ${TM}>;
   var b: array<f32, ${TN}>;
+  ${bias ? `var bsum: array<f32, ${TN}>;
+  for (var j = 0u; j < ${TN}u; j++) { bsum[j] = 0.0; }
+  let sumsB = wg.y == 0u && ty == 0u;` : ""}
   for (var k0 = kBegin; k0 < kEnd; k0 += ${BK}u) {
 ${stageA}
 ${stageB}
@@ -144,6 +170,7 @@ ${stageB}
     for (var kk = 0u; kk < ${BK}u; kk++) {
       for (var i = 0u; i < ${TM}u; i++) { a[i] = As[kk * ${AP}u + i * ${TY}u + ty]; }
       for (var j = 0u; j < ${TN}u; j++) { b[j] = Bs[kk * ${BP}u + j * ${TX}u + tx]; }
+      ${bias ? `if (sumsB) { for (var j = 0u; j < ${TN}u; j++) { bsum[j] += b[j]; } }` : ""}
       for (var i = 0u; i < ${TM}u; i++) {
         for (var j = 0u; j < ${TN}u; j++) { acc[i * ${TN}u + j] = fma(a[i], b[j], acc[i * ${TN}u + j]); }
       }
@@ -155,9 +182,52 @@ ${stageB}
     if (m >= GM) { continue; }
     for (var j = 0u; j < ${TN}u; j++) {
       let n = n0 + j * ${TX}u + tx;
-      if (n < GN) { store(m, n, z, acc[i * ${TN}u + j]); }
+      if (n < GN) { ${s.rawPartials ? "dst[(z * GM + m) * GN + n] = acc[i * " + TN + "u + j];" : "store(m, n, z, acc[i * " + TN + "u + j]);"} }
     }
   }
+  ${bias ? `if (sumsB) {
+    for (var j = 0u; j < ${TN}u; j++) {
+      let n = n0 + j * ${TX}u + tx;
+      if (n < GN) { store(${s.biasRow}u, n, z, bsum[j]); }
+    }
+  }` : ""}
 }
 `;
+}
+
+/**
+ * The second pass of a `rawPartials` GEMM: one thread per output element sums the z slices (read from
+ * `srcA`, the first binding) in order and applies the spec's own `store` epilogue.
+ */
+export function splitEpilogueWgsl(s: GemmSpec): string {
+  const total = s.M * s.N;
+  return /* wgsl */ `
+const GM: u32 = ${s.M}u;
+const GN: u32 = ${s.N}u;
+const GK: u32 = ${s.K}u;
+${s.body}
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let i = gid.x + gid.y * nw.x * 256u;
+  if (i >= ${total}u) { return; }
+  var acc = 0.0;
+  for (var z = 0u; z < ${s.zCount}u; z++) { acc += srcA[z * ${total}u + i]; }
+  store(i / GN, i % GN, 0u, acc);
+}
+`;
+}
+
+/**
+ * A split-K version of a one-pass GEMM whose grid would leave a large GPU idle (the U-Net's bottom levels:
+ * few output tiles, long K), or null when one pass fills it. The split GEMM writes raw partials; its
+ * epilogue pass (`splitEpilogueWgsl`) sums them and stores as the original would.
+ */
+export function splitForGrid(s: GemmSpec, groups = gpuGroupTarget(), minK = 256): GemmSpec | null {
+  if (s.zCount !== 1 || s.biasRow !== undefined || s.K < 2 * minK) return null;
+  const tile = chooseTile(s.M, s.N, s.K, 1, 0);
+  const tiles = Math.ceil(s.M / tile.BM) * Math.ceil(s.N / tile.BN);
+  if (tiles * 2 >= groups) return null;
+  const splits = Math.min(Math.floor(s.K / minK), Math.ceil(groups / tiles));
+  if (splits < 2) return null;
+  return { ...s, label: `${s.label} split ${splits}`, zCount: splits, zMode: "split", tile, rawPartials: true };
 }

@@ -2,8 +2,9 @@
  * WGSL for the U-Net's training step on WebGPU, each kernel fused as far as the graph allows:
  *
  * - 3×3 convolution forward with bias, ReLU and dropout in the store; its input gradient with the
- *   producer's ReLU/dropout mask in the store; its filter gradient with the bias gradient as one extra
- *   row of ones (split-K partial sums);
+ *   producer's ReLU/dropout mask in the store; its filter gradient with the bias gradient as the column
+ *   sums of the output gradient (split-K partial sums); forward and input-gradient GEMMs too small to
+ *   fill a GPU run split-K with an epilogue pass (gemm.ts `splitForGrid`);
  * - the 2×2 stride-2 transposed convolution as four tap GEMMs (forward), one GEMM over (tap, channel)
  *   (input gradient) and a split-K GEMM (filter gradient);
  * - concatenation never copies: the transposed convolution and the encoder's second convolution write
@@ -16,7 +17,7 @@
  * Dropout masks come from a counter-based hash of (step seed, layer salt, element index), the same in
  * `dropoutKeep` below, so tests can rebuild them on the CPU.
  */
-import { chooseTile, gemmWgsl, splitK, type GemmSpec, type GemmTile } from "./gemm";
+import { chooseTile, gemmWgsl, gpuGroupTarget, splitK, type GemmSpec, type GemmTile } from "./gemm";
 
 /** Per-step values every kernel can read (one uniform buffer, rewritten before each submission). */
 export const STEP_WGSL = /* wgsl */ `
@@ -115,8 +116,17 @@ export interface GradMask {
   view: View;
 }
 
-function tileFor(M: number, N: number, K: number, override?: Partial<GemmTile>, zCount = 1, minGroups?: number): GemmTile {
-  return { ...chooseTile(M, N, K, zCount, minGroups), ...(override ?? {}) };
+function tileFor(M: number, N: number, K: number, override?: Partial<GemmTile>, zCount = 1, minGroups?: number, prefer?: { TM?: number; BK?: number }): GemmTile {
+  return { ...chooseTile(M, N, K, zCount, minGroups, prefer), ...(override ?? {}) };
+}
+
+/**
+ * Tile preferences of the filter-gradient GEMMs: 2 rows per thread, the best of 1, 2, 4 and 8 on an H200
+ * (bench/notes/gpu-engine.md, run 6); `DLAB_GPU_WGRAD=TM,BK` overrides for tuning runs.
+ */
+function wgradPrefer(): { TM?: number; BK?: number } {
+  const v = (process.env.DLAB_GPU_WGRAD ?? "2,16").split(",").map(Number);
+  return { TM: v[0] || undefined, BK: v[1] || undefined };
 }
 
 /** Forward 3×3 convolution: input view in srcA, parameters in srcB (weights) and aux (bias), output view in dst. */
@@ -188,10 +198,10 @@ fn store(m: u32, n: u32, z: u32, acc: f32) {
 
 /**
  * Split count for a filter-gradient GEMM over `pixels` (its K) whose output is `tiles` tiles: enough
- * workgroups to fill a large GPU (`DLAB_GPU_GROUPS`, default 528 = 4 per multiprocessor of an H100/H200),
- * each summing at least `minK` pixels, so the partial sums stay few.
+ * workgroups to fill a large GPU (`gpuGroupTarget`), each summing at least `minK` pixels, so the partial
+ * sums stay few.
  */
-export function chooseSplits(pixels: number, tiles: number, minK = 256, groups = Number(process.env.DLAB_GPU_GROUPS ?? 528), maxSplits = 512): number {
+export function chooseSplits(pixels: number, tiles: number, minK = Number(process.env.DLAB_GPU_MINK ?? 256), groups = gpuGroupTarget(), maxSplits = 512): number {
   return Math.max(1, Math.min(maxSplits, Math.floor(pixels / minK), Math.ceil(groups / Math.max(1, tiles))));
 }
 
@@ -207,8 +217,7 @@ export function convFilterGrad(s: ConvShape, input: View, grad: View, partOff: n
   const pad = (s.k - 1) / 2;
   const body = `${bindings()}
 fn loadA(m: u32, k: u32, z: u32) -> f32 {
-  // m: filter row (tap, ci) or the bias row; k: pixel.
-  if (m == ${R - 1}u) { return 1.0; }
+  // m: filter row (tap, ci); k: pixel. The bias row (R − 1) is the column sums of B (GemmSpec.biasRow).
   let tap = m / ${s.cin}u;
   let ci = m % ${s.cin}u;
   let r = k % ${HW}u;
@@ -222,8 +231,8 @@ fn loadA(m: u32, k: u32, z: u32) -> f32 {
 }
 fn loadB(k: u32, n: u32, z: u32) -> f32 { return srcB[k * ${grad.stride}u + ${grad.offset}u + n]; }
 fn store(m: u32, n: u32, z: u32, acc: f32) { dst[${partOff}u + (z * ${R}u + m) * ${N}u + n] = acc; }`;
-  const t = tileFor(R, N, K, tile, splits, 0);
-  return { label: `conv wgrad ${s.height}x${s.width} ${s.cin}->${s.cout}`, M: R, N, K, zCount: splits, zMode: "split", body, aFast: "m", bFast: "n", tile: t };
+  const t = tileFor(R - 1, N, K, tile, splits, 0, wgradPrefer());
+  return { label: `conv wgrad ${s.height}x${s.width} ${s.cin}->${s.cout}`, M: R - 1, N, K, zCount: splits, zMode: "split", body, aFast: "m", bFast: "n", tile: t, biasRow: R - 1 };
 }
 
 /** Geometry of a 2×2 stride-2 transposed convolution (input height×width, output twice that). */
@@ -289,13 +298,10 @@ export function upFilterGrad(s: UpShape, input: View, grad: View, partOff: numbe
   const K = s.batch * s.height * s.width;
   const body = `${bindings()}
 ${upPixel(s)}
-fn loadA(m: u32, k: u32, z: u32) -> f32 {
-  if (m == ${s.cin}u) { return 1.0; }
-  return srcA[k * ${input.stride}u + ${input.offset}u + m];
-}
+fn loadA(m: u32, k: u32, z: u32) -> f32 { return srcA[k * ${input.stride}u + ${input.offset}u + m]; }
 fn loadB(k: u32, n: u32, z: u32) -> f32 { return srcB[outPixel(k, n / ${s.cout}u) * ${grad.stride}u + ${grad.offset}u + n % ${s.cout}u]; }
 fn store(m: u32, n: u32, z: u32, acc: f32) { dst[${partOff}u + (z * ${R}u + m) * ${N}u + n] = acc; }`;
-  return { label: `up wgrad ${s.height}x${s.width} ${s.cin}->${s.cout}`, M: R, N, K, zCount: splits, zMode: "split", body, aFast: "m", bFast: "n", tile: tileFor(R, N, K, tile, splits, 0) };
+  return { label: `up wgrad ${s.height}x${s.width} ${s.cin}->${s.cout}`, M: s.cin, N, K, zCount: splits, zMode: "split", body, aFast: "m", bFast: "n", tile: tileFor(s.cin, N, K, tile, splits, 0, wgradPrefer()), biasRow: s.cin };
 }
 
 export { gemmWgsl, splitK };

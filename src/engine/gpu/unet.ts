@@ -1,7 +1,7 @@
 /// <reference types="@webgpu/types" />
 /**
  * The Zigui U-Net's training step as one WebGPU submission: forward, loss, backward and Adam for the whole
- * network are recorded once per plan (batch × patch size) as ~90 dispatches of pipelines built for that
+ * network are recorded once per plan (batch × patch size) as about 97 dispatches of pipelines built for that
  * plan's fixed shapes, with their bind groups made ahead; a step only uploads the batch, rewrites one
  * 48-byte uniform and replays them, then reads back 16 bytes (loss sum and confusion counts).
  *
@@ -13,7 +13,7 @@
  * model stays the reference for saving, checkpoints and scene inference.
  */
 import type { UNetConfig } from "../../landslide/unet";
-import { gemmDispatch, gemmWgsl, type GemmSpec } from "./gemm";
+import { gemmDispatch, gemmWgsl, splitEpilogueWgsl, splitForGrid, type GemmSpec } from "./gemm";
 import {
   adamWgsl,
   dropoutSalts,
@@ -264,18 +264,32 @@ export class GpuUNet {
     const E = (i: number): { buf: GPUBuffer; view: View } => (i < L - 1 ? { buf: C[i], view: v(2 * fl[i], fl[i]) } : { buf: Ebottom, view: v(fl[i]) });
     const gemmKinds: Kind[] = ["ro", "ro", "rw", "ro", "uniform"];
     const pending: Promise<Op>[] = [];
-    const fwd: Promise<Op>[] = [];
-    const gemm = (list: Promise<Op>[], spec: GemmSpec, a: GPUBuffer, b: GPUBuffer, dst: GPUBuffer, aux: GPUBuffer): void => {
+    const fwd: (Promise<Op> | null)[] = [];
+    const gemmOp = (spec: GemmSpec, a: GPUBuffer, b: GPUBuffer, dst: GPUBuffer, aux: GPUBuffer): Promise<Op> => {
       const p = (async (): Promise<Op> => ({
         label: spec.label,
         pipeline: await this.pipeline(gemmWgsl(spec), gemmKinds, spec.label),
         group: this.group(gemmKinds, [a, b, dst, aux, this.uniform]),
         dispatch: gemmDispatch(spec),
       }))();
-      list.push(p);
       pending.push(p);
+      return p;
     };
-    const simple = (list: Promise<Op>[], label: string, code: string, kinds: Kind[], bufs: GPUBuffer[], dispatch: [number, number, number]): void => {
+    // GEMMs whose grid is too small for a large GPU run as split-K into `scratch` plus an epilogue pass;
+    // scratch is sized once the whole graph is known, so their ops are made at the end.
+    const splitJobs: { list: (Promise<Op> | null)[]; at: number; spec: GemmSpec; a: GPUBuffer; b: GPUBuffer; dst: GPUBuffer; aux: GPUBuffer }[] = [];
+    let scratchFloats = 0;
+    const gemm = (list: (Promise<Op> | null)[], spec: GemmSpec, a: GPUBuffer, b: GPUBuffer, dst: GPUBuffer, aux: GPUBuffer): void => {
+      const split = process.env.DLAB_GPU_SPLIT === "off" ? null : splitForGrid(spec);
+      if (!split) {
+        list.push(gemmOp(spec, a, b, dst, aux));
+        return;
+      }
+      scratchFloats = Math.max(scratchFloats, split.zCount * split.M * split.N);
+      splitJobs.push({ list, at: list.length, spec: split, a, b, dst, aux });
+      list.push(null, null);
+    };
+    const simple = (list: (Promise<Op> | null)[], label: string, code: string, kinds: Kind[], bufs: GPUBuffer[], dispatch: [number, number, number]): void => {
       const p = (async (): Promise<Op> => ({ label, pipeline: await this.pipeline(code, kinds, label), group: this.group(kinds, bufs), dispatch }))();
       list.push(p);
       pending.push(p);
@@ -285,7 +299,7 @@ export class GpuUNet {
     let partFloats = 0;
     const addSegment = (l: GpuLayer, spec: GemmSpec): number => {
       const off = partFloats;
-      const splitSize = spec.M * spec.N;
+      const splitSize = (spec.M + 1) * spec.N; // filter rows and the bias row
       partFloats += splitSize * spec.zCount;
       segments.push({ paramOff: l.wOff, weights: l.bOff - l.wOff, biases: l.cout, partOff: off, splitSize, splits: spec.zCount, fold: l.kind === "up" ? 4 : 1 });
       return off;
@@ -293,11 +307,9 @@ export class GpuUNet {
     // Filter-gradient specs need the partial buffer, which is sized once all are known.
     const wgradJobs: { spec: GemmSpec; a: GPUBuffer; b: GPUBuffer; at: number }[] = [];
     const wgrad = (l: GpuLayer, level: number, input: { buf: GPUBuffer; view: View }, grad: { buf: GPUBuffer; view: View }): void => {
-      const R = l.kind === "conv" ? l.k * l.k * l.cin + 1 : l.cin + 1;
-      const N = l.kind === "conv" ? l.cout : 4 * l.cout;
       const probe = l.kind === "conv" ? convFilterGrad(convShape(l, level), input.view, grad.view, 0, 1) : upFilterGrad(upShape(l, level), input.view, grad.view, 0, 1);
       const pixels = l.kind === "conv" ? px(level) : px(level + 1);
-      const tiles = Math.ceil(R / probe.tile.BM) * Math.ceil(N / probe.tile.BN);
+      const tiles = Math.ceil(probe.M / probe.tile.BM) * Math.ceil(probe.N / probe.tile.BN);
       const splits = chooseSplits(pixels, tiles);
       const sized = l.kind === "conv" ? convFilterGrad(convShape(l, level), input.view, grad.view, 0, splits) : upFilterGrad(upShape(l, level), input.view, grad.view, 0, splits);
       const off = addSegment(l, sized);
@@ -308,11 +320,7 @@ export class GpuUNet {
     // Input height/width of an up layer at decoder level j is that of level j + 1.
     const upShape = (l: GpuLayer, level: number): UpShape => ({ batch: B, height: S >> (level + 1), width: S >> (level + 1), cin: l.cin, cout: l.cout, wOff: l.wOff, bOff: l.bOff });
     const bwdOrder: (Promise<Op> | null)[] = [];
-    const pushB = (fn: (list: Promise<Op>[]) => void): void => {
-      const tmp: Promise<Op>[] = [];
-      fn(tmp);
-      bwdOrder.push(...tmp);
-    };
+    const pushB = (fn: (list: (Promise<Op> | null)[]) => void): void => fn(bwdOrder);
 
     // ---------------- forward
     const salts = dropoutSalts(L);
@@ -379,17 +387,26 @@ export class GpuUNet {
     }
     // Now the partial-sum buffer's size is known: create it and the filter-gradient ops in their places.
     const part = this.buffer(partFloats);
-    for (const job of wgradJobs) {
-      const tmp: Promise<Op>[] = [];
-      gemm(tmp, job.spec, job.a, job.b, part, dummy);
-      bwdOrder[job.at] = tmp[0];
+    for (const job of wgradJobs) bwdOrder[job.at] = gemmOp(job.spec, job.a, job.b, part, dummy);
+    const scratch = this.buffer(Math.max(1, scratchFloats));
+    for (const job of splitJobs) {
+      job.list[job.at] = gemmOp(job.spec, job.a, job.b, scratch, dummy);
+      const total = job.spec.M * job.spec.N;
+      const p = (async (): Promise<Op> => ({
+        label: `${job.spec.label} epilogue`,
+        pipeline: await this.pipeline(splitEpilogueWgsl(job.spec), gemmKinds, `${job.spec.label} epilogue`),
+        group: this.group(gemmKinds, [scratch, dummy, job.dst, job.aux, this.uniform]),
+        dispatch: flatDispatch(total),
+      }))();
+      pending.push(p);
+      job.list[job.at + 1] = p;
     }
     const adamKinds: Kind[] = ["rw", "rw", "rw", "rw", "ro", "uniform"];
     simple(bwdOrder as Promise<Op>[], "gradient sums + Adam", adamWgsl(segments, this.paramCount), adamKinds, [this.params, this.mom1, this.mom2, this.grads, part, this.uniform], flatDispatch(this.paramCount));
     const settled = await Promise.allSettled(pending);
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed) throw failed.reason;
-    this.forwardOps = await Promise.all(fwd);
+    this.forwardOps = await Promise.all(fwd as Promise<Op>[]);
     this.backwardOps = await Promise.all(bwdOrder as Promise<Op>[]);
     this.dispatchesPerStep = this.forwardOps.length + this.backwardOps.length;
     for (const op of [...this.forwardOps, ...this.backwardOps]) {

@@ -69,7 +69,14 @@ describe("GPU engine layout", () => {
   });
 });
 
-describe.skipIf(!ctx)(`GPU engine training step vs tf ops on cpu${SKIP}`, () => {
+// The wide bottom level (K = 9·64 = 576) makes its forward and input-gradient GEMMs run split-K with an
+// epilogue pass (splitForGrid), and its 144- and 576-row filter gradients use balanced tile heights.
+const WIDE: UNetConfig = { ...CONFIG, inputSize: 8, filters: [4, 16, 64] };
+
+describe.skipIf(!ctx).each([
+  ["small", CONFIG],
+  ["wide bottom (split-K forward and input gradients)", WIDE],
+])(`GPU engine training step vs tf ops on cpu: %s${SKIP}`, (_name, CONFIG) => {
   const B = 2;
   const S = CONFIG.inputSize;
   let net: GpuUNet;
@@ -108,7 +115,7 @@ describe.skipIf(!ctx)(`GPU engine training step vs tf ops on cpu${SKIP}`, () => 
 
   it("gives the reference loss, gradients (every layer) and Adam update in a training step with dropout", async () => {
     const names = [...weights.keys()];
-    const vars = names.map((n) => tf.variable(weights.get(n)!.clone(), true, `ref_${n.replace(/\//g, "_")}`));
+    const vars = names.map((n) => tf.variable(weights.get(n)!.clone(), true, `ref_${CONFIG.filters.join("-")}_${n.replace(/\//g, "_")}`));
     const wv = new Map(names.map((n, i) => [n, vars[i] as tf.Tensor]));
     const xt = tf.tensor4d(x, [B, S, S, CONFIG.inputChannels]);
     const yt = tf.tensor4d(y, [B, S, S, 1]);
@@ -116,7 +123,8 @@ describe.skipIf(!ctx)(`GPU engine training step vs tf ops on cpu${SKIP}`, () => 
     const r = await net.trainStep(x, y, B, seed);
     expect(r.loss).toBeCloseTo(value.dataSync()[0], 5);
     const g = await net.getGradients();
-    const bad = names.map((n, i) => ({ n, err: maxRel(g.get(n)!, grads[vars[i].name].dataSync() as Float32Array) })).filter((e) => !(e.err < 2e-4));
+    const errs = names.map((n, i) => ({ n, err: maxRel(g.get(n)!, grads[vars[i].name].dataSync() as Float32Array) }));
+    const bad = errs.filter((e) => !(e.err < 2e-4));
     expect(bad, "layers whose gradient differs (max |Δ| / max |g|)").toEqual([]);
     // First Adam step from zero moments: p − lr·ĝ/(|ĝ| + ε) per element (tfjs' formula).
     const after = await net.getWeights();
@@ -140,7 +148,7 @@ describe.skipIf(!ctx)(`GPU engine training step vs tf ops on cpu${SKIP}`, () => 
     const one = x.subarray(0, S * S * CONFIG.inputChannels);
     const yOne = y.subarray(0, S * S);
     const names = [...weights.keys()];
-    const vars = names.map((n) => tf.variable(weights.get(n)!.clone(), true, `pb_${n.replace(/\//g, "_")}`));
+    const vars = names.map((n) => tf.variable(weights.get(n)!.clone(), true, `pb_${CONFIG.filters.join("-")}_${n.replace(/\//g, "_")}`));
     const wv = new Map(names.map((n, i) => [n, vars[i] as tf.Tensor]));
     const { value, grads } = tf.variableGrads(() => bce(reference(tf.tensor4d(one, [1, S, S, CONFIG.inputChannels]), wv, CONFIG, seed), tf.tensor4d(yOne, [1, S, S, 1])), vars);
     const r = await net.trainStep(one, yOne, 1, seed);
@@ -151,7 +159,7 @@ describe.skipIf(!ctx)(`GPU engine training step vs tf ops on cpu${SKIP}`, () => 
   });
 
   it("rejects inputs of the wrong size with a message naming the shapes", async () => {
-    await expect(net.trainStep(new Float32Array(5), y, B, 1)).rejects.toThrow(/5 input values for 2 patches of 16×16×3/);
+    await expect(net.trainStep(new Float32Array(5), y, B, 1)).rejects.toThrow(new RegExp(`5 input values for 2 patches of ${S}×${S}×3`));
     await expect(net.trainStep(x, y, 3, 1)).rejects.toThrow(/batch of 3 patches, the plan takes 1–2/);
   });
 });
