@@ -1,9 +1,9 @@
 /**
- * `npm run bench -- unet [--backends=wasm,cpu] [--batches=8,16] [--steps=2] [--size=128] [--no-torch] [--no-profile] [--cpu-all]`
+ * `npm run bench -- unet [--backends=wasm,cpu] [--batches=8,16,32] [--steps=2] [--size=128] [--no-torch] [--no-profile] [--cpu-all]`
  *
  * Milliseconds per U-Net training step (forward, binary cross-entropy, backward, Adam update) of the
  * paper's model (Fig 1, 1,942,257 parameters, 128×128×11) for every TensorFlow.js backend available
- * here, at batch 8 and 16, and the same step in PyTorch on the CPU with 2 threads when
+ * here, at batch 8, 16 and 32, and the same step in PyTorch on the CPU with 2 threads when
  * `/usr/bin/python3 -c "import torch"` works (`apt-get install python3-torch`), as ratios tfjs/PyTorch.
  * A per-kernel profile of one step shows where the time goes (what to speed up next, issue 8). Where
  * webgpu is available the GPU engine's step is timed as well (`npm run bench -- gpu` for its CUDA comparison).
@@ -93,7 +93,7 @@ function torchStep(batch: number, size: number, threads: number, steps: number):
 }
 
 export async function run(args: string[] = []): Promise<object> {
-  const batches = (arg(args, "batches") ?? "8,16").split(",").map(Number);
+  const batches = (arg(args, "batches") ?? "8,16,32").split(",").map(Number);
   const steps = Number(arg(args, "steps") ?? 2);
   const size = Number(arg(args, "size") ?? 128);
   const wanted = arg(args, "backends");
@@ -128,7 +128,8 @@ export async function run(args: string[] = []): Promise<object> {
   let gpuEngine: object | undefined;
   if (backends.includes("webgpu")) {
     const { run: runGpu } = await import("./gpu");
-    gpuEngine = await runGpu([`--batches=${batches.join(",")}`, `--steps=${Math.max(3, steps)}`, `--size=${size}`, "--no-torch"]);
+    // With PyTorch on CUDA in the same run when it has a GPU (bench/gpu.ts skips it otherwise).
+    gpuEngine = await runGpu([`--batches=${batches.join(",")}`, `--steps=${Math.max(3, steps)}`, `--size=${size}`, ...(args.includes("--no-torch") ? ["--no-torch"] : [])]);
   }
   const torch: Record<string, unknown> = {};
   const ratios: Record<string, number> = {};

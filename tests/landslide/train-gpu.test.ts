@@ -47,6 +47,19 @@ describe.skipIf(!HAS)(`U-Net training on the GPU engine${SKIP}`, () => {
     expect(loss).toBeCloseTo(r.log[r.bestEpoch - 1].valLoss, 4);
   }, 300_000);
 
+  it("gives the loss curve of the wasm backend within dropout noise (same data, seed and settings)", async () => {
+    const all = simulatePatches(60, 16, 3, 5);
+    const opts = { validation: take(all, 48, 12), unet, config: { epochs: 5, batchSize: 8, seed: 2, learningRate: 3e-3 }, quiet: true };
+    const gpu = await train(take(all, 0, 48), { ...opts, outDir: join(tmp, "cmp-gpu"), backend: "webgpu" });
+    const cpu = await train(take(all, 0, 48), { ...opts, outDir: join(tmp, "cmp-wasm"), backend: "wasm" });
+    // Same initial weights and batches; only the dropout masks differ (one seed per step on the GPU).
+    expect(gpu.log[0].loss).toBeCloseTo(cpu.log[0].loss, 1);
+    for (const [e, row] of gpu.log.entries()) {
+      expect(Math.abs(row.loss - cpu.log[e].loss) / cpu.log[e].loss, `epoch ${e + 1} training loss`).toBeLessThan(0.1);
+      expect(Math.abs(row.valLoss - cpu.log[e].valLoss) / cpu.log[e].valLoss, `epoch ${e + 1} validation loss`).toBeLessThan(0.1);
+    }
+  }, 300_000);
+
   it("resumes after an interruption and ends identical to an uninterrupted run", async () => {
     const data = simulatePatches(20, 16, 3, 7);
     const config = { epochs: 3, batchSize: 4, seed: 11 };
