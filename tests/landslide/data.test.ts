@@ -1,21 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, it } from "vitest";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { l4sDir, sceneDir } from "../../src/landslide/data";
 import { readL4SFolder } from "../../src/landslide/l4s";
 import { defaultMirrors } from "../../src/data/locate";
+import { useTempDataDir } from "../helpers/data-dir";
 
 describe("landslide data locations", () => {
-  let saved: string | undefined;
-  beforeEach(() => {
-    saved = process.env.DLAB_DATA_DIR;
-    process.env.DLAB_DATA_DIR = mkdtempSync(join(tmpdir(), "dlab-data-"));
-  });
-  afterEach(() => {
-    if (saved === undefined) delete process.env.DLAB_DATA_DIR;
-    else process.env.DLAB_DATA_DIR = saved;
-  });
+  useTempDataDir();
 
   it("full profile without downloads names what is missing", async () => {
     await expect(l4sDir("full", { quiet: true })).rejects.toThrow(/landslide4sense/);

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +11,7 @@ import { S2_BANDS, type S2Band } from "../../src/sentinel2";
 import { L4S_BAND_NAMES } from "../../src/landslide/features";
 import { ZIGUI_LANDSLIDES } from "../../src/studies/zigui/landslides";
 import { writeFakeSafe, type FakeGranule, type FakeProduct } from "../helpers/sentinel2";
+import { useTempDataDir } from "../helpers/data-dir";
 
 // A study area near 114°E, where UTM zones 49 and 50 meet, so a zone-50 granule and DEM take part.
 const EPSG = 32649;
@@ -270,15 +271,7 @@ describe("study scene assembly", () => {
 });
 
 describe("full-profile scene location", () => {
-  let saved: string | undefined;
-  beforeEach(() => {
-    saved = process.env.DLAB_DATA_DIR;
-    process.env.DLAB_DATA_DIR = mkdtempSync(join(tmpdir(), "dlab-data-"));
-  });
-  afterEach(() => {
-    if (saved === undefined) delete process.env.DLAB_DATA_DIR;
-    else process.env.DLAB_DATA_DIR = saved;
-  });
+  useTempDataDir();
 
   it("assembles scene.tif from the two downloads when it is absent or older, and not otherwise", async () => {
     const data = process.env.DLAB_DATA_DIR!;

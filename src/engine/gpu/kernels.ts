@@ -71,7 +71,6 @@ export function dropoutSalts(levels: number): number[] {
 
 /** A tensor stored as pixels × `stride` floats, holding this view's channels from `offset` on. */
 export interface View {
-  binding: "a" | "b" | "aux";
   stride: number;
   offset: number;
 }
@@ -306,21 +305,28 @@ fn store(m: u32, n: u32, z: u32, acc: f32) { dst[${partOff}u + (z * ${R}u + m) *
 
 export { gemmWgsl, splitK };
 
-/** 2×2 max-pool: src view (in srcA) → dst (contiguous, c channels); one thread per output element. */
-export function poolForwardWgsl(batch: number, height: number, width: number, c: number, src: View): string {
+/**
+ * Start of a 2×2 max-pool kernel, one thread per pooled element i: its channel `ch` and `p`, the input
+ * pixel at the top-left of its window.
+ */
+function poolPrologue(batch: number, height: number, width: number, c: number): string {
   const Ho = height / 2;
   const Wo = width / 2;
-  const total = batch * Ho * Wo * c;
   return `${bindings()}
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
   let i = gid.x + gid.y * nw.x * 256u;
-  if (i >= ${total}u) { return; }
+  if (i >= ${batch * Ho * Wo * c}u) { return; }
   let ch = i % ${c}u;
   let o = i / ${c}u;
   let n = o / ${Ho * Wo}u;
   let r = o % ${Ho * Wo}u;
-  let p = (n * ${height}u + 2u * (r / ${Wo}u)) * ${width}u + 2u * (r % ${Wo}u);
+  let p = (n * ${height}u + 2u * (r / ${Wo}u)) * ${width}u + 2u * (r % ${Wo}u);`;
+}
+
+/** 2×2 max-pool: src view (in srcA) → dst (contiguous, c channels); one thread per output element. */
+export function poolForwardWgsl(batch: number, height: number, width: number, c: number, src: View): string {
+  return `${poolPrologue(batch, height, width, c)}
   let base = ${src.offset}u + ch;
   let v = max(max(srcA[p * ${src.stride}u + base], srcA[(p + 1u) * ${src.stride}u + base]),
               max(srcA[(p + ${width}u) * ${src.stride}u + base], srcA[(p + ${width + 1}u) * ${src.stride}u + base]));
@@ -334,19 +340,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
  * aux = skip gradient view (or unused), dst = gradient of E's pre-activation (contiguous, c channels).
  */
 export function poolBackwardWgsl(batch: number, height: number, width: number, c: number, src: View, skip: View | null): string {
-  const Ho = height / 2;
-  const Wo = width / 2;
-  const total = batch * Ho * Wo * c;
-  return `${bindings()}
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
-  let i = gid.x + gid.y * nw.x * 256u;
-  if (i >= ${total}u) { return; }
-  let ch = i % ${c}u;
-  let o = i / ${c}u;
-  let n = o / ${Ho * Wo}u;
-  let r = o % ${Ho * Wo}u;
-  let p0 = (n * ${height}u + 2u * (r / ${Wo}u)) * ${width}u + 2u * (r % ${Wo}u);
+  return `${poolPrologue(batch, height, width, c)}
+  let p0 = p;
   var best = 0u;
   var bestV = -3.4e38;
   let g = srcB[i];

@@ -260,7 +260,7 @@ export class GpuUNet {
     const statPart = this.buffer(headGroups * 4);
     this.stats = this.buffer(4);
 
-    const v = (stride: number, offset = 0): View => ({ binding: "a", stride, offset });
+    const v = (stride: number, offset = 0): View => ({ stride, offset });
     const E = (i: number): { buf: GPUBuffer; view: View } => (i < L - 1 ? { buf: C[i], view: v(2 * fl[i], fl[i]) } : { buf: Ebottom, view: v(fl[i]) });
     const gemmKinds: Kind[] = ["ro", "ro", "rw", "ro", "uniform"];
     const pending: Promise<Op>[] = [];
