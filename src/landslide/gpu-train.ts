@@ -20,10 +20,16 @@ import type { UNetConfig } from "./unet";
 export async function openGpuTrainer(unet: UNetConfig, cfg: TrainConfig, size: number): Promise<GpuUNet | null> {
   if (process.env.DLAB_GPU_ENGINE === "off") return null;
   if (unet.upsampleSize !== 2 || unet.kernelSize % 2 !== 1 || unet.filters.length < 2) return null;
-  // The backend choice already decided whether a software adapter is acceptable.
-  const ctx = await requestGpu(true);
-  if (!ctx) return null;
-  return GpuUNet.create(ctx.device, { ...unet, inputSize: size }, { batch: cfg.batchSize, size, learningRate: cfg.learningRate, threshold: cfg.threshold });
+  try {
+    // The backend choice already decided whether a software adapter is acceptable.
+    const ctx = await requestGpu(true);
+    if (!ctx) return null;
+    return await GpuUNet.create(ctx.device, { ...unet, inputSize: size }, { batch: cfg.batchSize, size, learningRate: cfg.learningRate, threshold: cfg.threshold });
+  } catch (e) {
+    // tfjs-backend-webgpu still trains (slower): say why the engine is not used rather than fail the run.
+    process.stderr.write(`warning: GPU engine unavailable (${(e as Error).message}); training with tfjs-backend-webgpu's kernels\n`);
+    return null;
+  }
 }
 
 /** Copies the tfjs model's weights (and, when resuming, Adam's state from checkpoint arrays) into the engine. */
