@@ -11,7 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { requestGpu } from "../engine/gpu/device";
-import { GpuUNet } from "../engine/gpu/unet";
+import { GpuUNet, type GpuDataset, type GpuStepResult } from "../engine/gpu/unet";
 import { MetricAccumulator, type EpochMetrics } from "./metrics";
 import type { NamedArray, PatchSet, TrainConfig } from "./train";
 import type { UNetConfig } from "./unet";
@@ -65,12 +65,22 @@ export async function engineArrays(gpu: GpuUNet, model: tf.LayersModel): Promise
 }
 
 /** Loss and metrics of the engine's current weights (inference mode) over a patch set. */
-export async function evaluateOnEngine(gpu: GpuUNet, s: PatchSet, threshold: number, gather: (s: PatchSet, idx: number[]) => { x: Float32Array; y: Float32Array }): Promise<EpochMetrics> {
+export async function evaluateOnEngine(
+  gpu: GpuUNet,
+  s: PatchSet,
+  threshold: number,
+  gather: (s: PatchSet, idx: number[]) => { x: Float32Array; y: Float32Array },
+  resident: GpuDataset | null = null,
+): Promise<EpochMetrics> {
   const acc = new MetricAccumulator(threshold);
   for (let i = 0; i < s.count; i += gpu.batch) {
     const idx = Array.from({ length: Math.min(gpu.batch, s.count - i) }, (_, k) => i + k);
-    const { x, y } = gather(s, idx);
-    const r = await gpu.evaluate(x, y, idx.length);
+    let r: GpuStepResult;
+    if (resident) r = await gpu.evaluateOn(resident, idx);
+    else {
+      const { x, y } = gather(s, idx);
+      r = await gpu.evaluate(x, y, idx.length);
+    }
     acc.addCounts(r, r.loss);
   }
   return acc.result();

@@ -459,6 +459,9 @@ export async function train(data: PatchSet, opts: TrainOptions): Promise<TrainRe
   // On webgpu the whole step runs in the GPU engine (src/landslide/gpu-train.ts) unless it is switched off.
   const gpu = backend.name === "webgpu" ? await openGpuTrainer(unet, cfg, trainSet.size) : null;
   if (gpu) loadIntoEngine(gpu, model, restored);
+  // Patch sets the GPU can hold stay there: each step then gathers its batch on the device.
+  const trainOnGpu = gpu ? await gpu.uploadDataset(trainSet.images, trainSet.masks, trainSet.count) : null;
+  const valOnGpu = gpu && trainOnGpu ? await gpu.uploadDataset(valSet.images, valSet.masks, valSet.count) : null;
   const backendDetail = gpu ? `${backend.detail} + GPU engine (${gpu.dispatchesPerStep} dispatches/step)` : backend.detail;
   const varList = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const logitsNet = logitsModel(model)!;
@@ -483,8 +486,9 @@ export async function train(data: PatchSet, opts: TrainOptions): Promise<TrainRe
     let inflight: Promise<void> | null = null;
     for (let b = 0; gpu && b < nBatches; b++) {
       const idx = order.slice(b * cfg.batchSize, (b + 1) * cfg.batchSize);
-      const { x, y } = gatherBatch(trainSet, idx);
-      const step = gpu.trainStep(x, y, idx.length, dropoutRng.nextUint32()).then((r) => {
+      const seed = dropoutRng.nextUint32();
+      const queued = trainOnGpu ? gpu.trainStepOn(trainOnGpu, idx, seed) : ((g) => gpu.trainStep(g.x, g.y, idx.length, seed))(gatherBatch(trainSet, idx));
+      const step = queued.then((r) => {
         if (!Number.isFinite(r.loss)) throw new Error(`training diverged: loss ${r.loss} at epoch ${epoch + 1}, batch ${b + 1}`);
         acc.addCounts(r, r.loss);
         bar.update(b + 1, `loss ${r.loss.toFixed(4)}`);
@@ -516,7 +520,7 @@ export async function train(data: PatchSet, opts: TrainOptions): Promise<TrainRe
       await yieldToEventLoop();
     }
     const tr = acc.result();
-    const va = gpu ? await evaluateOnEngine(gpu, valSet, cfg.threshold, gatherBatch) : await evaluateSet(model, valSet, cfg.batchSize, cfg.threshold);
+    const va = gpu ? await evaluateOnEngine(gpu, valSet, cfg.threshold, gatherBatch, valOnGpu) : await evaluateSet(model, valSet, cfg.batchSize, cfg.threshold);
     if (gpu) await storeIntoModel(gpu, model);
     const row = { epoch: epoch + 1, ...metricsRow("", tr), ...metricsRow("val", va), seconds: (Date.now() - t0) / 1000 } as EpochLog;
     log.push(row);

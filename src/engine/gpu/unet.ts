@@ -111,6 +111,14 @@ export interface GpuStepResult {
   pixels: number;
 }
 
+/** A patch set kept in GPU memory (`GpuUNet.uploadDataset`). */
+export interface GpuDataset {
+  images: GPUBuffer;
+  labels: GPUBuffer;
+  count: number;
+  bytes: number;
+}
+
 type Kind = "ro" | "rw" | "uniform";
 
 interface Op {
@@ -445,8 +453,16 @@ export class GpuUNet {
     this.device.queue.writeBuffer(this.labels, 0, yf.buffer, yf.byteOffset, yf.byteLength);
   }
 
-  private encode(ops: Op[]): GPUCommandEncoder {
+  private encode(ops: Op[], batch?: { data: GpuDataset; indices: number[] }): GPUCommandEncoder {
     const enc = this.device.createCommandEncoder();
+    if (batch) {
+      const per = this.size * this.size * this.config.inputChannels * 4;
+      const px = this.size * this.size * 4;
+      batch.indices.forEach((i, b) => {
+        enc.copyBufferToBuffer(batch.data.images, i * per, this.x, b * per, per);
+        enc.copyBufferToBuffer(batch.data.labels, i * px, this.labels, b * px, px);
+      });
+    }
     const pass = enc.beginComputePass();
     for (const op of ops) {
       pass.setPipeline(op.pipeline);
@@ -497,6 +513,72 @@ export class GpuUNet {
     }
     this.writeStep(false, 0, count);
     return this.finish(this.encode(this.forwardOps), count);
+  }
+
+  /**
+   * Keeps a patch set on the GPU (channels-last images and 0/1 masks), so that steps gather their batches
+   * with buffer copies on the device instead of uploading them (`trainStepOn`, `evaluateOn`). Resolves to
+   * null when the GPU cannot hold it (the caller then uploads each batch); `DLAB_GPU_RESIDENT=off` declines.
+   */
+  async uploadDataset(images: Float32Array, masks: ArrayLike<number>, count: number): Promise<GpuDataset | null> {
+    const px = this.size * this.size;
+    if (images.length !== count * px * this.config.inputChannels || masks.length !== count * px) {
+      throw new Error(`GPU engine: data set of ${count} patches has ${images.length} image and ${masks.length} mask values`);
+    }
+    const bytes = images.byteLength + count * px * 4;
+    if (process.env.DLAB_GPU_RESIDENT === "off" || images.byteLength > this.device.limits.maxBufferSize) return null;
+    this.device.pushErrorScope("out-of-memory");
+    const usage = USAGE.copySrc | USAGE.copyDst;
+    const img = this.device.createBuffer({ size: Math.max(16, images.byteLength), usage });
+    const lab = this.device.createBuffer({ size: Math.max(16, count * px * 4), usage });
+    if (await this.device.popErrorScope()) {
+      img.destroy();
+      lab.destroy();
+      return null;
+    }
+    // In slices, so that Dawn's staging copies stay small for multi-gigabyte sets.
+    const chunk = 16 << 20;
+    for (let o = 0; o < images.length; o += chunk) {
+      const part = images.subarray(o, Math.min(images.length, o + chunk));
+      this.device.queue.writeBuffer(img, o * 4, part.buffer, part.byteOffset, part.byteLength);
+    }
+    for (let o = 0; o < count * px; o += chunk) {
+      const n = Math.min(count * px, o + chunk) - o;
+      const f = new Float32Array(n);
+      for (let k = 0; k < n; k++) f[k] = masks[o + k];
+      this.device.queue.writeBuffer(lab, o * 4, f);
+    }
+    this.buffers.push(img, lab);
+    return { images: img, labels: lab, count, bytes };
+  }
+
+  private checkIndices(data: GpuDataset, indices: number[]): void {
+    if (!(indices.length >= 1 && indices.length <= this.batch)) throw new Error(`GPU engine: batch of ${indices.length} patches, the plan takes 1–${this.batch}`);
+    const bad = indices.find((i) => !(Number.isInteger(i) && i >= 0 && i < data.count));
+    if (bad !== undefined) throw new Error(`GPU engine: patch index ${bad} outside the data set of ${data.count}`);
+  }
+
+  /** `trainStep` on patches `indices` of a data set kept on the GPU (`uploadDataset`). */
+  trainStepOn(data: GpuDataset, indices: number[], seed: number): Promise<GpuStepResult> {
+    try {
+      this.checkIndices(data, indices);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    this.stepCount++;
+    this.writeStep(true, seed, indices.length);
+    return this.finish(this.encode([...this.forwardOps, ...this.backwardOps], { data, indices }), indices.length);
+  }
+
+  /** `evaluate` on patches `indices` of a data set kept on the GPU. */
+  evaluateOn(data: GpuDataset, indices: number[]): Promise<GpuStepResult> {
+    try {
+      this.checkIndices(data, indices);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    this.writeStep(false, 0, indices.length);
+    return this.finish(this.encode(this.forwardOps, { data, indices }), indices.length);
   }
 
   private async read(buf: GPUBuffer, floats: number): Promise<Float32Array> {
