@@ -315,20 +315,18 @@ export class GpuUNet {
     // Filter-gradient specs need the partial buffer, which is sized once all are known.
     const wgradJobs: { spec: GemmSpec; a: GPUBuffer; b: GPUBuffer; at: number }[] = [];
     const wgrad = (l: GpuLayer, level: number, input: { buf: GPUBuffer; view: View }, grad: { buf: GPUBuffer; view: View }): void => {
-      const probe = l.kind === "conv" ? convFilterGrad(convShape(l, level), input.view, grad.view, 0, 1) : upFilterGrad(upShape(l, level), input.view, grad.view, 0, 1);
+      const make = (partOff: number, splits: number): GemmSpec =>
+        l.kind === "conv" ? convFilterGrad(convShape(l, level), input.view, grad.view, partOff, splits) : upFilterGrad(upShape(l, level), input.view, grad.view, partOff, splits);
+      const probe = make(0, 1);
       const pixels = l.kind === "conv" ? px(level) : px(level + 1);
-      const tiles = Math.ceil(probe.M / probe.tile.BM) * Math.ceil(probe.N / probe.tile.BN);
-      const splits = chooseSplits(pixels, tiles);
-      const sized = l.kind === "conv" ? convFilterGrad(convShape(l, level), input.view, grad.view, 0, splits) : upFilterGrad(upShape(l, level), input.view, grad.view, 0, splits);
-      const off = addSegment(l, sized);
-      const spec = l.kind === "conv" ? convFilterGrad(convShape(l, level), input.view, grad.view, off, splits) : upFilterGrad(upShape(l, level), input.view, grad.view, off, splits);
+      const splits = chooseSplits(pixels, Math.ceil(probe.M / probe.tile.BM) * Math.ceil(probe.N / probe.tile.BN));
+      const spec = make(addSegment(l, make(0, splits)), splits);
       wgradJobs.push({ spec, a: input.buf, b: grad.buf, at: bwdOrder.length });
       bwdOrder.push(null);
     };
     // Input height/width of an up layer at decoder level j is that of level j + 1.
     const upShape = (l: GpuLayer, level: number): UpShape => ({ batch: B, height: S >> (level + 1), width: S >> (level + 1), cin: l.cin, cout: l.cout, wOff: l.wOff, bOff: l.bOff });
     const bwdOrder: (Promise<Op> | null)[] = [];
-    const pushB = (fn: (list: (Promise<Op> | null)[]) => void): void => fn(bwdOrder);
 
     // ---------------- forward
     const salts = dropoutSalts(L);
@@ -368,29 +366,27 @@ export class GpuUNet {
       const c2 = layer(`dec${j + 1}_conv2`);
       const pd = c.decoderDropout[L - 2 - j];
       wgrad(c2, j, { buf: Dd[j], view: v(fl[j]) }, { buf: gD2[j], view: v(fl[j]) });
-      pushB((l) => gemm(l, convInputGrad(convShape(c2, j), v(fl[j]), v(fl[j]), { relu: true, scale: 1 / (1 - pd), view: v(fl[j]) }), gD2[j], this.params, gD1[j], Dd[j]));
+      gemm(bwdOrder, convInputGrad(convShape(c2, j), v(fl[j]), v(fl[j]), { relu: true, scale: 1 / (1 - pd), view: v(fl[j]) }), gD2[j], this.params, gD1[j], Dd[j]);
       wgrad(c1, j, { buf: C[j], view: v(2 * fl[j]) }, { buf: gD1[j], view: v(fl[j]) });
-      pushB((l) => gemm(l, convInputGrad(convShape(c1, j), v(fl[j]), v(2 * fl[j]), null), gD1[j], this.params, gC[j], dummy));
+      gemm(bwdOrder, convInputGrad(convShape(c1, j), v(fl[j]), v(2 * fl[j]), null), gD1[j], this.params, gC[j], dummy);
       const below = j === L - 2 ? E(L - 1) : { buf: Y[j + 1], view: v(fl[j + 1]) };
       const gBelow = j === L - 2 ? gE2[L - 1] : gD2[j + 1];
       wgrad(up, j, below, { buf: gC[j], view: v(2 * fl[j], 0) });
-      pushB((l) => gemm(l, upInputGrad(upShape(up, j), v(2 * fl[j], 0), v(fl[j + 1]), { relu: true, scale: 1, view: below.view }), gC[j], this.params, gBelow, below.buf));
+      gemm(bwdOrder, upInputGrad(upShape(up, j), v(2 * fl[j], 0), v(fl[j + 1]), { relu: true, scale: 1, view: below.view }), gC[j], this.params, gBelow, below.buf);
     }
     for (let i = L - 1; i >= 0; i--) {
       const c1 = layer(`enc${i + 1}_conv1`);
       const c2 = layer(`enc${i + 1}_conv2`);
       const pe = c.encoderDropout[i];
       wgrad(c2, i, { buf: D[i], view: v(fl[i]) }, { buf: gE2[i], view: v(fl[i]) });
-      pushB((l) => gemm(l, convInputGrad(convShape(c2, i), v(fl[i]), v(fl[i]), { relu: true, scale: 1 / (1 - pe), view: v(fl[i]) }), gE2[i], this.params, gE1[i], D[i]));
+      gemm(bwdOrder, convInputGrad(convShape(c2, i), v(fl[i]), v(fl[i]), { relu: true, scale: 1 / (1 - pe), view: v(fl[i]) }), gE2[i], this.params, gE1[i], D[i]);
       const input = i === 0 ? { buf: this.x, view: v(c.inputChannels) } : { buf: Pool[i - 1], view: v(fl[i - 1]) };
       wgrad(c1, i, input, { buf: gE1[i], view: v(fl[i]) });
       if (i > 0) {
-        pushB((l) => gemm(l, convInputGrad(convShape(c1, i), v(fl[i]), v(fl[i - 1]), null), gE1[i], this.params, gPool[i - 1], dummy));
+        gemm(bwdOrder, convInputGrad(convShape(c1, i), v(fl[i]), v(fl[i - 1]), null), gE1[i], this.params, gPool[i - 1], dummy);
         const e = E(i - 1);
         const n = px(i) * fl[i - 1];
-        pushB((l) =>
-          simple(l, `pool ${i} backward`, poolBackwardWgsl(B, S >> (i - 1), S >> (i - 1), fl[i - 1], e.view, v(2 * fl[i - 1], fl[i - 1])), gemmKinds, [e.buf, gPool[i - 1], gE2[i - 1], gC[i - 1], this.uniform], flatDispatch(n)),
-        );
+        simple(bwdOrder, `pool ${i} backward`, poolBackwardWgsl(B, S >> (i - 1), S >> (i - 1), fl[i - 1], e.view, v(2 * fl[i - 1], fl[i - 1])), gemmKinds, [e.buf, gPool[i - 1], gE2[i - 1], gC[i - 1], this.uniform], flatDispatch(n));
       }
     }
     // Now the partial-sum buffer's size is known: create it and the filter-gradient ops in their places.
@@ -410,7 +406,7 @@ export class GpuUNet {
       job.list[job.at + 1] = p;
     }
     const adamKinds: Kind[] = ["rw", "rw", "rw", "rw", "ro", "uniform"];
-    simple(bwdOrder as Promise<Op>[], "gradient sums + Adam", adamWgsl(segments, this.paramCount), adamKinds, [this.params, this.mom1, this.mom2, this.grads, part, this.uniform], flatDispatch(this.paramCount));
+    simple(bwdOrder, "gradient sums + Adam", adamWgsl(segments, this.paramCount), adamKinds, [this.params, this.mom1, this.mom2, this.grads, part, this.uniform], flatDispatch(this.paramCount));
     const settled = await Promise.allSettled(pending);
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed) throw failed.reason;
