@@ -17,6 +17,7 @@ import { saveModel, yieldToEventLoop, type ModelMeta } from "./infer";
 import { MetricAccumulator, type EpochMetrics } from "./metrics";
 import { ZIGUI_LANDSLIDES, type UNetParams } from "../studies/zigui/landslides";
 import { engineArrays, evaluateOnEngine, loadIntoEngine, openGpuTrainer, storeIntoModel } from "./gpu-train";
+import type { GpuStepResult } from "../engine/gpu/unet";
 import { buildUNet, logitsModel, PAPER_UNET, Rng, type UNetConfig } from "./unet";
 
 /** Patches in memory: channels-last images and 0/1 masks, back to back. */
@@ -477,81 +478,92 @@ export async function train(data: PatchSet, opts: TrainOptions): Promise<TrainRe
     bestValF1,
   });
 
-  for (let epoch = startEpoch; epoch < endEpoch; epoch++) {
-    const t0 = Date.now();
-    const order = shuffleRng.shuffle(Array.from({ length: trainSet.count }, (_, i) => i));
-    const acc = new MetricAccumulator(cfg.threshold);
-    const bar = progress(`epoch ${epoch + 1}/${cfg.epochs}`, nBatches, { unit: "batches", quiet: opts.quiet });
-    // GPU engine: one step stays queued while the next batch is gathered and uploaded.
-    let inflight: Promise<void> | null = null;
-    for (let b = 0; gpu && b < nBatches; b++) {
-      const idx = order.slice(b * cfg.batchSize, (b + 1) * cfg.batchSize);
-      const seed = dropoutRng.nextUint32();
-      const queued = trainOnGpu ? gpu.trainStepOn(trainOnGpu, idx, seed) : ((g) => gpu.trainStep(g.x, g.y, idx.length, seed))(gatherBatch(trainSet, idx));
-      const step = queued.then((r) => {
-        if (!Number.isFinite(r.loss)) throw new Error(`training diverged: loss ${r.loss} at epoch ${epoch + 1}, batch ${b + 1}`);
-        acc.addCounts(r, r.loss);
-        bar.update(b + 1, `loss ${r.loss.toFixed(4)}`);
-      });
+  // The engine's GPU buffers are freed however the loop ends (a diverged run throws).
+  try {
+    for (let epoch = startEpoch; epoch < endEpoch; epoch++) {
+      const t0 = Date.now();
+      const order = shuffleRng.shuffle(Array.from({ length: trainSet.count }, (_, i) => i));
+      const acc = new MetricAccumulator(cfg.threshold);
+      const bar = progress(`epoch ${epoch + 1}/${cfg.epochs}`, nBatches, { unit: "batches", quiet: opts.quiet });
+      // GPU engine: one step stays queued while the next batch is gathered and uploaded.
+      let inflight: Promise<void> | null = null;
+      for (let b = 0; gpu && b < nBatches; b++) {
+        const idx = order.slice(b * cfg.batchSize, (b + 1) * cfg.batchSize);
+        const seed = dropoutRng.nextUint32();
+        let queued: Promise<GpuStepResult>;
+        if (trainOnGpu) queued = gpu.trainStepOn(trainOnGpu, idx, seed);
+        else {
+          const { x, y } = gatherBatch(trainSet, idx);
+          queued = gpu.trainStep(x, y, idx.length, seed);
+        }
+        const step = queued.then((r) => {
+          if (!Number.isFinite(r.loss)) throw new Error(`training diverged: loss ${r.loss} at epoch ${epoch + 1}, batch ${b + 1}`);
+          acc.addCounts(r, r.loss);
+          bar.update(b + 1, `loss ${r.loss.toFixed(4)}`);
+        });
+        // If the step before fails, this one's own failure must not surface as an unhandled rejection.
+        step.catch(() => undefined);
+        if (inflight) await inflight;
+        inflight = step;
+      }
       if (inflight) await inflight;
-      inflight = step;
+      for (let b = 0; !gpu && b < nBatches; b++) {
+        const idx = order.slice(b * cfg.batchSize, (b + 1) * cfg.batchSize);
+        const { x, y } = gatherBatch(trainSet, idx);
+        const xt = tf.tensor4d(x, [idx.length, trainSet.size, trainSet.size, trainSet.channels]);
+        const yt = tf.tensor4d(y, [idx.length, trainSet.size, trainSet.size, 1]);
+        let pred: tf.Tensor | undefined;
+        const cost = optimizer.minimize(
+          () => {
+            const z = logitsNet.apply(xt, { training: true }) as tf.Tensor;
+            pred = tf.keep(tf.sigmoid(z));
+            return bceFromLogits(yt, z);
+          },
+          true,
+          varList,
+        );
+        const lossValue = cost ? (await cost.data())[0] : NaN;
+        if (!Number.isFinite(lossValue)) throw new Error(`training diverged: loss ${lossValue} at epoch ${epoch + 1}, batch ${b + 1}`);
+        acc.addBatch((await pred!.data()) as Float32Array, y, lossValue);
+        tf.dispose([xt, yt, pred!, cost!]);
+        bar.update(b + 1, `loss ${lossValue.toFixed(4)}`);
+        await yieldToEventLoop();
+      }
+      const tr = acc.result();
+      const va = gpu ? await evaluateOnEngine(gpu, valSet, cfg.threshold, gatherBatch, valOnGpu) : await evaluateSet(model, valSet, cfg.batchSize, cfg.threshold);
+      if (gpu) await storeIntoModel(gpu, model);
+      const row = { epoch: epoch + 1, ...metricsRow("", tr), ...metricsRow("val", va), seconds: (Date.now() - t0) / 1000 } as EpochLog;
+      log.push(row);
+      bar.done(`loss ${tr.loss.toFixed(4)} val_loss ${va.loss.toFixed(4)} val_F1 ${va.f1.toFixed(3)}`);
+      if (va.f1 > bestValF1) {
+        bestValF1 = va.f1;
+        bestEpoch = epoch + 1;
+        const m: ModelMeta = { unet, features: opts.features, threshold: cfg.threshold, epoch: epoch + 1, valF1: va.f1, valPrecision: va.precision, valRecall: va.recall, seed: cfg.seed, backend: backendDetail };
+        await saveModel(bestDir, model, m);
+      }
+      const arrays = gpu ? await engineArrays(gpu, model) : await modelArrays(model, optimizer);
+      const header: Omit<CheckpointHeader, "tensors"> = {
+        format: "dlab-unet-checkpoint",
+        version: 1,
+        epoch: epoch + 1,
+        unet,
+        train: cfg,
+        shuffleRng: shuffleRng.state,
+        dropoutRng: dropoutRng.state,
+        bestEpoch,
+        bestValF1,
+        log,
+        trainCount: trainSet.count,
+        valCount: valSet.count,
+      };
+      writeFileAtomic(ckptFile, encodeCheckpoint(header, arrays));
+      writeLogs(opts.outDir, log, meta());
+      opts.onEpoch?.(row);
     }
-    if (inflight) await inflight;
-    for (let b = 0; !gpu && b < nBatches; b++) {
-      const idx = order.slice(b * cfg.batchSize, (b + 1) * cfg.batchSize);
-      const { x, y } = gatherBatch(trainSet, idx);
-      const xt = tf.tensor4d(x, [idx.length, trainSet.size, trainSet.size, trainSet.channels]);
-      const yt = tf.tensor4d(y, [idx.length, trainSet.size, trainSet.size, 1]);
-      let pred: tf.Tensor | undefined;
-      const cost = optimizer.minimize(
-        () => {
-          const z = logitsNet.apply(xt, { training: true }) as tf.Tensor;
-          pred = tf.keep(tf.sigmoid(z));
-          return bceFromLogits(yt, z);
-        },
-        true,
-        varList,
-      );
-      const lossValue = cost ? (await cost.data())[0] : NaN;
-      if (!Number.isFinite(lossValue)) throw new Error(`training diverged: loss ${lossValue} at epoch ${epoch + 1}, batch ${b + 1}`);
-      acc.addBatch((await pred!.data()) as Float32Array, y, lossValue);
-      tf.dispose([xt, yt, pred!, cost!]);
-      bar.update(b + 1, `loss ${lossValue.toFixed(4)}`);
-      await yieldToEventLoop();
-    }
-    const tr = acc.result();
-    const va = gpu ? await evaluateOnEngine(gpu, valSet, cfg.threshold, gatherBatch, valOnGpu) : await evaluateSet(model, valSet, cfg.batchSize, cfg.threshold);
-    if (gpu) await storeIntoModel(gpu, model);
-    const row = { epoch: epoch + 1, ...metricsRow("", tr), ...metricsRow("val", va), seconds: (Date.now() - t0) / 1000 } as EpochLog;
-    log.push(row);
-    bar.done(`loss ${tr.loss.toFixed(4)} val_loss ${va.loss.toFixed(4)} val_F1 ${va.f1.toFixed(3)}`);
-    if (va.f1 > bestValF1) {
-      bestValF1 = va.f1;
-      bestEpoch = epoch + 1;
-      const m: ModelMeta = { unet, features: opts.features, threshold: cfg.threshold, epoch: epoch + 1, valF1: va.f1, valPrecision: va.precision, valRecall: va.recall, seed: cfg.seed, backend: backendDetail };
-      await saveModel(bestDir, model, m);
-    }
-    const arrays = gpu ? await engineArrays(gpu, model) : await modelArrays(model, optimizer);
-    const header: Omit<CheckpointHeader, "tensors"> = {
-      format: "dlab-unet-checkpoint",
-      version: 1,
-      epoch: epoch + 1,
-      unet,
-      train: cfg,
-      shuffleRng: shuffleRng.state,
-      dropoutRng: dropoutRng.state,
-      bestEpoch,
-      bestValF1,
-      log,
-      trainCount: trainSet.count,
-      valCount: valSet.count,
-    };
-    writeFileAtomic(ckptFile, encodeCheckpoint(header, arrays));
-    writeLogs(opts.outDir, log, meta());
-    opts.onEpoch?.(row);
+  } finally {
+    gpu?.destroy();
   }
   optimizer.dispose();
-  gpu?.destroy();
   return {
     log,
     bestEpoch,
