@@ -17,18 +17,13 @@ import { existsSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { arg, median } from "./lib/util";
 import { Engine, getEngine } from "../src/engine/engine";
 import { fastDropout } from "../src/engine/dropout";
 import { registerFastKernels } from "../src/engine/kernels";
 import { gemm } from "../src/engine/ops";
 import { projectRoot } from "../src/project";
 
-function arg(args: string[], name: string): string | undefined {
-  const a = args.find((s) => s.startsWith(`--${name}=`));
-  return a?.slice(name.length + 3);
-}
-
-const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const round = (v: number, d = 1): number => Math.round(v * 10 ** d) / 10 ** d;
 
 /** Dropout drawing its masks with the engine (`fastDropout`), a new seed per call, as a model would use it. */

@@ -15,12 +15,7 @@ import { projectRoot } from "../src/project";
 import { requestGpu } from "../src/engine/gpu/device";
 import { GpuUNet } from "../src/engine/gpu/unet";
 import { PAPER_UNET } from "../src/landslide/unet";
-
-function arg(args: string[], name: string): string | undefined {
-  return args.find((s) => s.startsWith(`--${name}=`))?.slice(name.length + 3);
-}
-
-const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+import { arg, median } from "./lib/util";
 
 function pseudo(n: number, seed: number): Float32Array {
   const out = new Float32Array(n);

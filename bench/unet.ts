@@ -15,16 +15,7 @@ import { projectRoot } from "../src/project";
 import { availableBackends, parseBackendName, selectBackend, type BackendName } from "../src/landslide/backend";
 import { bceFromLogits } from "../src/landslide/train";
 import { buildUNet, logitsModel, PAPER_UNET } from "../src/landslide/unet";
-
-function arg(args: string[], name: string): string | undefined {
-  const a = args.find((s) => s.startsWith(`--${name}=`));
-  return a?.slice(name.length + 3);
-}
-
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
+import { arg, median } from "./lib/util";
 
 interface StepTiming {
   backend: string;

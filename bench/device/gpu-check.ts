@@ -9,7 +9,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { writeFileSync } from "node:fs";
 import { requestGpu } from "../../src/engine/gpu/device";
-import { bceFromLogitsOps, referenceLogits } from "../../src/engine/gpu/reference";
+import { bceFromLogitsOps, maxRelErr, referenceLogits } from "../../src/engine/gpu/reference";
 import { GpuUNet } from "../../src/engine/gpu/unet";
 import { buildUNet, PAPER_UNET } from "../../src/landslide/unet";
 import { selectBackend } from "../../src/landslide/backend";
@@ -45,17 +45,7 @@ const repeatable = names.every((n) => g.get(n)!.every((v, k) => Object.is(v, g2.
 const vars = names.map((n, i) => tf.variable(values[i], true, `v${i}`));
 const wv = new Map(names.map((n, i) => [n, vars[i] as tf.Tensor]));
 const { value, grads } = tf.variableGrads(() => bceFromLogitsOps(referenceLogits(tf.tensor4d(x, [count, S, S, 11]), wv, cfg, seed), tf.tensor4d(y, [count, S, S, 1])), vars);
-const rows = names.map((n, i) => {
-  const ref = grads[vars[i].name].dataSync();
-  const got = g.get(n)!;
-  let scale = 0;
-  let err = 0;
-  for (let k = 0; k < ref.length; k++) {
-    scale = Math.max(scale, Math.abs(ref[k]));
-    err = Math.max(err, Math.abs(ref[k] - got[k]));
-  }
-  return { tensor: n, maxRelErr: err / scale };
-});
+const rows = names.map((n, i) => ({ tensor: n, maxRelErr: maxRelErr(g.get(n)!, grads[vars[i].name].dataSync()) }));
 const referenceLoss = value.dataSync()[0];
 
 // tfjs webgpu: filter gradients of the U-Net's convolutions (forward conv and transposed conv) vs cpu.
@@ -82,14 +72,7 @@ for (const [i, c] of cases.entries()) {
   await selectBackend({ backend: "cpu" });
   const ref = await grad();
   await selectBackend({ backend: "webgpu" });
-  const got = await grad();
-  let scale = 0;
-  let err = 0;
-  for (let k = 0; k < ref.length; k++) {
-    scale = Math.max(scale, Math.abs(ref[k]));
-    err = Math.max(err, Math.abs(ref[k] - got[k]));
-  }
-  tfjsRows.push({ name: c.name, maxRelErr: err / scale });
+  tfjsRows.push({ name: c.name, maxRelErr: maxRelErr(await grad(), ref) });
 }
 const out = { adapter: ctx.adapter, dispatches: net.dispatchesPerStep, repeatable, loss: r.loss, referenceLoss, worst: Math.max(...rows.map((q) => q.maxRelErr)), rows, tfjsWebgpu: tfjsRows };
 if (process.env.OUT) writeFileSync(`${process.env.OUT}/gpu-check.json`, JSON.stringify(out, null, 1));

@@ -94,17 +94,14 @@ function output(backend: BackendIO, shape: number[]): { out: OutFn; info: () => 
   };
 }
 
-function convGeometry(info: backend_util.Conv2DInfo): ConvGeometry {
-  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) throw new Unsupported("dilated convolution");
-  if (info.dataFormat !== "channelsLast") throw new Unsupported("NCHW data format");
+/** The window fields shared by convolution and pooling geometry. */
+function windowGeometry(info: backend_util.Conv2DInfo): Omit<ConvGeometry, "inChannels" | "outChannels"> {
   return {
     batch: info.batchSize,
     inHeight: info.inHeight,
     inWidth: info.inWidth,
-    inChannels: info.inChannels,
     outHeight: info.outHeight,
     outWidth: info.outWidth,
-    outChannels: info.outChannels,
     filterHeight: info.filterHeight,
     filterWidth: info.filterWidth,
     strideHeight: info.strideHeight,
@@ -114,22 +111,15 @@ function convGeometry(info: backend_util.Conv2DInfo): ConvGeometry {
   };
 }
 
+function convGeometry(info: backend_util.Conv2DInfo): ConvGeometry {
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) throw new Unsupported("dilated convolution");
+  if (info.dataFormat !== "channelsLast") throw new Unsupported("NCHW data format");
+  return { ...windowGeometry(info), inChannels: info.inChannels, outChannels: info.outChannels };
+}
+
 function poolGeometry(info: backend_util.Conv2DInfo): PoolGeometry {
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) throw new Unsupported("dilated pooling");
-  return {
-    batch: info.batchSize,
-    inHeight: info.inHeight,
-    inWidth: info.inWidth,
-    channels: info.inChannels,
-    outHeight: info.outHeight,
-    outWidth: info.outWidth,
-    filterHeight: info.filterHeight,
-    filterWidth: info.filterWidth,
-    strideHeight: info.strideHeight,
-    strideWidth: info.strideWidth,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-  };
+  return { ...windowGeometry(info), channels: info.inChannels };
 }
 
 type Attr = NamedAttrMap[string];

@@ -23,20 +23,8 @@ export interface ConvGeometry {
   padLeft: number;
 }
 
-export interface PoolGeometry {
-  batch: number;
-  inHeight: number;
-  inWidth: number;
-  channels: number;
-  outHeight: number;
-  outWidth: number;
-  filterHeight: number;
-  filterWidth: number;
-  strideHeight: number;
-  strideWidth: number;
-  padTop: number;
-  padLeft: number;
-}
+/** A pooling window's geometry: a convolution's without the channel counts, which pooling keeps. */
+export type PoolGeometry = Omit<ConvGeometry, "inChannels" | "outChannels"> & { channels: number };
 
 export type Activation = "linear" | "relu" | "sigmoid";
 export type OutFn = (length: number) => Float32Array;

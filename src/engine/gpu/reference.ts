@@ -41,3 +41,14 @@ export function bceFromLogitsOps(z: tf.Tensor, y: tf.Tensor): tf.Scalar {
   return tf.mean(tf.add(tf.sub(tf.relu(z), tf.mul(z, y)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))))) as tf.Scalar;
 }
 
+
+/** max |got − ref| / max |ref| over two equal-length arrays: the error measure of the engine's checks. */
+export function maxRelErr(got: ArrayLike<number>, ref: ArrayLike<number>): number {
+  let scale = 0;
+  let err = 0;
+  for (let i = 0; i < ref.length; i++) {
+    scale = Math.max(scale, Math.abs(ref[i]));
+    err = Math.max(err, Math.abs(got[i] - ref[i]));
+  }
+  return err / Math.max(scale, 1e-30);
+}

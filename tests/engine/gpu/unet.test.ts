@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requestGpu, type GpuContext } from "../../../src/engine/gpu/device";
 import { dropoutKeep } from "../../../src/engine/gpu/kernels";
-import { bceFromLogitsOps as bce, referenceLogits as reference } from "../../../src/engine/gpu/reference";
+import { bceFromLogitsOps as bce, maxRelErr as maxRel, referenceLogits as reference } from "../../../src/engine/gpu/reference";
 import { gpuLayers, GpuUNet, upKernelFromEngine, upKernelToEngine } from "../../../src/engine/gpu/unet";
 import { buildUNet, unetParamCount, PAPER_UNET, type UNetConfig } from "../../../src/landslide/unet";
 
@@ -33,16 +33,6 @@ function rand(n: number, seed: number, lo = -1, hi = 1): Float32Array {
     out[i] = lo + ((s >>> 8) / 16777216) * (hi - lo);
   }
   return out;
-}
-
-function maxRel(a: Float32Array, b: Float32Array): number {
-  let scale = 0;
-  let err = 0;
-  for (let i = 0; i < a.length; i++) {
-    scale = Math.max(scale, Math.abs(b[i]));
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-  }
-  return err / Math.max(scale, 1e-30);
 }
 
 describe("GPU engine layout", () => {
