@@ -17,6 +17,7 @@
 import * as tf from "@tensorflow/tfjs";
 import * as tfWasm from "@tensorflow/tfjs-backend-wasm";
 import { importEsm } from "../esm";
+import { isSoftwareAdapterInfo } from "../engine/gpu/device";
 import { registerWasmKernels, registerWebgpuKernels } from "./kernels";
 import { getEngine, registerFastKernels, type Engine } from "../engine";
 
@@ -76,8 +77,7 @@ interface AdapterLike {
 
 /** Mesa's lavapipe/llvmpipe or SwiftShader: WebGPU emulated on the CPU, slower than the wasm backend. */
 export function isSoftwareAdapter(a: AdapterLike): boolean {
-  const i = a.info ?? {};
-  return a.isFallbackAdapter === true || i.architecture === "software" || /llvmpipe|lavapipe|swiftshader/i.test(`${i.description ?? ""} ${i.device ?? ""}`);
+  return isSoftwareAdapterInfo(a.isFallbackAdapter, a.info);
 }
 
 /** `allowSoftware`: accept a CPU-emulated adapter (only when webgpu is asked for by name, e.g. in tests). */
