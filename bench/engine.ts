@@ -22,7 +22,7 @@ import { Engine, getEngine } from "../src/engine/engine";
 import { fastDropout } from "../src/engine/dropout";
 import { registerFastKernels } from "../src/engine/kernels";
 import { gemm } from "../src/engine/ops";
-import { projectRoot } from "../src/project";
+import { projectRoot } from "../src/core/project";
 
 const round = (v: number, d = 1): number => Math.round(v * 10 ** d) / 10 ** d;
 

@@ -11,7 +11,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { projectRoot } from "../src/project";
+import { projectRoot } from "../src/core/project";
 import { requestGpu } from "../src/engine/gpu/device";
 import { GpuUNet } from "../src/engine/gpu/unet";
 import { PAPER_UNET } from "../src/landslide/unet";

@@ -9,8 +9,8 @@
  * selection on a simulated SLC stack (pixels/s of amplitude dispersion + 5×1 multilook coherence).
  */
 import { FOSHAN_PS } from "../src/studies/foshan/ps";
-import { simulatePsStack } from "../src/data/samples/ps-stack";
-import { mulberry32 } from "../src/random";
+import { simulatePsStack } from "../src/samples/ps-stack";
+import { mulberry32 } from "../src/core/random";
 import { delaunayArcs } from "../src/ps/network";
 import { arcModel } from "../src/ps/periodogram";
 import { searchArcs } from "../src/ps/arc-search";

@@ -8,8 +8,8 @@ import { existsSync, readdirSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { projectRoot } from "../src/project";
-import { writeFileAtomic } from "../src/runner/notebook";
+import { projectRoot } from "../src/core/project";
+import { writeFileAtomic } from "../src/core/atomic";
 
 function commit(root: string): string {
   try {

@@ -19,10 +19,10 @@ import { loadavg } from "node:os";
 import type { Network } from "../src/sbas/network";
 import { tbaseYears } from "../src/sbas/dates";
 import { writeMintpyStack } from "../src/sbas/mintpy-h5";
-import { readH5 } from "../src/hdf5";
+import { readH5 } from "../src/io/hdf5";
 import type { IfgramStack } from "../src/sbas/types";
 import type { WeightFunc } from "../src/sbas/weights";
-import { mulberry32 as rng } from "../src/random";
+import { mulberry32 as rng } from "../src/core/random";
 
 function opt(args: string[], name: string, def: string): string {
   const a = args.find((x) => x.startsWith(`--${name}=`));

@@ -7,7 +7,7 @@ import { parseLines } from "../src/geometry/geojson";
 import { analyseLines, metricLinesOf } from "../src/subway/analysis";
 import { findRealGeometry, readRealGeometry, type SubwayGeometry } from "../src/subway/data";
 import { simulatePsAlongLines, simulateFullCycle } from "../src/subway/simulate";
-import { fitSettlement, joinSensors } from "../src/settlement";
+import { fitSettlement, joinSensors } from "../src/settlement/fit";
 import { FOSHAN_SUBWAY } from "../src/studies/foshan/subway";
 
 function geometry(): SubwayGeometry {

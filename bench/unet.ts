@@ -11,7 +11,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { projectRoot } from "../src/project";
+import { projectRoot } from "../src/core/project";
 import { availableBackends, parseBackendName, selectBackend, type BackendName } from "../src/landslide/backend";
 import { bceFromLogits } from "../src/landslide/train";
 import { buildUNet, logitsModel, PAPER_UNET } from "../src/landslide/unet";

@@ -1,5 +1,5 @@
-/** `npm run data -- <command>`: see src/data/cli.ts for the commands. */
-import { runCli } from "../src/data/cli";
+/** `npm run data -- <command>`: see src/cli/data.ts for the commands. */
+import { runCli } from "../src/cli/data";
 
 runCli(process.argv.slice(2)).then(
   (code) => {

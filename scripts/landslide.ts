@@ -2,9 +2,9 @@
  * `npm run landslide -- <scene|features|train|evaluate|predict> [options]` — the Zigui landslide steps from the
  * command line, with the same parameters as the notebooks. `--help` after a command shows its options.
  */
-import { main as features } from "../src/landslide/cli-features";
-import { main as model } from "../src/landslide/cli-model";
-import { main as scene } from "../src/landslide/cli-scene";
+import { main as features } from "../src/cli/landslide-features";
+import { main as model } from "../src/cli/landslide-model";
+import { main as scene } from "../src/cli/landslide-scene";
 
 const USAGE = `usage: npm run landslide -- <command> [options]
 

@@ -1,3 +1,3 @@
-import { main } from "../src/runner/nb-cli";
+import { main } from "../src/cli/nb";
 
 process.exitCode = main(process.argv.slice(2));

@@ -1,3 +1,3 @@
-import { main } from "../src/ps/cli";
+import { main } from "../src/cli/ps";
 
 process.exitCode = await main(process.argv.slice(2));

@@ -1,3 +1,3 @@
-import { main } from "../src/sbas/cli";
+import { main } from "../src/cli/sbas";
 
 process.exitCode = await main(process.argv.slice(2));

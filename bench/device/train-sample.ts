@@ -4,7 +4,7 @@
 //  - the sample profile: half-width U-Net (8-16-32-64-128), 64-px tiles, batch 8, 8 epochs;
 //  - the paper's settings on the same data: 16-32-64-128-256, 128 px, batch 16, 100 epochs.
 import { writeFileSync } from "node:fs";
-import { unetFor } from "../../src/landslide/cli-model";
+import { unetFor } from "../../src/cli/landslide-model";
 import { l4sDir } from "../../src/landslide/data";
 import { loadL4SPatches } from "../../src/landslide/patches";
 import { train } from "../../src/landslide/train";

@@ -11,7 +11,7 @@ import https from "node:https";
 import { dirname } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { progress } from "../progress";
+import { progress } from "../core/progress";
 import type { Socket } from "node:net";
 import { redact, redactUrl } from "./credentials";
 import { proxyAuthorization, proxyFor, tunnelTls } from "./proxy";

@@ -7,8 +7,8 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { formatBytes, progress } from "../progress";
-import { dataDir } from "../project";
+import { formatBytes, progress } from "../core/progress";
+import { dataDir } from "../core/project";
 import { extractArchive, type ExtractedFile } from "./archive";
 import { ACCOUNT_INFO, hostMatches, redact, redactUrl, requireCredentials, type AccountInfo, type Credentials } from "./credentials";
 import { ChecksumError, checkFile, downloadFile, hashFile, httpJson, type AuthHeaders, type Expected } from "./download";

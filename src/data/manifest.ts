@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { projectRoot } from "../project";
+import { projectRoot } from "../core/project";
 
 /** Accounts whose credentials some datasets need (read from the environment or ~/.netrc). */
 export type Account = "cdse" | "earthdata";

@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { projectRoot } from "../project";
+import { projectRoot } from "../core/project";
 
 export const WASM_FLAVOURS = { relaxed: "kernels-relaxed.wasm", simd: "kernels-simd.wasm" } as const;
 

@@ -17,7 +17,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { Worker } from "node:worker_threads";
-import { projectRoot } from "../project";
+import { projectRoot } from "../core/project";
 
 /** Operators exported by the wasm module, in the order their ids are sent to workers. */
 export const OPS = [

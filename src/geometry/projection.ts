@@ -8,6 +8,8 @@
  *    (±50 km) keeps scale error under 3·10⁻⁵ (< 2 cm at 600 m). The default for buffer membership.
  */
 import proj4 from "proj4";
+import { utmEpsg, utmProj, utmZone } from "../core/crs";
+export { utmEpsg, utmZone };
 import type { LonLat } from "./datum";
 
 export type MetricFrameKind = "utm" | "local";
@@ -22,22 +24,12 @@ export interface MetricFrame {
   lon0: number;
 }
 
-export function utmZone(lon: number): number {
-  if (!Number.isFinite(lon)) throw new Error(`utmZone: longitude ${lon} is not finite`);
-  const l = ((((lon + 180) % 360) + 360) % 360) - 180;
-  return Math.min(60, Math.floor((l + 180) / 6) + 1);
-}
-
-export function utmEpsg(lon: number, lat: number): number {
-  return (lat >= 0 ? 32600 : 32700) + utmZone(lon);
-}
 
 export function utmFrame(lon: number, lat: number): MetricFrame {
   const zone = utmZone(lon);
-  const south = lat < 0 ? " +south" : "";
   return {
     kind: "utm",
-    proj: `+proj=utm +zone=${zone}${south} +datum=WGS84 +units=m +no_defs`,
+    proj: utmProj(zone, lat < 0),
     epsg: utmEpsg(lon, lat),
     lon0: zone * 6 - 183,
   };

@@ -16,7 +16,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import * as tfWasm from "@tensorflow/tfjs-backend-wasm";
-import { importEsm } from "../esm";
+import { importEsm } from "../core/esm";
 import { isSoftwareAdapterInfo } from "../engine/gpu/device";
 import { registerWasmKernels, registerWebgpuKernels } from "./kernels";
 import { getEngine, registerFastKernels, type Engine } from "../engine";

@@ -1,6 +1,6 @@
 /**
  * Where the Zigui landslide notebooks and CLIs find their data for each profile (through the project's
- * data layer, src/data/locate.ts):
+ * data layer, src/samples/locate.ts):
  * - `sample`: the simulated `l4s` and `zigui-scene` datasets under `<data dir>/samples/<id>/`, built on
  *   first use with the project's default seed;
  * - `mirror`: the 15 real Landslide4Sense patches (manifest `l4s-sample`), taken from the mirror folder
@@ -13,11 +13,11 @@
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { dataDir, type DataProfile } from "../project";
-import { ensureProfileInput, MissingDataError } from "../data/locate";
+import { dataDir, type DataProfile } from "../core/project";
+import { ensureProfileInput, MissingDataError } from "../samples/locate";
 import { STATE_FILE } from "../data/fetch";
 import { assembleScene, findDemFiles, type AssembleOptions } from "./scene";
-import { findSafeProducts } from "../sentinel2";
+import { findSafeProducts } from "../grid/sentinel2";
 
 /** Sample and manifest ids of the L4S input. */
 export const L4S_INPUT = { sample: "l4s", real: "l4s-sample", full: "landslide4sense" };

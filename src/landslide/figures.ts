@@ -3,7 +3,7 @@
  * Fig 7 curves, Table 3 bars). Rasters are block-averaged to a few hundred pixels a side and rounded, so
  * a notebook's HTML report stays a few MB while the full-resolution data go to GeoTIFF outputs.
  */
-import type { PlotlyFigure } from "../display";
+import type { PlotlyFigure } from "../notebook/display";
 import type { FrequencyCurve, BinRow } from "./binning";
 import { componentBoxes, connectedComponents, traceRings, type LandslideCollection } from "./polygons";
 

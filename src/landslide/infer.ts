@@ -13,7 +13,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { readRaster, writeRaster, type Raster } from "../raster";
+import { readRaster, writeRaster, type Raster } from "../io/raster";
 import { SeededDropout, type UNetConfig } from "./unet";
 
 // ---------------------------------------------------------------- save / load

@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
-import { readH5 } from "../hdf5";
+import { readH5 } from "../io/hdf5";
 import { featureBatch, fromChannelsLast, L4S_BAND_COUNT, type BandImage, type QuantityRanges } from "./features";
 import { ZIGUI_LANDSLIDES, type FeatureParams } from "../studies/zigui/landslides";
 

@@ -8,10 +8,11 @@
  * belong to one body and its ring passes twice through that corner.
  */
 import { writeFileSync, renameSync } from "node:fs";
+import { projDef } from "../core/crs";
 import proj4 from "proj4";
 import { area as turfArea } from "@turf/turf";
 import type { Feature, FeatureCollection, Polygon, Position } from "geojson";
-import type { GeoTransform } from "../raster";
+import type { GeoTransform } from "../io/raster";
 import { ZIGUI_LANDSLIDES, type PolygonParams } from "../studies/zigui/landslides";
 
 export interface Components {
@@ -208,10 +209,8 @@ export function ringArea(ring: ArrayLike<ArrayLike<number>>): number {
 
 /** proj4 definition of an EPSG code this module reprojects from. */
 export function projDefinition(epsg: number): string {
-  if (epsg === 4326) return "EPSG:4326";
-  if (epsg >= 32601 && epsg <= 32660) return `+proj=utm +zone=${epsg - 32600} +datum=WGS84 +units=m +no_defs`;
-  if (epsg >= 32701 && epsg <= 32760) return `+proj=utm +zone=${epsg - 32700} +south +datum=WGS84 +units=m +no_defs`;
-  if (epsg === 3857) return "EPSG:3857";
+  const def = projDef(epsg);
+  if (def) return def;
   throw new Error(`EPSG:${epsg} is not supported for polygon output (use WGS-84, UTM 326xx/327xx or 3857)`);
 }
 

@@ -7,7 +7,7 @@
  *    whole pixels on the lattice of the Sentinel-2 10 m grid, so the 10 m bands are copied, not
  *    interpolated. Pixels of the rectangle outside the lon/lat bbox keep their data.
  * 2. The DEM: every tile resampled onto the grid (reprojected when its UTM zone differs) and
- *    mosaicked (src/resample.ts); slope by Horn's method on the 10 m grid (src/terrain.ts). It comes
+ *    mosaicked (src/grid/resample.ts); slope by Horn's method on the 10 m grid (src/grid/terrain.ts). It comes
  *    first because it is quick: a DEM that misses the area fails before minutes of decoding.
  * 3. Each Sentinel-2 band: every granule of every product decoded, converted DN → TOA reflectance
  *    with its product's QUANTIFICATION_VALUE and RADIO_ADD_OFFSET, scaled (`SceneParams.s2Scale`) and
@@ -19,11 +19,11 @@
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
-import { createRasterWriter, readRaster, type RasterWriter } from "../raster";
-import { accumulate, crsDefinition, crsTransform, finish, newAccumulator, uncoveredFraction, type Grid, type ResamplingMethod } from "../resample";
-import { hornSlopeDegrees } from "../terrain";
-import { findSafeProducts, openSafe, readBand, reflectanceTransform, type S2Band, type S2Product } from "../sentinel2";
-import { progress } from "../progress";
+import { createRasterWriter, readRaster, type RasterWriter } from "../io/raster";
+import { accumulate, crsDefinition, crsTransform, finish, newAccumulator, uncoveredFraction, type Grid, type ResamplingMethod } from "../grid/resample";
+import { hornSlopeDegrees } from "../grid/terrain";
+import { findSafeProducts, openSafe, readBand, reflectanceTransform, type S2Band, type S2Product } from "../grid/sentinel2";
+import { progress } from "../core/progress";
 import { L4S_BAND_COUNT, L4S_BAND_NAMES } from "./features";
 import { ZIGUI_LANDSLIDES, type SceneParams } from "../studies/zigui/landslides";
 

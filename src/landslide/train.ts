@@ -11,7 +11,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { progress } from "../progress";
+import { progress } from "../core/progress";
 import { selectBackend, type BackendName } from "./backend";
 import { saveModel, yieldToEventLoop, type ModelMeta } from "./infer";
 import { MetricAccumulator, type EpochMetrics } from "./metrics";

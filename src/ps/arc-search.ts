@@ -5,7 +5,7 @@
  * chunks so the progress bar advances and both cores stay busy.
  */
 import { Worker } from "node:worker_threads";
-import { progress } from "../progress";
+import { progress } from "../core/progress";
 import { arcSearchKernel, type ArcModel, type SearchGrid } from "./periodogram";
 
 export interface ArcSearchResult {

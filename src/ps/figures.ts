@@ -2,7 +2,7 @@
  * Figures and tables of notebook 20 (Foshan Fig 2, 3, 4 and the internal-precision check), built from a
  * PS run's own numbers: the flow chart is drawn from the steps and counts the run went through.
  */
-import type { PlotlyFigure } from "../display";
+import type { PlotlyFigure } from "../notebook/display";
 import type { PsResult } from "./io";
 import type { FlowStep } from "./pipeline";
 import type { SubwayLineFeature } from "./input";

@@ -9,7 +9,7 @@
  */
 import { solveArcLsqMulti, type ArcGraph } from "./integration";
 import type { ArcModel } from "./periodogram";
-import { progress } from "../progress";
+import { progress } from "../core/progress";
 
 /** Residual phase per PS and date (node-major N×K, rad) relative to the reference PS. */
 export function integrateResiduals(

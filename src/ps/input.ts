@@ -7,9 +7,9 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { DataProfile } from "../project";
-import { ensureProfileInput } from "../data/locate";
-import { psStack } from "../data/samples/ps-stack";
+import type { DataProfile } from "../core/project";
+import { ensureProfileInput } from "../samples/locate";
+import { psStack } from "../samples/ps-stack";
 import type { StackSource } from "./stack";
 import { openStack } from "./open";
 

@@ -5,7 +5,7 @@
  * `PsProperties`, plus a top-level `dates` member giving the date of each `displacement` entry.
  */
 import { readFileSync } from "node:fs";
-import { writeFileAtomic } from "./atomic";
+import { writeFileAtomic } from "../core/atomic";
 
 /** One persistent scatterer as written to the table. */
 export interface PsProperties {

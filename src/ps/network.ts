@@ -4,13 +4,9 @@
  * eq. 1 assumes it small on an arc.
  */
 import Delaunator from "delaunator";
+import { utmEpsg, utmProj } from "../core/crs";
 import proj4 from "proj4";
 
-/** UTM zone EPSG code (WGS-84) for a longitude/latitude, e.g. 32649 for Foshan. */
-export function utmEpsg(lon: number, lat: number): number {
-  const zone = Math.min(60, Math.max(1, Math.floor((lon + 180) / 6) + 1));
-  return (lat >= 0 ? 32600 : 32700) + zone;
-}
 
 /** Projects WGS-84 lon/lat to UTM metres (zone of the first point's mean position). */
 export function toMetric(lon: ArrayLike<number>, lat: ArrayLike<number>): { x: Float64Array; y: Float64Array; epsg: number } {
@@ -24,7 +20,7 @@ export function toMetric(lon: ArrayLike<number>, lat: ArrayLike<number>): { x: F
   const epsg = utmEpsg(n ? ml / n : 0, n ? mp / n : 0);
   const zone = epsg % 100;
   const south = epsg >= 32700;
-  const conv = proj4("WGS84", `+proj=utm +zone=${zone}${south ? " +south" : ""} +datum=WGS84 +units=m +no_defs`);
+  const conv = proj4("WGS84", utmProj(zone, south));
   const x = new Float64Array(n);
   const y = new Float64Array(n);
   for (let i = 0; i < n; i++) {

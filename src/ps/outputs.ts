@@ -5,11 +5,11 @@
  */
 import { join } from "node:path";
 import { mkdirSync } from "node:fs";
-import { writeFileAtomic } from "./atomic";
+import { writeFileAtomic } from "../core/atomic";
 import { writePsCsv, writePsGeoJson, type PsResult } from "./io";
 import type { PsRun } from "./pipeline";
-import { writeRaster } from "../raster";
-import { writeH5, type H5Dataset } from "../hdf5";
+import { writeRaster } from "../io/raster";
+import { writeH5, type H5Dataset } from "../io/hdf5";
 
 export interface VelocityGrid {
   width: number;

@@ -18,7 +18,7 @@
  * Every candidate's phase series is its interferogram against the first date (Σ over the cell's pixels
  * of s_k·s_0*, one pixel for classic PS), stored as unit phasors: the same quantity for both kinds.
  */
-import { progress } from "../progress";
+import { progress } from "../core/progress";
 import type { StackSource } from "./stack";
 
 export type CoherenceMethod = "spatialResidual" | "windowCoherence";

@@ -8,7 +8,7 @@
  * The whole stack is read into memory (h5wasm reads are asynchronous, the row-block interface is not):
  * use the ISCE2 layout for stacks larger than memory.
  */
-import { readH5, writeH5, type H5Dataset } from "../hdf5";
+import { readH5, writeH5, type H5Dataset } from "../io/hdf5";
 import { isoFromCompact, memoryStack, SENTINEL1_GEOMETRY, StackError, validateMeta, type StackMeta, type StackSource } from "./stack";
 
 export async function openH5Stack(file: string): Promise<StackSource> {

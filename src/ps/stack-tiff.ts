@@ -12,8 +12,8 @@
  */
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { readComplexRaster, readRaster, RasterError, writeComplexRaster, writeRaster, type ComplexDataType } from "../raster";
-import { writeFileAtomic } from "./atomic";
+import { readComplexRaster, readRaster, RasterError, writeComplexRaster, writeRaster, type ComplexDataType } from "../io/raster";
+import { writeFileAtomic } from "../core/atomic";
 import {
   compactFromIso,
   isoFromCompact,

@@ -14,7 +14,7 @@
  */
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
-import { writeFileAtomic } from "./atomic";
+import { writeFileAtomic } from "../core/atomic";
 
 export interface StackMeta {
   /** Where the stack came from (folder or "memory"). */

@@ -7,8 +7,8 @@
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { format } from "node:util";
-import { COMPARISON_MIME, type Comparison } from "../display";
-import { projectRoot } from "../project";
+import { COMPARISON_MIME, type Comparison } from "../notebook/display";
+import { projectRoot } from "../core/project";
 import { cellSource, splitLines, type CodeCell, type Notebook, type Output } from "./notebook";
 
 interface TslabDiagnostic {
@@ -34,7 +34,7 @@ export interface CellFailure {
   cell: number;
   /** 1-based line in the cell (or in `file` when the error is inside an imported module). */
   line?: number;
-  /** A module other than the cell where the error was found, e.g. `src/raster.ts`. */
+  /** A module other than the cell where the error was found, e.g. `src/io/raster.ts`. */
   file?: string;
   kind: "typescript" | "runtime";
   message: string;

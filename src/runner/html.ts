@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { marked } from "marked";
-import { escapeHtml, plotlyBundlePath, PLOTLY_MIME } from "../display";
+import { escapeHtml, plotlyBundlePath, PLOTLY_MIME } from "../notebook/display";
 import { cellSource, type Notebook, type Output } from "./notebook";
 
 export const REPORT_CSS = `

@@ -8,8 +8,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { projectRoot } from "../project";
-import { writeFileAtomic } from "./notebook";
+import { projectRoot } from "../core/project";
+import { writeFileAtomic } from "../core/atomic";
 import { TSLAB_METADATA } from "./notebook";
 
 export const KERNEL_NAME = TSLAB_METADATA.kernelspec.name;

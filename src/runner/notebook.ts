@@ -4,7 +4,8 @@
  * `injected-parameters` placed right after it. tslab accepts redeclaring a `const` in a later cell,
  * so the override cell redeclares each name, keeping the declared type annotation where there is one.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { writeFileAtomic } from "../core/atomic";
 import { dirname } from "node:path";
 import ts from "typescript";
 
@@ -123,14 +124,6 @@ export function readNotebook(file: string): Notebook {
     throw new NotebookError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   return parseNotebook(text, file);
-}
-
-/** Writes atomically: a reader never sees a half-written notebook. */
-export function writeFileAtomic(file: string, content: string | Uint8Array): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, content);
-  renameSync(tmp, file);
 }
 
 export function writeNotebook(file: string, nb: Notebook): void {

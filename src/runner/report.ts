@@ -1,5 +1,5 @@
 /** The report index: run metadata, one row per notebook, and every paper-vs-run comparison. */
-import { comparisonRows, escapeHtml, tableHtml, type Comparison } from "../display";
+import { comparisonRows, escapeHtml, tableHtml, type Comparison } from "../notebook/display";
 import { pageHtml } from "./html";
 
 export interface RunMetadata {

@@ -9,9 +9,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir, cpus, totalmem } from "node:os";
 import { basename, join, relative, resolve } from "node:path";
 import { createRequire } from "node:module";
-import type { Comparison } from "../display";
-import { projectRoot, reportsDir } from "../project";
-import { declaredParameters, findParametersCell, cellSource, parseParamAssignments, readNotebook, writeFileAtomic, type ParamValue } from "./notebook";
+import type { Comparison } from "../notebook/display";
+import { projectRoot, reportsDir } from "../core/project";
+import { declaredParameters, findParametersCell, cellSource, parseParamAssignments, readNotebook, type ParamValue } from "./notebook";
+import { writeFileAtomic } from "../core/atomic";
 import { renderNotebookHtml } from "./html";
 import { renderIndexHtml, type RunMetadata, type NotebookSummary } from "./report";
 import type { WorkerJob, WorkerResult } from "./worker";

@@ -3,8 +3,8 @@
  * georeference everywhere, valid dates, no duplicated pair, phase nodata converted to NaN.
  */
 import { basename } from "node:path";
-import { readRaster, type Raster } from "../raster";
-import { progress } from "../progress";
+import { readRaster, type Raster } from "../io/raster";
+import { progress } from "../core/progress";
 import { normalizeDate } from "./dates";
 import { type IfgramStack, type SbasGeometry, SbasInputError } from "./types";
 

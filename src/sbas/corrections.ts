@@ -6,7 +6,7 @@
  */
 import { lstsqSmall, pseudoInverse } from "./linalg";
 import { timeFuncDesign, timeFuncParamNames, type TimeFuncModel } from "./timefunc";
-import { progress } from "../progress";
+import { progress } from "../core/progress";
 
 export type RampType = "linear" | "quadratic" | "linear_range" | "linear_azimuth" | "quadratic_range" | "quadratic_azimuth";
 

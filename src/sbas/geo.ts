@@ -1,14 +1,8 @@
 /** Pixel ↔ lon/lat for the CRSs SBAS products come in (geographic, UTM), through proj4. */
 import proj4 from "proj4";
-import { pixelToGeo, geoToPixel, isGeographicEpsg, type GeoTransform } from "../raster";
+import { pixelToGeo, geoToPixel, type GeoTransform } from "../io/raster";
+import { projDef } from "../core/crs";
 
-export function projDef(epsg: number): string | null {
-  if (isGeographicEpsg(epsg)) return "EPSG:4326";
-  if (epsg >= 32601 && epsg <= 32660) return `+proj=utm +zone=${epsg - 32600} +datum=WGS84 +units=m +no_defs`;
-  if (epsg >= 32701 && epsg <= 32760) return `+proj=utm +zone=${epsg - 32700} +south +datum=WGS84 +units=m +no_defs`;
-  if (epsg === 3857) return "EPSG:3857";
-  return null;
-}
 
 /** Lon/lat of a pixel centre, or null when the CRS is unknown to this module. */
 export function pixelLonLat(t: GeoTransform, epsg: number | undefined, col: number, row: number): [number, number] | null {

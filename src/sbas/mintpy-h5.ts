@@ -9,8 +9,8 @@
  */
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { readH5, writeH5, type H5AttrValue, type H5Dataset } from "../hdf5";
-import type { GeoTransform } from "../raster";
+import { readH5, writeH5, type H5AttrValue, type H5Dataset } from "../io/hdf5";
+import type { GeoTransform } from "../io/raster";
 import { normalizeDate } from "./dates";
 import { type IfgramStack, type SbasGeometry, SbasInputError } from "./types";
 

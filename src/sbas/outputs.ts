@@ -6,8 +6,8 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { writeRaster } from "../raster";
-import { writeFileAtomic } from "../runner/notebook";
+import { writeRaster } from "../io/raster";
+import { writeFileAtomic } from "../core/atomic";
 import type { SbasParams } from "../studies/zigui/sbas";
 import { writeMintpy2D, writeMintpyTimeseries } from "./mintpy-h5";
 import type { SbasResult } from "./pipeline";

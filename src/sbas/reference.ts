@@ -5,7 +5,7 @@
  * avgSpatialCoh ≥ 0.85 (its argmax is commented out in select_max_coherence_yx); the argmax is used
  * here so runs are reproducible, and it always satisfies MintPy's 0.85 condition when any pixel does.
  */
-import { geoToPixel } from "../raster";
+import { geoToPixel } from "../io/raster";
 import type { IfgramStack } from "./types";
 import { SbasInputError } from "./types";
 

@@ -6,7 +6,7 @@
  */
 import { decimalYear } from "./dates";
 import { lstsqSmall, invSpd, pseudoInverse } from "./linalg";
-import { progress } from "../progress";
+import { progress } from "../core/progress";
 
 export interface TimeFuncModel {
   /** Polynomial degree: 1 = linear (velocity), 2 adds acceleration. */

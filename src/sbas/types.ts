@@ -3,7 +3,7 @@
  * MintPy's ifgramStack.h5 (one band per interferogram, row-major, radians, NaN = no data) so the steps
  * can keep MintPy's semantics and the outputs can be written in MintPy's layout.
  */
-import type { GeoTransform } from "../raster";
+import type { GeoTransform } from "../io/raster";
 
 export interface SbasGeometry {
   /** Terrain height (m), `height` in MintPy's geometry file. */

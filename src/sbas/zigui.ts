@@ -5,14 +5,15 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { DataProfile } from "../project";
-import { describeDataset, ensureProfileInput } from "../data/locate";
-import type { PlotlyFigure, Row } from "../display";
+import type { DataProfile } from "../core/project";
+import { describeDataset, ensureProfileInput } from "../samples/locate";
+import type { PlotlyFigure, Row } from "../notebook/display";
 import type { SbasParams } from "../studies/zigui/sbas";
 import type { SbasResult } from "./pipeline";
 import type { IfgramStack } from "./types";
-import { geoToPixel } from "../raster";
-import { pixelLonLat, projDef } from "./geo";
+import { geoToPixel } from "../io/raster";
+import { pixelLonLat } from "./geo";
+import { projDef } from "../core/crs";
 import proj4 from "proj4";
 import {
   displacementAtMonthEnd,
@@ -46,7 +47,7 @@ export async function resolveSbasInput(profile: DataProfile, opts: { quiet?: boo
   if (r.kind === "sample")
     return {
       input: r.dir,
-      description: "simulated HyP3 stack (43 dates, Zigui-like valley, three landslides; src/data/samples/sbas-stack.ts)",
+      description: "simulated HyP3 stack (43 dates, Zigui-like valley, three landslides; src/samples/sbas-stack.ts)",
       landslides: join(r.dir, "truth", "landslides.geojson"),
     };
   const provenance = describeDataset(r.id);

@@ -26,7 +26,7 @@ import {
 } from "./buffer";
 import type { SubwayGeometry } from "./data";
 import type { PsPoints } from "./ps";
-import { progress } from "../progress";
+import { progress } from "../core/progress";
 import { regularDates, simulatePsAlongLines, type SubsidenceZone } from "./simulate";
 
 export interface SubwayAnalysisParams {

@@ -8,9 +8,9 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { mirrorDir } from "../environment";
+import { mirrorDir } from "../notebook/environment";
 import { readLines, readStations, type Station, type SubwayLine } from "../geometry/geojson";
-import { dataDir, outputsDir, type DataProfile } from "../project";
+import { dataDir, outputsDir, type DataProfile } from "../core/project";
 import { readPsGeoJson, type PsPoints } from "./ps";
 
 export const LINES_FILE = "foshan_metro_lines.geojson";

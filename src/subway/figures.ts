@@ -3,12 +3,12 @@
  * longitude/latitude with the y axis scaled by 1/cos(latitude) so that distances look true, without
  * web tiles (the notebooks must render offline).
  */
-import type { PlotlyFigure } from "../display";
+import type { PlotlyFigure } from "../notebook/display";
 import type { LonLat } from "../geometry/datum";
 import type { Station, SubwayLine } from "../geometry/geojson";
 import { bufferOutline, pointAtChainage } from "../geometry/polyline";
 import { fromMetric } from "../geometry/projection";
-import { confidenceBand, dateAfter, predict, type SettlementFit, type Stabilisation } from "../settlement";
+import { confidenceBand, dateAfter, predict, type SettlementFit, type Stabilisation } from "../settlement/fit";
 import type { LineAnalysis, SubwayAnalysis } from "./analysis";
 import type { SiteSeries } from "./buffer";
 import type { PsPoints } from "./ps";

@@ -8,7 +8,7 @@
 import { basename } from "node:path";
 import { convertLonLat, parseDatum, type Datum } from "../geometry/datum";
 import { readJsonFile } from "../geometry/geojson";
-import { parseDate } from "../settlement";
+import { parseDate } from "../settlement/fit";
 
 export interface PsPoints {
   /** Always WGS-84 once read. */

@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { readJsonFile } from "../geometry/geojson";
-import { projectRoot } from "../project";
+import { projectRoot } from "../core/project";
 
 export type Sourced<T> = { value: T | "unknown"; source?: string; note?: string };
 

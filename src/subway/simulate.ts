@@ -9,7 +9,7 @@
  */
 import { fromMetric } from "../geometry/projection";
 import { pointAtChainage } from "../geometry/polyline";
-import { parseDate, yearsSince, type SensorSeries } from "../settlement";
+import { parseDate, yearsSince, type SensorSeries } from "../settlement/fit";
 import type { MetricLine } from "./buffer";
 import type { PsPoints } from "./ps";
 

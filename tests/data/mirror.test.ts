@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { fetchDataset, verifyDataset } from "../../src/data/fetch";
 import { findManifest, validateManifest, type Manifest } from "../../src/data/manifest";
 import { Mirror, mirrorDirs } from "../../src/data/mirror";
-import { projectRoot } from "../../src/project";
+import { projectRoot } from "../../src/core/project";
 import { fixtureBytes, sha256, startServer, type TestServer, tempDir } from "./server";
 
 process.env.DLAB_QUIET = "1";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildWasm, WASM_FLAVOURS } from "../../src/engine/build";
-import { projectRoot } from "../../src/project";
+import { projectRoot } from "../../src/core/project";
 
 describe("committed engine wasm", () => {
   it("is what `npm run build:wasm` makes from src/engine/assembly/kernels.ts (byte for byte)", () => {

@@ -6,8 +6,8 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { encodeJp2 } from "../../src/jp2";
-import { S2_BANDS, S2_RESOLUTION, type S2Band } from "../../src/sentinel2";
+import { encodeJp2 } from "../../src/io/jp2";
+import { S2_BANDS, S2_RESOLUTION, type S2Band } from "../../src/grid/sentinel2";
 
 export interface FakeGranule {
   /** Granule folder name, e.g. L1C_T49RDP_A000001_20250119T031051. */

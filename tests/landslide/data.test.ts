@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { l4sDir, sceneDir } from "../../src/landslide/data";
 import { readL4SFolder } from "../../src/landslide/l4s";
-import { defaultMirrors } from "../../src/data/locate";
+import { defaultMirrors } from "../../src/samples/locate";
 import { useTempDataDir } from "../helpers/data-dir";
 
 describe("landslide data locations", () => {

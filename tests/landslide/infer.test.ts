@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { selectBackend } from "../../src/landslide/backend";
 import { bandsToChannelsLast, edgeRamp, loadModel, predictGeoTiff, predictScene, readModelMeta, saveModel, tileStarts } from "../../src/landslide/infer";
-import { readRaster, writeRaster } from "../../src/raster";
+import { readRaster, writeRaster } from "../../src/io/raster";
 import { buildUNet, PAPER_UNET, Rng, type UNetConfig } from "../../src/landslide/unet";
 
 const tmp = mkdtempSync(join(tmpdir(), "unet-infer-"));

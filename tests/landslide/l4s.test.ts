@@ -2,7 +2,7 @@ import { describe, expect, it, beforeAll } from "vitest";
 import { existsSync, mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { writeH5 } from "../../src/hdf5";
+import { writeH5 } from "../../src/io/hdf5";
 import {
   pairL4SFolder,
   patchBands,
@@ -12,7 +12,7 @@ import {
   trainingArrays,
 } from "../../src/landslide/l4s";
 import { computeIndices } from "../../src/landslide/features";
-import { mirrorDir } from "../../src/environment";
+import { mirrorDir } from "../../src/notebook/environment";
 
 const S = 128;
 

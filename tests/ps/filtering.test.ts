@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { separateResidual, spatialLowPass, temporalLowPass } from "../../src/ps/filtering";
-import { mulberry32 } from "../../src/random";
+import { mulberry32 } from "../../src/core/random";
 
 describe("spatio-temporal filtering", () => {
   it("temporal low-pass keeps constants and lines, removes alternating noise", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { arcCoherence, arcModel, arcSearchKernel } from "../../src/ps/periodogram";
 import { searchArcs } from "../../src/ps/arc-search";
-import { mulberry32 } from "../../src/random";
+import { mulberry32 } from "../../src/core/random";
 
 const K = 40;
 const t = Float64Array.from({ length: K }, (_, k) => (12 * k) / 365.25);

@@ -7,14 +7,14 @@ import { describe, expect, it } from "vitest";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { simulatePsStack, truthLookup, linesGeoJson, type SimulatedPsStack } from "../../src/data/samples/ps-stack";
+import { simulatePsStack, truthLookup, linesGeoJson, type SimulatedPsStack } from "../../src/samples/ps-stack";
 import { runPs, type PsRun } from "../../src/ps/pipeline";
 import { FOSHAN_PS } from "../../src/studies/foshan/ps";
 import { writeIsceStack } from "../../src/ps/stack";
-import { main } from "../../src/ps/cli";
+import { main } from "../../src/cli/ps";
 import { readPsGeoJson } from "../../src/ps/io";
-import { readRaster } from "../../src/raster";
-import { readH5 } from "../../src/hdf5";
+import { readRaster } from "../../src/io/raster";
+import { readH5 } from "../../src/io/hdf5";
 
 const median = (a: number[]): number => [...a].sort((x, y) => x - y)[a.length >> 1];
 const rmsAbout = (a: number[], m: number): number => Math.sqrt(a.reduce((s, x) => s + (x - m) ** 2, 0) / a.length);

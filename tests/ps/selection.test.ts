@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { adjacentNetwork, amplitudeDispersion, selectCandidates } from "../../src/ps/selection";
-import { simulatePsStack, truthLookup } from "../../src/data/samples/ps-stack";
+import { simulatePsStack, truthLookup } from "../../src/samples/ps-stack";
 import { FOSHAN_PS } from "../../src/studies/foshan/ps";
 
 const sim = simulatePsStack({ seed: 21, width: 250, height: 120, quiet: true });

@@ -72,7 +72,7 @@ describe("ISCE2 stack reader", () => {
   });
 
   it("falls back to the ISCE .xml header when there is no .vrt, and selection reads it in row blocks", async () => {
-    const { simulatePsStack } = await import("../../src/data/samples/ps-stack");
+    const { simulatePsStack } = await import("../../src/samples/ps-stack");
     const { selectCandidates } = await import("../../src/ps/selection");
     const { FOSHAN_PS } = await import("../../src/studies/foshan/ps");
     const sim = simulatePsStack({ seed: 9, width: 80, height: 40, dates: 20, quiet: true });
@@ -93,7 +93,7 @@ describe("ISCE2 stack reader", () => {
 
   it("reads an HDF5 stack (slc float32 [dates, lines, samples, 2]) and rejects a wrong shape", async () => {
     const { openH5Stack, writeH5Stack } = await import("../../src/ps/stack-h5");
-    const { writeH5 } = await import("../../src/hdf5");
+    const { writeH5 } = await import("../../src/io/hdf5");
     const { meta, slc } = tinyStack();
     const dir = mkdtempSync(join(tmpdir(), "ps-h5-"));
     const f = join(dir, "stack.h5");

@@ -8,8 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main } from "../../src/sbas/cli";
-import { projectRoot } from "../../src/project";
+import { main } from "../../src/cli/sbas";
+import { projectRoot } from "../../src/core/project";
 
 const cropA = join(projectRoot(), "..", "shared", "data", "pyrate-cropA");
 const python = "/usr/bin/python3";

@@ -2,14 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildSbasStack } from "../../src/data/samples/sbas-stack";
+import { buildSbasStack } from "../../src/samples/sbas-stack";
 import { readHyp3Stack } from "../../src/sbas/hyp3";
 import { readGammaStack, parseBasePerp } from "../../src/sbas/gamma";
 import { readMintpyStack, writeMintpyGeometry, writeMintpyStack } from "../../src/sbas/mintpy-h5";
 import { detectStackFormat, loadStack } from "../../src/sbas/load";
 import { readSingleBand } from "../../src/sbas/assemble";
-import { writeRaster } from "../../src/raster";
-import { projectRoot } from "../../src/project";
+import { writeRaster } from "../../src/io/raster";
+import { projectRoot } from "../../src/core/project";
 
 const shared = join(projectRoot(), "..", "shared", "data");
 const cropA = join(shared, "pyrate-cropA");

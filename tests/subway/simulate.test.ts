@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { yearsSince } from "../../src/settlement";
+import { yearsSince } from "../../src/settlement/fit";
 import { linearRate, regularDates, seededRandom, simulateFullCycle } from "../../src/subway/simulate";
 
 describe("simulators", () => {

@@ -4,7 +4,7 @@
  * package (Dawn). The engine's kernels check their own bounds, so Dawn's robustness clamping (an extra
  * bounds check on every buffer access) is switched off where Dawn allows it (`DLAB_GPU_ROBUST=1` keeps it).
  */
-import { importEsm } from "../../esm";
+import { importEsm } from "../../core/esm";
 
 interface WebGpuModule {
   create(flags: string[]): GPU;

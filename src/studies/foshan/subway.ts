@@ -6,7 +6,7 @@
  */
 import type { Datum } from "../../geometry/datum";
 import type { MetricFrameKind } from "../../geometry/projection";
-import type { SettlementModel } from "../../settlement";
+import type { SettlementModel } from "../../settlement/fit";
 
 export interface FoshanSubwayDefaults {
   bufferRadiusM: number;

@@ -1,0 +1,146 @@
+import { describe, expect, it } from "vitest";
+import {
+  applyOffsets,
+  compareModels,
+  confidenceBand,
+  fitSettlement,
+  joinSensors,
+  stabilisation,
+  studentTQuantile,
+  yearsSince,
+} from "../../src/settlement/fit";
+import { gaussian, seededRandom, simulateFullCycle } from "../../src/subway/simulate";
+
+function logisticSeries(a: number, b: number, c: number, n: number, span: number, noise: number, seed: number) {
+  const g = gaussian(seededRandom(seed));
+  const t = Array.from({ length: n }, (_, i) => (span * i) / (n - 1));
+  const y = t.map((ti) => b / (1 + a * Math.exp(-c * ti)) + noise * g());
+  return { t, y };
+}
+
+describe("logistic fit (eq. 2)", () => {
+  // Truth: b = −80 mm, c = 1.8 /yr, inflection at ln(a)/c = 2.78 yr; 120 samples over 10.7 yr, σ = 2 mm.
+  const a = 150;
+  const b = -80;
+  const c = 1.8;
+  const { t, y } = logisticSeries(a, b, c, 120, 10.7, 2, 1);
+  const fit = fitSettlement({ t, y });
+
+  it("recovers b within 1 %, c within 5 % and the inflection time within 0.05 yr", () => {
+    expect(Math.abs(fit.params[1] - b) / Math.abs(b)).toBeLessThan(0.01);
+    expect(Math.abs(fit.params[2] - c) / c).toBeLessThan(0.05);
+    expect(Math.abs(Math.log(fit.params[0]) / fit.params[2] - Math.log(a) / c)).toBeLessThan(0.05);
+  });
+  it("standard errors cover the truth (each parameter within 3 σ) and the rmse matches the noise", () => {
+    [a, b, c].forEach((v, i) => expect(Math.abs(fit.params[i] - v)).toBeLessThan(3 * fit.stdErrors[i]));
+    expect(fit.rmse).toBeGreaterThan(1.6);
+    expect(fit.rmse).toBeLessThan(2.4);
+    expect(fit.dof).toBe(117);
+  });
+  it("stabilisation: 95 % of b at (ln a + ln 19)/c, duration 2 ln 19 / c", () => {
+    const s = stabilisation(fit, 0.95);
+    const trueT = (Math.log(a) + Math.log(19)) / c;
+    expect(Math.abs(s.t - trueT)).toBeLessThan(3 * s.tStdError + 0.01);
+    expect(s.duration).toBeCloseTo((2 * Math.log(19)) / fit.params[2], 10);
+    expect(Math.abs(s.duration - (2 * Math.log(19)) / c)).toBeLessThan(0.2);
+    // Closed form check: the fitted curve is at 95 % of b at s.t.
+    const v = fit.params[1] / (1 + fit.params[0] * Math.exp(-fit.params[2] * s.t));
+    expect(v / fit.params[1]).toBeCloseTo(0.95, 10);
+  });
+  it("the 95 % band contains the true curve nearly everywhere and narrows on the plateau", () => {
+    const ts = Array.from({ length: 50 }, (_, i) => 0.2 + (10 * i) / 49);
+    const band = confidenceBand(fit, ts);
+    let inside = 0;
+    ts.forEach((ti, i) => {
+      const truth = b / (1 + a * Math.exp(-c * ti));
+      if (truth >= band.lower[i] && truth <= band.upper[i]) inside++;
+    });
+    expect(inside / ts.length).toBeGreaterThan(0.85);
+    for (let i = 0; i < ts.length; i++) expect(band.upper[i]).toBeGreaterThan(band.lower[i]);
+  });
+  it("AIC prefers the logistic over linear and exponential on logistic data", () => {
+    const ranking = compareModels({ t, y });
+    expect(ranking[0].model).toBe("logistic");
+    expect(ranking[1].deltaAic).toBeGreaterThan(10);
+    expect(ranking.reduce((s, r) => s + r.weight, 0)).toBeCloseTo(1, 12);
+  });
+  it("AIC prefers the linear model on a linear series", () => {
+    const g = gaussian(seededRandom(5));
+    const tl = Array.from({ length: 60 }, (_, i) => i * 0.05);
+    const yl = tl.map((ti) => -12 * ti + 3 + 1.5 * g());
+    const lin = fitSettlement({ t: tl, y: yl }, { model: "linear" });
+    expect(lin.params[0]).toBeCloseTo(-12, 0);
+    expect(Math.abs(lin.params[0] + 12)).toBeLessThan(3 * lin.stdErrors[0]);
+    const ranking = compareModels({ t: tl, y: yl });
+    const linRow = ranking.find((r) => r.model === "linear")!;
+    expect(linRow.deltaAic).toBeLessThan(2.5);
+  });
+  it("the exponential model recovers its own parameters", () => {
+    const g = gaussian(seededRandom(9));
+    const te = Array.from({ length: 80 }, (_, i) => i * 0.1);
+    const ye = te.map((ti) => 2 - 50 * (1 - Math.exp(-0.7 * ti)) + 1 * g());
+    const f = fitSettlement({ t: te, y: ye }, { model: "exponential" });
+    expect(Math.abs(f.params[1] + 50) / 50).toBeLessThan(0.03);
+    expect(Math.abs(f.params[2] - 0.7) / 0.7).toBeLessThan(0.05);
+  });
+});
+
+describe("joining two sensors with an offset", () => {
+  // PALSAR 2008–2011 records S itself; Sentinel-1 2015–2018 starts at zero, S(2015-06-15) below.
+  const truth = { origin: "2008-01-01", a: 40, b: -60, c: 1.5 };
+  const series = simulateFullCycle(truth, {
+    seed: 11,
+    sensors: [
+      { name: "PALSAR", first: "2008-01-15", last: "2011-03-31", stepDays: 46, noiseMm: 1.5 },
+      { name: "Sentinel-1", first: "2015-06-15", last: "2018-09-15", stepDays: 12, noiseMm: 1.5 },
+    ],
+  });
+  const joined = joinSensors(series, truth.origin);
+  const fit = fitSettlement({ t: joined.t, y: joined.y, group: joined.group, sensors: joined.sensors });
+  const trueOffset = truth.b / (1 + truth.a * Math.exp(-truth.c * yearsSince("2015-06-15", truth.origin)));
+
+  it("puts both sensors on one axis from 2008, sorted", () => {
+    expect(joined.sensors).toEqual(["PALSAR", "Sentinel-1"]);
+    expect(joined.t[0]).toBeCloseTo(14 / 365.25, 10);
+    for (let i = 1; i < joined.t.length; i++) expect(joined.t[i]).toBeGreaterThan(joined.t[i - 1]);
+  });
+  it("recovers the Sentinel-1 offset and b within 3 standard errors", () => {
+    expect(Math.abs(fit.offsets[1] - trueOffset)).toBeLessThan(3 * fit.offsetStdErrors[1]);
+    expect(Math.abs(fit.params[1] - truth.b)).toBeLessThan(3 * fit.stdErrors[1]);
+    expect(Math.abs(fit.params[2] - truth.c)).toBeLessThan(3 * fit.stdErrors[2]);
+    const adj = applyOffsets(joined.y, joined.group, fit.offsets);
+    expect(adj[adj.length - 1]).toBeLessThan(-50);
+  });
+});
+
+describe("degenerate input", () => {
+  it("too few points", () => {
+    expect(() => fitSettlement({ t: [0, 1, 2], y: [0, -1, -2], source: "x.csv" })).toThrow(/x\.csv: 3 samples are too few/);
+  });
+  it("a constant series", () => {
+    expect(() => fitSettlement({ t: [0, 1, 2, 3, 4, 5], y: [1, 1, 1, 1, 1, 1] })).toThrow(/constant/);
+  });
+  it("NaN values and times", () => {
+    expect(() => fitSettlement({ t: [0, 1, 2, 3, 4, 5], y: [0, -1, NaN, -3, -4, -4] })).toThrow(/sample 2: value is NaN/);
+    expect(() => fitSettlement({ t: [0, NaN, 2, 3, 4, 5], y: [0, -1, -2, -3, -4, -4] })).toThrow(/sample 1: time/);
+  });
+  it("a single date", () => {
+    expect(() => fitSettlement({ t: [1, 1, 1, 1, 1], y: [0, 1, 2, 3, 4] })).toThrow(/one date/);
+  });
+  it("mismatched lengths and unknown model", () => {
+    expect(() => fitSettlement({ t: [0, 1, 2, 3, 4], y: [0, 1, 2] })).toThrow(/5 times but 3 values/);
+    expect(() => fitSettlement({ t: [0, 1, 2, 3, 4], y: [0, 1, 2, 3, 4] }, { model: "cubic" as never })).toThrow(/unknown model/);
+  });
+  it("stabilisation only for the logistic model", () => {
+    const f = fitSettlement({ t: [0, 1, 2, 3, 4, 5], y: [0, -1.1, -1.9, -3.2, -4, -5.1] }, { model: "linear" });
+    expect(() => stabilisation(f)).toThrow(/logistic/);
+  });
+});
+
+describe("Student t quantile", () => {
+  it("matches tables", () => {
+    expect(studentTQuantile(0.95, 10)).toBeCloseTo(2.228139, 5);
+    expect(studentTQuantile(0.95, 1)).toBeCloseTo(12.7062, 3);
+    expect(studentTQuantile(0.99, 30)).toBeCloseTo(2.749996, 5);
+  });
+});
