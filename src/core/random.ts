@@ -19,9 +19,12 @@ export function mulberry32(seed: number): Rng {
  * Standard normal draws (Box–Muller, cosine branch only: one uniform pair per draw keeps a seeded
  * stream's consumption simple to reason about when simulators interleave draws).
  */
+export function normalDraw(rand: Rng): number {
+  const u = Math.max(rand(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+}
+
+/** A standard-normal generator over `rand` (see normalDraw). */
 export function normal(rand: Rng): () => number {
-  return () => {
-    const u = Math.max(rand(), 1e-12);
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
-  };
+  return () => normalDraw(rand);
 }

@@ -13,6 +13,7 @@
  * products specification; the offset is −1000 from baseline 04.00 on). DN 0 is no data, 65535 saturated.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { FileError } from "../core/errors";
 import { basename, join } from "node:path";
 import { listZip, readZipEntry, type ZipEntry } from "../data/archive";
 import { decodeJp2 } from "../io/jp2";
@@ -28,15 +29,8 @@ export const S2_RESOLUTION: Record<S2Band, S2Resolution> = {
   B01: 60, B02: 10, B03: 10, B04: 10, B05: 20, B06: 20, B07: 20, B08: 10, B8A: 20, B09: 60, B10: 60, B11: 20, B12: 20,
 };
 
-export class SafeError extends Error {
-  constructor(
-    readonly file: string,
-    message: string,
-  ) {
-    super(`${file}: ${message}`);
-    this.name = "SafeError";
-  }
-}
+/** A Sentinel-2 SAFE product is unreadable or wrong (a FileError, kept as its own type for `instanceof`). */
+export class SafeError extends FileError {}
 
 /** The files of one product, whether a folder or a zip: paths relative to the `.SAFE` root, `/`-separated. */
 export interface ProductFiles {

@@ -4,6 +4,7 @@
  * few hundred MB at most) fit in memory, and callers that need blocks use `readH5Slice`.
  */
 import { existsSync, renameSync, rmSync, mkdirSync } from "node:fs";
+import { FileError } from "../core/errors";
 import { dirname } from "node:path";
 import { importEsm } from "../core/esm";
 import type { TypedArray } from "./raster";
@@ -22,15 +23,8 @@ export interface H5Dataset {
   attrs?: Record<string, H5AttrValue>;
 }
 
-export class H5Error extends Error {
-  constructor(
-    readonly file: string,
-    message: string,
-  ) {
-    super(`${file}: ${message}`);
-    this.name = "H5Error";
-  }
-}
+/** An HDF5 file or dataset is unreadable or wrong (a FileError, kept as its own type for `instanceof`). */
+export class H5Error extends FileError {}
 
 let loaded: Promise<H5> | undefined;
 

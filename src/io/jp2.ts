@@ -8,6 +8,7 @@
  * a `Jp2Error` that names the file and quotes the codec's message.
  */
 import { createRequire } from "node:module";
+import { FileError } from "../core/errors";
 import { join } from "node:path";
 import { projectRoot } from "../core/project";
 
@@ -24,15 +25,8 @@ export interface Jp2Image {
   data: Jp2Samples;
 }
 
-export class Jp2Error extends Error {
-  constructor(
-    readonly file: string,
-    message: string,
-  ) {
-    super(`${file}: ${message}`);
-    this.name = "Jp2Error";
-  }
-}
+/** A JPEG 2000 file is unreadable or wrong (a FileError, kept as its own type for `instanceof`). */
+export class Jp2Error extends FileError {}
 
 // ---------------------------------------------------------------- the WASM module
 

@@ -5,6 +5,7 @@
  * so the override cell redeclares each name, keeping the declared type annotation where there is one.
  */
 import { readFileSync } from "node:fs";
+import { FileError } from "../core/errors";
 import { writeFileAtomic } from "../core/atomic";
 import { dirname } from "node:path";
 import ts from "typescript";
@@ -81,15 +82,8 @@ export function splitLines(text: string): string[] {
   return lines;
 }
 
-export class NotebookError extends Error {
-  constructor(
-    readonly file: string,
-    message: string,
-  ) {
-    super(`${file}: ${message}`);
-    this.name = "NotebookError";
-  }
-}
+/** A notebook file is unreadable or wrong (a FileError, kept as its own type for `instanceof`). */
+export class NotebookError extends FileError {}
 
 export function parseNotebook(text: string, file: string): Notebook {
   let nb: unknown;

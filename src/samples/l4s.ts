@@ -14,6 +14,7 @@
  * Images are float32 (the released files are float64; the reader takes both).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
+import { normalDraw } from "../core/random";
 import { join } from "node:path";
 import { writeH5 } from "../io/hdf5";
 import { progress } from "../core/progress";
@@ -24,10 +25,6 @@ import { mulberry32 } from "../core/random";
 // ---------------------------------------------------------------- random numbers
 
 
-export function gaussian(rng: () => number): number {
-  const u = Math.max(rng(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng());
-}
 
 /** Smooth noise in about [−1, 1]: bilinear value noise summed over octaves (cell halves each octave). */
 export function valueNoise(width: number, height: number, cellPx: number, rng: () => number, octaves = 4): Float32Array {
@@ -175,7 +172,7 @@ export function renderBands(
         for (const e of END_MEMBERS) r += cover[e][i] * REFLECTANCE[e][b];
         r *= cover.water[i] > 0.5 ? 1 : shade[i];
       }
-      out[i] = Math.max(1e-4, r + noiseSd * gaussian(rng)) * REFLECTANCE_SCALE;
+      out[i] = Math.max(1e-4, r + noiseSd * normalDraw(rng)) * REFLECTANCE_SCALE;
     }
     bands.push(out);
   }

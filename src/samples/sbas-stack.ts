@@ -11,6 +11,7 @@
  * water (no data in every pair) and random no-data holes. Truth lies under `truth/`.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
+import { normal } from "../core/random";
 import { join } from "node:path";
 import { writeRaster, type GeoTransform } from "../io/raster";
 import { progress } from "../core/progress";
@@ -85,13 +86,6 @@ export const SAMPLE_LANDSLIDES: SampleLandslide[] = [
 export const MONTHLY_SLIDING = [0, 0, 1, 3, 3, 1, 1, 1, 0, 0, 0, 0];
 
 
-function gaussian(rand: () => number): () => number {
-  return () => {
-    const u = Math.max(1e-12, rand());
-    const v = rand();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  };
-}
 
 function boxBlur(a: Float64Array, w: number, h: number, r: number): Float64Array {
   const tmp = new Float64Array(a.length);
@@ -191,7 +185,7 @@ export async function buildSbasStack(outDir: string, opts: SampleBuildOptions): 
   const scale = W / S.width;
   const n = W * H;
   const rand = mulberry32(opts.seed);
-  const g = gaussian(rand);
+  const g = normal(rand);
   const dates = sampleDates();
   const N = dates.length;
   const t = dates.map((d) => daysBetween(dates[0], d) / 365.25);
