@@ -16,6 +16,8 @@ export interface OptionSpec {
   value?: string;
   description: string;
   default?: string | boolean;
+  /** How help shows the default when it is not a plain value (e.g. "reports/, or DLAB_REPORTS_DIR"). */
+  defaultText?: string;
 }
 
 export type OptionTable = Readonly<Record<string, OptionSpec>>;
@@ -56,7 +58,7 @@ export function optionHelp(table: OptionTable): string {
   const left = Object.entries(table).map(([name, o]) => `${o.short ? `-${o.short}, ` : "    "}--${name}${o.type === "string" ? ` ${o.value ?? "VALUE"}` : ""}`);
   const w = Math.max(...left.map((l) => l.length)) + 2;
   return Object.values(table)
-    .map((o, i) => `  ${left[i].padEnd(w)}${o.description}${o.default !== undefined && o.default !== false ? ` (default ${o.default})` : ""}${o.multiple ? " (repeatable)" : ""}`)
+    .map((o, i) => `  ${left[i].padEnd(w)}${o.description}${o.defaultText ?? (o.default !== undefined && o.default !== false) ? ` (default ${o.defaultText ?? String(o.default)})` : ""}${o.multiple ? " (repeatable)" : ""}`)
     .join("\n");
 }
 

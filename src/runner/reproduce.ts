@@ -5,6 +5,8 @@
  * and `reports/run.json` with the run's metadata and every paper-vs-run comparison.
  */
 import { spawn, execFileSync } from "node:child_process";
+import { optionHelp, parseCommand, runCli, type OptionTable } from "../core/cli";
+import { UsageError } from "../core/errors";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir, cpus, totalmem } from "node:os";
 import { basename, join, relative, resolve } from "node:path";
@@ -26,41 +28,29 @@ export interface ReproduceOptions {
   quiet: boolean;
 }
 
+const OPTIONS = {
+  param: { type: "string", multiple: true, value: "name=value", description: 'override a parameter of the notebooks\' "parameters" cell' },
+  profile: { type: "string", value: "NAME", description: "data profile: sample (simulated data), mirror (real files from a mirror folder, DLAB_MIRROR), full (fetched datasets)", defaultText: "sample, or DLAB_PROFILE" },
+  "fail-fast": { type: "boolean", description: "stop at the first failing notebook (default: run the rest, then exit 1)" },
+  out: { type: "string", value: "DIR", description: "reports folder", defaultText: "reports/, or DLAB_REPORTS_DIR" },
+  quiet: { type: "boolean", description: "do not echo cell output while running" },
+  help: { type: "boolean", short: "h", description: "this text" },
+} as const satisfies OptionTable;
+
 export const USAGE = `Usage: npm run reproduce -- [notebooks/NN-name.ipynb ...] [options]
 
 Executes the notebooks (default: every notebook in notebooks/, in file-name order) headless with tslab
 and writes reports/<name>.ipynb (executed), reports/<name>.html and reports/index.html.
 
 Options:
-  --param name=value   override a parameter of the notebooks' "parameters" cell (repeatable);
-                       values are parsed as number, boolean, null or JSON, otherwise kept as strings
-  --profile NAME       data profile: sample (default, simulated data), mirror (real files from a
-                       mirror folder, see DLAB_MIRROR), full (fetched datasets)
-  --fail-fast          stop at the first failing notebook (default: run the rest, then exit 1)
-  --out DIR            reports folder (default: reports/, or DLAB_REPORTS_DIR)
-  --quiet              do not echo cell output while running
-  -h, --help           this text`;
+${optionHelp(OPTIONS)}`;
 
 export function parseArgs(argv: string[]): ReproduceOptions {
-  const o: ReproduceOptions = { notebooks: [], params: [], profile: process.env.DLAB_PROFILE ?? "sample", failFast: false, quiet: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = (): string => {
-      const v = a.includes("=") && a.startsWith("--") && !a.startsWith("--param=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === "--param" || a.startsWith("--param=")) o.params.push(a.startsWith("--param=") ? a.slice(8) : value());
-    else if (a === "--profile" || a.startsWith("--profile=")) o.profile = value();
-    else if (a === "--out" || a.startsWith("--out=")) o.outDir = value();
-    else if (a === "--fail-fast") o.failFast = true;
-    else if (a === "--quiet") o.quiet = true;
-    else if (a === "-h" || a === "--help") throw new HelpRequested();
-    else if (a.startsWith("-")) throw new Error(`unknown option ${a}\n\n${USAGE}`);
-    else o.notebooks.push(a);
-  }
-  if (!["sample", "mirror", "full"].includes(o.profile)) throw new Error(`--profile must be sample, mirror or full, not "${o.profile}"`);
-  return o;
+  const { options: o, positionals } = parseCommand(argv, OPTIONS, true);
+  if (o.help) throw new HelpRequested();
+  const profile = o.profile ?? process.env.DLAB_PROFILE ?? "sample";
+  if (!["sample", "mirror", "full"].includes(profile)) throw new UsageError(`--profile must be sample, mirror or full, not "${profile}"`);
+  return { notebooks: positionals, params: o.param, profile, failFast: o["fail-fast"], outDir: o.out, quiet: o.quiet };
 }
 
 export class HelpRequested extends Error {}
@@ -69,8 +59,8 @@ export function listNotebooks(root: string, given: string[]): string[] {
   if (given.length) {
     return given.map((g) => {
       const p = resolve(g);
-      if (!existsSync(p)) throw new Error(`${g}: no such notebook`);
-      if (!p.endsWith(".ipynb")) throw new Error(`${g}: not a .ipynb file`);
+      if (!existsSync(p)) throw new UsageError(`${g}: no such notebook`);
+      if (!p.endsWith(".ipynb")) throw new UsageError(`${g}: not a .ipynb file`);
       return p;
     });
   }
@@ -125,7 +115,7 @@ export async function reproduce(opts: ReproduceOptions): Promise<{ ok: boolean; 
   const root = projectRoot();
   const outDir = reportsDir(opts.outDir);
   const files = listNotebooks(root, opts.notebooks);
-  if (files.length === 0) throw new Error("no notebooks to run");
+  if (files.length === 0) throw new UsageError("no notebooks to run");
   const overrides: Record<string, ParamValue> = parseParamAssignments(opts.params);
   // A parameter must exist in at least one selected notebook; the others ignore it.
   const declared = new Map<string, Set<string>>();
@@ -137,7 +127,7 @@ export async function reproduce(opts: ReproduceOptions): Promise<{ ok: boolean; 
   for (const name of Object.keys(overrides)) {
     if (![...declared.values()].some((s) => s.has(name))) {
       const names = [...new Set([...declared.values()].flatMap((s) => [...s]))].sort();
-      throw new Error(`unknown parameter "${name}": no selected notebook declares it (declared: ${names.join(", ") || "none"})`);
+      throw new UsageError(`unknown parameter "${name}": no selected notebook declares it (declared: ${names.join(", ") || "none"})`);
     }
   }
   mkdirSync(outDir, { recursive: true });
@@ -220,22 +210,16 @@ export async function reproduce(opts: ReproduceOptions): Promise<{ ok: boolean; 
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let opts: ReproduceOptions;
-  try {
-    opts = parseArgs(argv);
-  } catch (e) {
-    if (e instanceof HelpRequested) {
+  return runCli("reproduce", async () => {
+    let opts: ReproduceOptions;
+    try {
+      opts = parseArgs(argv);
+    } catch (e) {
+      if (!(e instanceof HelpRequested)) throw e;
       process.stdout.write(USAGE + "\n");
       return 0;
     }
-    process.stderr.write(`reproduce: ${(e as Error).message}\n`);
-    return 2;
-  }
-  try {
     const r = await reproduce(opts);
     return r.ok ? 0 : 1;
-  } catch (e) {
-    process.stderr.write(`reproduce: ${(e as Error).message}\n`);
-    return 2;
-  }
+  });
 }
