@@ -1,3 +1,3 @@
 import { main } from "../src/cli/nb";
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

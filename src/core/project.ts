@@ -45,11 +45,12 @@ export function reportsDir(override?: string): string {
 
 /**
  * Results a notebook or CLI step writes for later steps (e.g. the trained model, PS points):
- * `DLAB_OUTPUTS_DIR` or `<root>/outputs`, git-ignored; `step` names the producing notebook,
- * e.g. `zigui-training`, `foshan-ps`.
+ * `<DLAB_OUTPUTS_DIR or <root>/outputs>/<profile>/<step>`, git-ignored. Keyed by data profile so a
+ * model trained on simulated patches is never read by a run on real data (and back); `step` names the
+ * producing notebook, e.g. `zigui-training`, `foshan-ps`.
  */
-export function outputsDir(step: string, override?: string): string {
-  return resolve(override ?? process.env.DLAB_OUTPUTS_DIR ?? join(projectRoot(), "outputs"), step);
+export function outputsDir(step: string, profile: DataProfile = dataProfile()): string {
+  return resolve(process.env.DLAB_OUTPUTS_DIR ?? join(projectRoot(), "outputs"), profile, step);
 }
 
 /**
