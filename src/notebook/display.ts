@@ -227,12 +227,35 @@ export interface PaperValue {
   run: number | string;
   unit?: string;
   note?: string;
+  /**
+   * What the run value rests on: real data, simulated data, or a simulator planted to match the paper
+   * (then agreement is circular and says only that the method recovers what was planted).
+   * Default: the comparison's origin.
+   */
+  origin?: ComparisonOrigin;
+  /** Absolute tolerance for "agrees" (same unit); default 10 % of |paper|. */
+  tolerance?: number;
 }
+
+export type ComparisonOrigin = "real" | "simulated" | "planted";
 
 export interface Comparison {
   /** The paper item, e.g. "Zigui Table 3", "Foshan Fig 3". */
   item: string;
   rows: PaperValue[];
+  /** Default origin of the rows (from the data profile when not given). */
+  origin?: ComparisonOrigin;
+}
+
+/** The verdict of one row: agrees within a stated tolerance, differs, circular (planted), or not comparable. */
+export function verdict(r: PaperValue, origin: ComparisonOrigin): string {
+  if (typeof r.paper !== "number" || typeof r.run !== "number" || !Number.isFinite(r.run) || !Number.isFinite(r.paper)) {
+    return "not comparable (text or missing value)";
+  }
+  const tol = r.tolerance ?? 0.1 * Math.abs(r.paper);
+  const agrees = Math.abs(r.run - r.paper) <= tol;
+  if (origin === "planted") return `circular: the simulator planted the paper's value${agrees ? "" : " (and the run still differs)"}`;
+  return `${agrees ? "agrees" : "differs"} (tolerance ±${formatCell(tol, 3)})`;
 }
 
 export function comparisonRows(c: Comparison, digits = 4): Row[] {
@@ -241,23 +264,30 @@ export function comparisonRows(c: Comparison, digits = 4): Row[] {
       typeof r.paper === "number" && typeof r.run === "number" && Number.isFinite(r.run)
         ? r.run - r.paper
         : undefined;
+    const origin = r.origin ?? c.origin ?? defaultOrigin();
     return {
       quantity: r.quantity,
       paper: typeof r.paper === "number" ? formatCell(r.paper, digits) : r.paper,
       "this run": typeof r.run === "number" ? formatCell(r.run, digits) : r.run,
       "run − paper": diff === undefined ? "" : formatCell(diff, digits),
       unit: r.unit ?? "",
+      "data origin": origin,
+      verdict: verdict(r, origin),
       note: r.note ?? "",
     };
   });
+}
+
+function defaultOrigin(): ComparisonOrigin {
+  return (process.env.DLAB_PROFILE ?? "sample") === "sample" ? "simulated" : "real";
 }
 
 /**
  * Shows the paper's reported values beside this run's. Reported values are facts to compare against,
  * never constants to print: `run` must come from this run's computation.
  */
-export function paperVsRun(item: string, rows: PaperValue[]): void {
-  const c: Comparison = { item, rows };
+export function paperVsRun(item: string, rows: PaperValue[], opts: { origin?: ComparisonOrigin } = {}): void {
+  const c: Comparison = { item, rows, origin: opts.origin ?? defaultOrigin() };
   const t = comparisonRows(c);
   display({
     [COMPARISON_MIME]: c,

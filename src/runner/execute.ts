@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { format } from "node:util";
 import { COMPARISON_MIME, type Comparison } from "../notebook/display";
+import { STATUS_MIME, type NotebookStatus } from "../notebook/status";
 import { projectRoot } from "../core/project";
 import { cellSource, splitLines, type CodeCell, type Notebook, type Output } from "./notebook";
 
@@ -47,6 +48,8 @@ export interface ExecutionResult {
   durationMs: number;
   cellDurationsMs: number[];
   comparisons: Comparison[];
+  /** Origin, skip and warning statements the notebook displayed (src/notebook/status.ts). */
+  statuses: NotebookStatus[];
 }
 
 export interface ExecuteOptions {
@@ -100,6 +103,7 @@ export async function executeNotebook(input: Notebook, opts: ExecuteOptions = {}
 
   const nb: Notebook = JSON.parse(JSON.stringify(input)) as Notebook;
   const comparisons: Comparison[] = [];
+  const statuses: NotebookStatus[] = [];
   const cellDurationsMs: number[] = [];
   const started = Date.now();
 
@@ -175,6 +179,8 @@ export async function executeNotebook(input: Notebook, opts: ExecuteOptions = {}
         outputs.push({ output_type: "display_data", data: d.data, metadata: d.metadata ?? {} });
         const c = d.data[COMPARISON_MIME];
         if (c) comparisons.push(c as Comparison);
+        const st = d.data[STATUS_MIME];
+        if (st) statuses.push(st as NotebookStatus);
       };
       process.stdout.write = capture("stdout");
       process.stderr.write = capture("stderr");
@@ -226,7 +232,14 @@ export async function executeNotebook(input: Notebook, opts: ExecuteOptions = {}
       code.outputs = outputs.map((o) =>
         o.output_type === "stream" ? { ...o, text: splitLines(Array.isArray(o.text) ? o.text.join("") : o.text) } : o,
       );
-      if (!ok) break;
+      if (!ok) {
+        // A notebook that said it cannot run here (skipNotebook) stopped on purpose: not a failure.
+        if (statuses.some((st) => st.kind === "skipped")) {
+          failure = undefined;
+          code.outputs = code.outputs.filter((o) => o.output_type !== "error");
+        }
+        break;
+      }
     }
   } finally {
     jupyter.lastWriteDisplayData = null;
@@ -241,5 +254,6 @@ export async function executeNotebook(input: Notebook, opts: ExecuteOptions = {}
     durationMs: Date.now() - started,
     cellDurationsMs,
     comparisons,
+    statuses,
   };
 }

@@ -1,10 +1,12 @@
 /**
- * Static HTML for executed notebooks and the report index. Everything is self-contained and offline:
- * plotly.js from the installed package is embedded once per page (in <head>) and figures are drawn
+ * Static HTML for executed notebooks and the report index. Everything is offline: plotly.js from the
+ * installed package is copied once into the report folder (not embedded in every 5 MB page) and figures are drawn
  * from their `application/vnd.plotly.v1+json` part, so the per-figure copies the notebook carries for
  * Jupyter are not repeated.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { writeFileAtomic } from "../core/atomic";
 import { marked } from "marked";
 import { escapeHtml, plotlyBundlePath, PLOTLY_MIME } from "../notebook/display";
 import { cellSource, type Notebook, type Output } from "./notebook";
@@ -32,6 +34,11 @@ table.dlab-table th { background: #f0f3f7; }
 table.dlab-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .dlab-caption { color: var(--muted); font-size: 0.9em; }
 .status-ok { color: var(--ok); font-weight: 600; } .status-failed { color: var(--bad); font-weight: 600; }
+.status-warning { color: #9a6700; font-weight: 600; } .status-skipped { color: var(--muted); font-weight: 600; }
+.dlab-banner { border: 1px solid var(--line); border-left: 4px solid var(--accent); padding: 8px 12px; margin: 10px 0; background: #f7f9fc; }
+.dlab-banner.origin-simulated, .dlab-banner.origin-mixed { border-left-color: #d4a017; background: #fffaf0; }
+.dlab-skip, .dlab-warning, .dlab-origin { padding: 6px 10px; margin: 4px 0; border-left: 3px solid #d4a017; background: #fffaf0; }
+.dlab-origin { border-left-color: var(--accent); background: #f7f9fc; }
 `;
 
 function text(v: unknown): string {
@@ -77,8 +84,17 @@ export function notebookTitle(nb: Notebook, fallback: string): string {
   return fallback;
 }
 
+/** plotly.js is written once beside the pages of a report folder, which load it by relative path. */
+export const PLOTLY_FILE = "plotly.min.js";
+
+export function writePlotlyBeside(outDir: string): void {
+  const dest = join(outDir, PLOTLY_FILE);
+  const src = plotlyBundlePath();
+  if (!existsSync(dest) || statSync(dest).size !== statSync(src).size) writeFileAtomic(dest, readFileSync(src));
+}
+
 export function pageHtml(title: string, body: string, opts: { plotly?: boolean } = {}): string {
-  const plotly = opts.plotly ? `<script>${readFileSync(plotlyBundlePath(), "utf8")}</script>` : "";
+  const plotly = opts.plotly ? `<script src="${PLOTLY_FILE}"></script>` : "";
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title><style>${REPORT_CSS}</style>${plotly}</head>

@@ -5,6 +5,7 @@
  * and `reports/run.json` with the run's metadata and every paper-vs-run comparison.
  */
 import { spawn, execFileSync } from "node:child_process";
+import { profileOrigin, type DataOrigin, type NotebookStatus } from "../notebook/status";
 import { optionHelp, parseCommand, runCli, type OptionTable } from "../core/cli";
 import { UsageError } from "../core/errors";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -15,7 +16,7 @@ import type { Comparison } from "../notebook/display";
 import { projectRoot, reportsDir } from "../core/project";
 import { declaredParameters, findParametersCell, cellSource, parseParamAssignments, readNotebook, type ParamValue } from "./notebook";
 import { writeFileAtomic } from "../core/atomic";
-import { renderNotebookHtml } from "./html";
+import { renderNotebookHtml, writePlotlyBeside } from "./html";
 import { renderIndexHtml, type RunMetadata, type NotebookSummary } from "./report";
 import type { WorkerJob, WorkerResult } from "./worker";
 
@@ -96,6 +97,7 @@ function runWorker(root: string, job: WorkerJob): Promise<WorkerResult> {
           cellDurationsMs: [],
           parameters: {},
           comparisons: [],
+          statuses: [],
           setupError: `notebook process ended with ${signal ? `signal ${signal}` : `exit code ${code}`} before finishing (out of memory?)`,
         });
       }
@@ -131,6 +133,7 @@ export async function reproduce(opts: ReproduceOptions): Promise<{ ok: boolean; 
     }
   }
   mkdirSync(outDir, { recursive: true });
+  writePlotlyBeside(outDir);
   const tmp = mkdtempSync(join(tmpdir(), "dlab-run-"));
   const startedAt = new Date();
   const summaries: NotebookSummary[] = [];
@@ -155,10 +158,15 @@ export async function reproduce(opts: ReproduceOptions): Promise<{ ok: boolean; 
     process.env.DLAB_PROFILE = opts.profile;
     const r = await runWorker(root, job);
     const failure = failureText(relative(root, file), r);
+    const statuses = r.statuses as NotebookStatus[];
     const summary: NotebookSummary = {
       name,
       source: relative(root, file),
       ok: r.ok,
+      status: notebookStatus(r.ok, statuses),
+      ranAt: new Date().toISOString(),
+      origin: originOf(statuses, opts.profile),
+      notes: statuses.flatMap((st) => (st.kind === "skipped" || st.kind === "warning" ? [`${st.kind}: ${st.reason}`] : [])),
       durationMs: r.durationMs,
       parameters: r.parameters,
       failure: failure || undefined,
@@ -181,7 +189,7 @@ export async function reproduce(opts: ReproduceOptions): Promise<{ ok: boolean; 
         }),
       );
     }
-    if (r.ok) log(`  ✓ ${name} (${(r.durationMs / 1000).toFixed(1)} s)`);
+    if (r.ok) log(`  ${summary.status === "ok" ? "✓" : summary.status === "skipped" ? "–" : "!"} ${name} (${(r.durationMs / 1000).toFixed(1)} s)${summary.notes.length ? ` · ${summary.notes.join("; ")}` : ""}`);
     else {
       ok = false;
       log(`  ✗ ${failure}`);
@@ -203,10 +211,41 @@ export async function reproduce(opts: ReproduceOptions): Promise<{ ok: boolean; 
     platform: `${process.platform} ${process.arch}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
     ok,
   };
-  writeFileAtomic(join(outDir, "run.json"), JSON.stringify({ ...meta, notebooks: summaries }, null, 2) + "\n");
-  writeFileAtomic(join(outDir, "index.html"), renderIndexHtml(meta, summaries));
+  // A subset run updates its own entries and keeps the others (each carries its own run date).
+  const all = mergeSummaries(readPreviousSummaries(join(outDir, "run.json"), opts.profile), summaries);
+  writeFileAtomic(join(outDir, "run.json"), JSON.stringify({ ...meta, notebooks: all }, null, 2) + "\n");
+  writeFileAtomic(join(outDir, "index.html"), renderIndexHtml(meta, all));
   log(`${ok ? "✓" : "✗"} ${summaries.filter((s) => s.ok).length}/${summaries.length} notebooks ok · report: ${relative(process.cwd(), join(outDir, "index.html"))}`);
   return { ok, summaries, outDir };
+}
+
+function originOf(statuses: NotebookStatus[], profile: string): { origin: DataOrigin; detail: string } {
+  for (const st of statuses) if (st.kind === "origin") return { origin: st.origin, detail: st.detail };
+  return { origin: profileOrigin(profile), detail: `${profile} profile` };
+}
+
+function notebookStatus(ok: boolean, statuses: NotebookStatus[]): NotebookSummary["status"] {
+  if (!ok) return "failed";
+  if (statuses.some((st) => st.kind === "skipped")) return "skipped";
+  if (statuses.some((st) => st.kind === "warning")) return "warning";
+  return "ok";
+}
+
+/** The previous run's summaries of the same profile (another profile's entries are never mixed in). */
+function readPreviousSummaries(file: string, profile: string): NotebookSummary[] {
+  if (!existsSync(file)) return [];
+  try {
+    const prev = JSON.parse(readFileSync(file, "utf8")) as { profile?: string; notebooks?: NotebookSummary[] };
+    return prev.profile === profile && Array.isArray(prev.notebooks) ? prev.notebooks.filter((n) => typeof n.ranAt === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+export function mergeSummaries(previous: NotebookSummary[], current: NotebookSummary[]): NotebookSummary[] {
+  const byName = new Map(previous.map((n) => [n.name, n]));
+  for (const n of current) byName.set(n.name, n);
+  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
 export async function main(argv: string[]): Promise<number> {

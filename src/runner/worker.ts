@@ -25,6 +25,7 @@ export interface WorkerResult {
   parameters: Record<string, string>;
   failure?: { cell: number; line?: number; file?: string; kind: string; message: string };
   comparisons: unknown[];
+  statuses: unknown[];
   setupError?: string;
 }
 
@@ -43,9 +44,10 @@ async function main(): Promise<void> {
       parameters: effective,
       failure: run.failure,
       comparisons: run.comparisons,
+      statuses: run.statuses,
     };
   } catch (e) {
-    result = { ok: false, durationMs: 0, cellDurationsMs: [], parameters: {}, comparisons: [], setupError: (e as Error).message };
+    result = { ok: false, durationMs: 0, cellDurationsMs: [], parameters: {}, comparisons: [], statuses: [], setupError: (e as Error).message };
   }
   writeFileSync(job.resultFile, JSON.stringify(result));
   // Notebooks may leave timers or worker threads behind; the result is written, so end here.

@@ -82,4 +82,38 @@ describe("npm run reproduce", () => {
     expect(r.code).toBe(1);
     expect(existsSync(join(r.out, "a-ok.ipynb"))).toBe(false);
   });
+
+  it("marks a notebook that lacks its inputs as skipped (not failed) and a step that produced nothing as a warning", () => {
+    const r = run([`${FIX}/d-skip.ipynb`, `${FIX}/e-warning.ipynb`]);
+    expect(r.code, r.stderr).toBe(0);
+    const meta = JSON.parse(readFileSync(join(r.out, "run.json"), "utf8")) as { notebooks: { name: string; status: string; notes: string[]; origin: { origin: string } }[] };
+    const byName = Object.fromEntries(meta.notebooks.map((n) => [n.name, n]));
+    expect(byName["d-skip"].status).toBe("skipped");
+    expect(byName["d-skip"].notes).toEqual(["skipped: needs the Foshan SLC stack (not in this mirror)"]);
+    expect(byName["d-skip"].origin.origin).toBe("real");
+    expect(byName["e-warning"].status).toBe("warning");
+    expect(byName["e-warning"].origin.origin).toBe("simulated");
+    // The skip cell is the last with output; its error traceback is not shown as a failure.
+    const cells = codeCells(join(r.out, "d-skip.ipynb"));
+    expect(cells[1].outputs.some((o) => o.output_type === "error")).toBe(false);
+    expect(cells[2].execution_count).toBeNull();
+    const index = readFileSync(join(r.out, "index.html"), "utf8");
+    expect(index).toContain("This run rests on");
+    expect(index).toMatch(/circular: the simulator planted the paper's value/);
+    expect(index).toMatch(/differs \(tolerance ±0\.1\)/);
+    // plotly.js is written once beside the pages, not embedded in them.
+    expect(existsSync(join(r.out, "plotly.min.js"))).toBe(true);
+  });
+
+  it("a subset run updates its own index entries and keeps the others with their run dates", () => {
+    const out = mkdtempSync(join(tmpdir(), "reports-"));
+    const go = (nb: string) =>
+      spawnSync(process.execPath, ["--import", "tsx", "scripts/reproduce.ts", "--out", out, "--quiet", `${FIX}/${nb}`], { encoding: "utf8" });
+    expect(go("a-ok.ipynb").status).toBe(0);
+    expect(go("e-warning.ipynb").status).toBe(0);
+    const meta = JSON.parse(readFileSync(join(out, "run.json"), "utf8")) as { notebooks: { name: string; ranAt: string }[] };
+    expect(meta.notebooks.map((n) => n.name)).toEqual(["a-ok", "e-warning"]);
+    expect(meta.notebooks[0].ranAt < meta.notebooks[1].ranAt).toBe(true);
+    expect(readFileSync(join(out, "index.html"), "utf8")).toContain("a-ok.html");
+  });
 });
