@@ -10,6 +10,7 @@ import { redact } from "./credentials";
 import { datasetDir, fetchDataset, verifyDataset } from "./fetch";
 import { findManifest, loadManifests, manifestsDir, type Manifest } from "./manifest";
 import { mirrorDirs } from "./mirror";
+import { isQuiet } from "./quiet";
 import { buildSamples, readStamp, samplesDir, verifySample, SAMPLE_DATASETS } from "./samples";
 import { datasetPath, samplePath } from "./locate";
 import type { SampleDataset } from "./samples/index";
@@ -125,7 +126,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo(), registry: 
     return 2;
   }
   const dir = dataDir(a.dataDir);
-  const quiet = a.flags.has("--quiet");
+  const quiet = isQuiet(a.flags.has("--quiet"));
   try {
     switch (a.command) {
       case "list": {

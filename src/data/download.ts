@@ -15,6 +15,7 @@ import { progress } from "../progress";
 import type { Socket } from "node:net";
 import { redact, redactUrl } from "./credentials";
 import { proxyAuthorization, proxyFor, tunnelTls } from "./proxy";
+import { isQuiet } from "./quiet";
 
 export interface Expected {
   sha256?: string;
@@ -308,7 +309,7 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
       const delay = Math.min(maxBackoff, err instanceof HttpError && err.retryAfterMs !== undefined ? err.retryAfterMs : backoff * 2 ** attempt);
       const line = `${label}: ${redact(err.message)}; retrying in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${retries})`;
       if (opts.log) opts.log(line);
-      else if (!opts.quiet && process.env.DLAB_QUIET !== "1") process.stderr.write(line + "\n");
+      else if (!isQuiet(opts.quiet)) process.stderr.write(line + "\n");
       await sleep(delay);
     }
   }
@@ -367,7 +368,7 @@ async function fetchInto(
     throw new ChecksumError(label, "size", String(opts.expected.size), String(total), `${redactUrl(finalUrl)} (Content-Length)`);
   }
   const start = append ? have : 0;
-  const bar = progress(label, total ?? opts.expected.size, { bytes: true, quiet: opts.quiet });
+  const bar = progress(label, total ?? opts.expected.size, { bytes: true, quiet: isQuiet(opts.quiet) });
   let got = start;
   bar.update(got);
   const counter = new Transform({

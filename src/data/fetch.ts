@@ -14,6 +14,7 @@ import { ACCOUNT_INFO, hostMatches, redact, redactUrl, requireCredentials, type 
 import { ChecksumError, checkFile, downloadFile, hashFile, httpJson, type AuthHeaders, type Expected } from "./download";
 import type { Manifest, ManifestFile } from "./manifest";
 import { findInMirrors, Mirror } from "./mirror";
+import { isQuiet } from "./quiet";
 import { defaultEndpoints, searchProducts, type SearchEndpoints } from "./search";
 
 export const STATE_FILE = ".dlab-state.json";
@@ -255,7 +256,7 @@ async function fetchLocked(m: Manifest, dir: string, opts: FetchOptions): Promis
   };
 
   // One line for the dataset; a per-file bar only for big files, so 150 small files do not print 300 lines.
-  const bar = progress(`fetch ${m.id}`, files.length, { unit: "files", quiet: opts.quiet });
+  const bar = progress(`fetch ${m.id}`, files.length, { unit: "files", quiet: isQuiet(opts.quiet) });
   for (const f of files) {
     bar.tick();
     const dest = join(dir, f.path);
@@ -295,7 +296,7 @@ async function fetchLocked(m: Manifest, dir: string, opts: FetchOptions): Promis
             retries: opts.retries,
             backoffMs: opts.backoffMs,
             idleTimeoutMs: opts.idleTimeoutMs,
-            quiet: opts.quiet || (f.size !== undefined && f.size < BIG_FILE),
+            quiet: isQuiet(opts.quiet) || (f.size !== undefined && f.size < BIG_FILE),
             log: opts.quiet ? undefined : log,
             auth: await getAuth(),
           });
@@ -384,7 +385,7 @@ export async function verifyDataset(m: Manifest, opts: { dataDir?: string; quiet
     if (existsSync(pinned)) files = files.concat((JSON.parse(readFileSync(pinned, "utf8")) as { files: ManifestFile[] }).files);
     else problems.push({ path: PRODUCTS_FILE, problem: "no product list yet (the search has not run)" });
   }
-  const bar = progress(`verify ${m.id}`, files.length, { unit: "files", quiet: opts.quiet });
+  const bar = progress(`verify ${m.id}`, files.length, { unit: "files", quiet: isQuiet(opts.quiet) });
   for (const f of files) {
     bar.tick();
     const dest = join(dir, f.path);

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { parseArgs, runCli } from "../../src/data/cli";
 import type { SampleDataset } from "../../src/data/samples/index";
 import { fixtureBytes, sha256, tempDir } from "./server";
@@ -131,5 +131,28 @@ describe("npm run data", () => {
     const t = io();
     expect(await runCli(["fetch", "nope", "--manifests", manifests, "--data-dir", join(work, "d")], t.io, [sample])).toBe(1);
     expect(t.err.join("\n")).toMatch(/Unknown dataset "nope".*Known datasets: demo/);
+  });
+
+  it("DLAB_QUIET=1 silences the fetch and verify progress bars without --quiet", async () => {
+    const dd = join(work, "data");
+    const base = ["--data-dir", dd, "--manifests", manifests];
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      process.env.DLAB_QUIET = "1";
+      expect(await runCli(["fetch", "demo", "--mirror", mirror, "--offline", ...base], io().io, [sample])).toBe(0);
+      expect(await runCli(["verify", "demo", ...base], io().io, [sample])).toBe(0);
+      expect(written).toEqual([]);
+      // The same commands without the variable do draw their bars, so the silence above is the variable's.
+      delete process.env.DLAB_QUIET;
+      expect(await runCli(["verify", "demo", ...base], io().io, [sample])).toBe(0);
+      expect(written.join("")).toContain("verify demo");
+    } finally {
+      process.env.DLAB_QUIET = "1";
+      spy.mockRestore();
+    }
   });
 });

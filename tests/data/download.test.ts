@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { ChecksumError, CookieJar, downloadFile, hashFile } from "../../src/data/download";
 import { dropMidFile, fixtureBytes, serveBytes, sha256, slow, startServer, status, type TestServer, tempDir } from "./server";
 
@@ -270,5 +270,21 @@ describe("downloadFile against a misbehaving loopback server", () => {
     expect(seen).toEqual(["/start", "/login", "/data"]);
     const auths = srv.requests.map((q) => [q.path, q.headers.authorization]);
     expect(auths).toEqual([["/start", undefined], ["/login", "Basic c2VjcmV0"], ["/data", undefined]]);
+  });
+
+  it("DLAB_QUIET=1 silences the download bar and retry lines even when quiet is false", async () => {
+    srv.route("/flaky-quiet", status(500, 1, serveBytes(body)));
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      const r = await downloadFile(`${srv.url}/flaky-quiet`, join(dir, "out.bin"), { expected, retries: 2, backoffMs: 5, quiet: false });
+      expect(r.attempts).toBe(2);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written).toEqual([]);
   });
 });
