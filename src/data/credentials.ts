@@ -56,9 +56,22 @@ export function registerSecret(s: string | undefined): void {
   if (s && s.length >= 4) secrets.add(s);
 }
 
-const SENSITIVE_PARAM = /(token|signature|credential|password|passwd|secret|auth|key|code|session)/i;
+/**
+ * `name=value&…` with every non-empty value masked and the names kept as sent. All values, not just
+ * ones under "sensitive" names: storage signs URLs under names no list can foresee (Azure SAS `sig=`,
+ * S3 `X-Amz-*`, CDN `t=`/`e=`), and a name is enough to tell which parameter a message is about.
+ */
+export function maskQuery(query: string): string {
+  return query
+    .split("&")
+    .map((pair) => {
+      const eq = pair.indexOf("=");
+      return eq < 0 || eq === pair.length - 1 ? pair : `${pair.slice(0, eq)}=***`;
+    })
+    .join("&");
+}
 
-/** Hides userinfo and sensitive query values in a URL (signed S3 redirects, OAuth codes). */
+/** Hides userinfo, every query value and the fragment of a URL (signed redirects, OAuth codes). */
 export function redactUrl(url: string): string {
   let u: URL;
   try {
@@ -68,12 +81,31 @@ export function redactUrl(url: string): string {
   }
   if (u.username) u.username = "***";
   if (u.password) u.password = "***";
-  for (const k of [...u.searchParams.keys()]) if (SENSITIVE_PARAM.test(k)) u.searchParams.set(k, "***");
-  return redact(u.toString());
+  // Set through `search` (not searchParams) so names keep their exact spelling and encoding.
+  if (u.search.length > 1) u.search = maskQuery(u.search.slice(1));
+  // OAuth implicit flows put tokens in the fragment (#access_token=…).
+  if (u.hash.length > 1) u.hash = maskQuery(u.hash.slice(1));
+  return redactSecrets(u.toString());
 }
 
-/** Replaces every registered secret in `text` with `***`. */
+/** A URL inside free text; closing punctuation after it belongs to the sentence, not the URL. */
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
+const TRAILING_PUNCT = /[)\].,;:!?]+$/;
+
+/**
+ * Replaces every registered secret in `text` with `***`, and redacts every URL in it as `redactUrl`
+ * does: messages from Node, servers and search APIs embed URLs this module never saw.
+ */
 export function redact(text: string): string {
+  const urls = text.replace(URL_IN_TEXT, (m) => {
+    const tail = TRAILING_PUNCT.exec(m)?.[0] ?? "";
+    const core = tail ? m.slice(0, -tail.length) : m;
+    return (URL.canParse(core) ? redactUrl(core) : core) + tail;
+  });
+  return redactSecrets(urls);
+}
+
+function redactSecrets(text: string): string {
   let out = text;
   for (const s of secrets) out = out.split(s).join("***");
   return out;

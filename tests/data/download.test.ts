@@ -287,4 +287,21 @@ describe("downloadFile against a misbehaving loopback server", () => {
     }
     expect(written).toEqual([]);
   });
+
+  it("redacts every query value of a redirect URL in errors and retry messages (sig=, X-Amz-*, t=)", async () => {
+    srv.route("/signed", (_q, res) => {
+      res.writeHead(302, { location: "/blob?sv=2022&sig=AZURE-SIG-VALUE&X-Amz-Credential=AKIAEXAMPLE&t=tok-123" });
+      res.end();
+    });
+    srv.route("/blob", status(503));
+    const lines: string[] = [];
+    const err = (await downloadFile(`${srv.url}/signed`, join(dir, "out.bin"), { expected, ...fast, retries: 1, log: (l) => lines.push(l) }).catch(
+      (e: unknown) => e,
+    )) as Error;
+    expect(err.message).toMatch(/HTTP 503 Service Unavailable for http:\/\/127\.0\.0\.1:\d+\/blob\?sv=\*\*\*&sig=\*\*\*&X-Amz-Credential=\*\*\*&t=\*\*\*/);
+    expect(lines.length).toBe(1);
+    for (const text of [err.message, ...lines]) {
+      for (const secret of ["AZURE-SIG-VALUE", "AKIAEXAMPLE", "tok-123"]) expect(text).not.toContain(secret);
+    }
+  });
 });
