@@ -169,7 +169,9 @@ export async function httpRequest(
           u,
           {
             method,
-            headers,
+            // With a custom createConnection Node has no agent to learn the default port from and
+            // sends "Host: name:80"; URL.host is the name alone for 443 and name:port otherwise.
+            headers: { ...headers, host: u.host },
             createConnection: ((_o: unknown, cb: (err: Error | null, s?: Socket) => void) => {
               tunnelTls(proxy, u, cb, opts.ca ? { ca: opts.ca } : {});
               return undefined;
