@@ -72,6 +72,22 @@ export class HttpError extends Error {
   }
 }
 
+/** No byte arrived for the idle timeout: transient (retried, resumed), and named as such. */
+export class StallError extends Error {
+  constructor(
+    message: string,
+    readonly timeoutMs: number,
+  ) {
+    super(message);
+    this.name = "StallError";
+  }
+}
+
+/** "60", "0.3": the stall timeout as people set it, without a trailing ".0". */
+export function formatSeconds(ms: number): string {
+  return String(Math.round(ms / 100) / 10);
+}
+
 export class ChecksumError extends Error {
   constructor(
     readonly file: string,
@@ -156,13 +172,19 @@ export async function httpRequest(
     const mod = u.protocol === "https:" ? https : u.protocol === "http:" ? http : undefined;
     if (!mod) throw new HttpError(`Unsupported URL scheme ${u.protocol} in ${redactUrl(current)}`, 0, false);
     const proxy = proxyFor(u);
+    const idleMs = opts.idleTimeoutMs ?? 60_000;
     const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      let response: http.IncomingMessage | undefined;
+      const onResponse = (r: http.IncomingMessage): void => {
+        response = r;
+        resolve(r);
+      };
       let req: http.ClientRequest;
       if (proxy && u.protocol === "http:") {
         // Plain HTTP through a proxy: the absolute URL as the request target.
         req = http.request(
           { host: proxy.hostname, port: proxy.port || 80, method, path: u.toString(), headers: { ...headers, host: u.host, ...proxyAuthorization(proxy) } },
-          resolve,
+          onResponse,
         );
       } else if (proxy) {
         req = https.request(
@@ -177,14 +199,21 @@ export async function httpRequest(
               return undefined;
             }) as unknown as https.RequestOptions["createConnection"],
           },
-          resolve,
+          onResponse,
         );
       } else {
-        req = mod.request(u, { method, headers, ...(opts.ca && u.protocol === "https:" ? { ca: opts.ca } : {}) }, resolve);
+        req = mod.request(u, { method, headers, ...(opts.ca && u.protocol === "https:" ? { ca: opts.ca } : {}) }, onResponse);
       }
-      req.setTimeout(opts.idleTimeoutMs ?? 60_000, () =>
-        req.destroy(new Error(`no data from ${u.host} for ${((opts.idleTimeoutMs ?? 60_000) / 1000).toFixed(1)} s`)),
-      );
+      req.setTimeout(idleMs, () => {
+        const stall = new StallError(
+          `no data for ${formatSeconds(idleMs)} s (stall timeout) ${response ? "in the body" : "waiting for the response"} from ${redactUrl(current)}`,
+          idleMs,
+        );
+        // Once the body flows, destroying the request reaches its reader only as a bare "aborted";
+        // destroying the response hands the reader this error instead.
+        if (response) response.destroy(stall);
+        else req.destroy(stall);
+      });
       req.on("error", reject);
       if (body !== undefined) req.write(body);
       req.end();
@@ -384,7 +413,11 @@ async function fetchInto(
   try {
     await pipeline(res, counter, createWriteStream(part, { flags: append ? "a" : "w" }));
   } catch (e) {
-    throw new Error(`connection lost after ${got} bytes: ${(e as Error).message}`);
+    const of = `${got} of ${total ?? opts.expected.size ?? "?"} bytes`;
+    if (e instanceof StallError) {
+      throw new StallError(`no data for ${formatSeconds(e.timeoutMs)} s (stall timeout) after ${of} from ${redactUrl(finalUrl)}`, e.timeoutMs);
+    }
+    throw new Error(`connection lost after ${of} from ${redactUrl(finalUrl)}: ${(e as Error).message}`);
   }
   if (expectedBody !== undefined && got - start < expectedBody) {
     throw new Error(`connection closed after ${got - start} of ${expectedBody} bytes`);

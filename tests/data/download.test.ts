@@ -304,4 +304,28 @@ describe("downloadFile against a misbehaving loopback server", () => {
       for (const secret of ["AZURE-SIG-VALUE", "AKIAEXAMPLE", "tok-123"]) expect(text).not.toContain(secret);
     }
   });
+
+  it("names the stall timeout, the bytes so far and the redacted URL when a body stalls", async () => {
+    srv.route("/stall-named", (_q, res) => {
+      res.writeHead(200, { "content-length": body.length });
+      res.write(body.subarray(0, 100_000)); // ...and then silence until the client gives up
+    });
+    const lines: string[] = [];
+    const url = `${srv.url}/stall-named?sig=SECRET-SIG`;
+    const err = (await downloadFile(url, join(dir, "out.bin"), { expected, ...fast, retries: 1, idleTimeoutMs: 300, log: (l) => lines.push(l) }).catch(
+      (e: unknown) => e,
+    )) as Error;
+    const said = /no data for 0\.3 s \(stall timeout\) after 100000 of 300000 bytes from http:\/\/127\.0\.0\.1:\d+\/stall-named\?sig=\*\*\*/;
+    // The retry resumes at 100000 and stalls at once: nothing more arrives, so the count stays.
+    expect(lines[0]).toMatch(said);
+    expect(err.message).toMatch(said);
+    expect(err.message).not.toMatch(/aborted/);
+    expect(srv.requests.map((q) => q.headers.range)).toEqual([undefined, "bytes=100000-"]);
+  });
+
+  it("names the stall timeout when the server never answers", async () => {
+    srv.route("/mute", () => undefined);
+    const err = (await downloadFile(`${srv.url}/mute`, join(dir, "out.bin"), { expected, ...fast, retries: 0, idleTimeoutMs: 300 }).catch((e: unknown) => e)) as Error;
+    expect(err.message).toMatch(/no data for 0\.3 s \(stall timeout\) waiting for the response from http:\/\/127\.0\.0\.1:\d+\/mute/);
+  });
 });
