@@ -71,21 +71,28 @@ export function maskQuery(query: string): string {
     .join("&");
 }
 
+function parseUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Hides userinfo, every query value and the fragment of a URL (signed redirects, OAuth codes). */
 export function redactUrl(url: string): string {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return redact(url);
-  }
+  const u = parseUrl(url);
+  return u ? redactSecrets(maskUrl(u)) : redact(url);
+}
+
+function maskUrl(u: URL): string {
   if (u.username) u.username = "***";
   if (u.password) u.password = "***";
   // Set through `search` (not searchParams) so names keep their exact spelling and encoding.
   if (u.search.length > 1) u.search = maskQuery(u.search.slice(1));
   // OAuth implicit flows put tokens in the fragment (#access_token=…).
   if (u.hash.length > 1) u.hash = maskQuery(u.hash.slice(1));
-  return redactSecrets(u.toString());
+  return u.toString();
 }
 
 /** A URL inside free text; closing punctuation after it belongs to the sentence, not the URL. */
@@ -100,7 +107,8 @@ export function redact(text: string): string {
   const urls = text.replace(URL_IN_TEXT, (m) => {
     const tail = TRAILING_PUNCT.exec(m)?.[0] ?? "";
     const core = tail ? m.slice(0, -tail.length) : m;
-    return (URL.canParse(core) ? redactUrl(core) : core) + tail;
+    const u = parseUrl(core);
+    return (u ? maskUrl(u) : core) + tail;
   });
   return redactSecrets(urls);
 }
