@@ -15,6 +15,7 @@ import { progress } from "../progress";
 import type { Socket } from "node:net";
 import { redact, redactUrl } from "./credentials";
 import { proxyAuthorization, proxyFor, tunnelTls } from "./proxy";
+import { byteLimit, freeBytes, type ByteLimit } from "./disk";
 import { isQuiet } from "./quiet";
 
 export interface Expected {
@@ -50,6 +51,11 @@ export interface DownloadOptions extends HttpOptions {
   quiet?: boolean;
   /** Where retry messages go (they are worth seeing even when the bar is silenced). */
   log?: (line: string) => void;
+  /**
+   * Cap for a file whose size is not known (default: the free disk space less a reserve). A file
+   * with an expected size is always capped at that size.
+   */
+  maxBytes?: number;
 }
 
 export interface DownloadResult {
@@ -80,6 +86,14 @@ export class StallError extends Error {
   ) {
     super(message);
     this.name = "StallError";
+  }
+}
+
+/** The server sent, or announced, more bytes than the file may have: not transient, never retried. */
+export class OversizeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "OversizeError";
   }
 }
 
@@ -278,6 +292,12 @@ export async function checkFile(file: string, expected: Expected, label: string,
   return h;
 }
 
+/** Whether another attempt can help: not for wrong bytes, too many bytes, or a refused request. */
+export function isRetryable(err: Error): boolean {
+  if (err instanceof HttpError) return err.retryable;
+  return !(err instanceof ChecksumError || err instanceof OversizeError);
+}
+
 function sizeOf(file: string): number {
   return existsSync(file) ? statSync(file).size : 0;
 }
@@ -329,11 +349,10 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
       }
     } catch (e) {
       const err = e as Error;
-      const retryable = err instanceof HttpError ? err.retryable : !(err instanceof ChecksumError);
-      if (!retryable || attempt >= retries) {
-        const msg = err instanceof ChecksumError ? err.message : `Download of ${label} failed after ${attempt + 1} attempt(s): ${redact(err.message)}`;
-        if (err instanceof ChecksumError) throw err;
-        const out = new Error(msg);
+      if (!isRetryable(err) || attempt >= retries) {
+        // Verdicts about the file name it themselves; the rest gets the file and the attempt count.
+        if (err instanceof ChecksumError || err instanceof OversizeError) throw err;
+        const out = new Error(`Download of ${label} failed after ${attempt + 1} attempt(s): ${redact(err.message)}`);
         out.name = err.name;
         throw out;
       }
@@ -344,6 +363,10 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
       await sleep(delay);
     }
   }
+}
+
+function oversizeMessage(label: string, url: string, limit: ByteLimit, received: string): string {
+  return `${label}: stopped the download because ${redactUrl(url)} ${received}, more than ${limit.bytes} bytes (${limit.why}); no partial file is kept`;
 }
 
 async function fetchInto(
@@ -399,20 +422,40 @@ async function fetchInto(
     throw new ChecksumError(label, "size", String(opts.expected.size), String(total), `${redactUrl(finalUrl)} (Content-Length)`);
   }
   const start = append ? have : 0;
+  const limit = byteLimit(opts.expected.size, start, freeBytes(dirname(part)), opts.maxBytes);
+  const expectedBody = Number.isFinite(len) ? len : undefined;
+  if (limit && expectedBody !== undefined && start + expectedBody > limit.bytes) {
+    res.destroy();
+    // A part this server would append to belongs to a file of another size: it is no use to resume.
+    rmSync(part, { force: true });
+    throw new OversizeError(oversizeMessage(label, finalUrl, limit, `announced ${start + expectedBody} bytes (Content-Length)`));
+  }
   const bar = progress(label, total ?? opts.expected.size, { bytes: true, quiet: isQuiet(opts.quiet) });
   let got = start;
   bar.update(got);
   const counter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
+      // Checked before the chunk is passed on, so the part file never holds more than the limit.
+      if (limit && got + chunk.length > limit.bytes) {
+        const received = `sent at least ${got + chunk.length} bytes${expectedBody === undefined ? " with no Content-Length" : ""}`;
+        cb(new OversizeError(oversizeMessage(label, finalUrl, limit, received)));
+        return;
+      }
       got += chunk.length;
       bar.update(got);
       cb(null, chunk);
     },
   });
-  const expectedBody = Number.isFinite(len) ? len : undefined;
+  const out = createWriteStream(part, { flags: append ? "a" : "w" });
   try {
-    await pipeline(res, counter, createWriteStream(part, { flags: append ? "a" : "w" }));
+    await pipeline(res, counter, out);
   } catch (e) {
+    if (e instanceof OversizeError) {
+      // Wait for the stream to let go of the file, or a late open could recreate it after the delete.
+      if (!out.closed) await new Promise<void>((r) => out.once("close", () => r()));
+      rmSync(part, { force: true });
+      throw e;
+    }
     const of = `${got} of ${total ?? opts.expected.size ?? "?"} bytes`;
     if (e instanceof StallError) {
       throw new StallError(`no data for ${formatSeconds(e.timeoutMs)} s (stall timeout) after ${of} from ${redactUrl(finalUrl)}`, e.timeoutMs);

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { ChecksumError, CookieJar, downloadFile, hashFile } from "../../src/data/download";
-import { dropMidFile, fixtureBytes, serveBytes, sha256, slow, startServer, status, type TestServer, tempDir } from "./server";
+import { ChecksumError, CookieJar, downloadFile, hashFile, OversizeError } from "../../src/data/download";
+import { type Handler, dropMidFile, fixtureBytes, serveBytes, sha256, slow, startServer, status, type TestServer, tempDir } from "./server";
 
 process.env.DLAB_QUIET = "1";
 
@@ -327,5 +327,76 @@ describe("downloadFile against a misbehaving loopback server", () => {
     srv.route("/mute", () => undefined);
     const err = (await downloadFile(`${srv.url}/mute`, join(dir, "out.bin"), { expected, ...fast, retries: 0, idleTimeoutMs: 300 }).catch((e: unknown) => e)) as Error;
     expect(err.message).toMatch(/no data for 0\.3 s \(stall timeout\) waiting for the response from http:\/\/127\.0\.0\.1:\d+\/mute/);
+  });
+
+  /** A body with no Content-Length that goes on for `limit` bytes (bounded), minding backpressure. */
+  function endless(limit: number, sent: { bytes: number; closedEarly: boolean }): Handler {
+    return (_q, res) => {
+      res.writeHead(200, { "content-type": "application/octet-stream" });
+      const chunk = fixtureBytes(64 * 1024, 3);
+      res.on("close", () => (sent.closedEarly = sent.bytes < limit));
+      const pump = (): void => {
+        while (sent.bytes < limit && !res.destroyed) {
+          sent.bytes += chunk.length;
+          if (!res.write(chunk)) return void res.once("drain", pump);
+        }
+        if (!res.destroyed) res.end();
+      };
+      pump();
+    };
+  }
+
+  it("caps a download with no Content-Length at the manifest size and stops at once", async () => {
+    const size = 4 * 1024 * 1024; // the 4 MB manifest entry of the report
+    const bound = 64 * 1024 * 1024;
+    const sent = { bytes: 0, closedEarly: false };
+    srv.route("/endless", endless(bound, sent));
+    const dest = join(dir, "out.bin");
+    const err = (await downloadFile(`${srv.url}/endless?t=tok`, dest, { expected: { sha256: expected.sha256, size }, ...fast, label: "ds/big.bin" }).catch(
+      (e: unknown) => e,
+    )) as Error;
+    expect(err).toBeInstanceOf(OversizeError);
+    expect(err.message).toMatch(/^ds\/big\.bin: stopped the download because http:\/\/127\.0\.0\.1:\d+\/endless\?t=\*\*\* sent at least \d+ bytes with no Content-Length, more than 4194304 bytes \(the expected size\)/);
+    const received = Number(/at least (\d+)/.exec(err.message)![1]);
+    expect(received).toBeGreaterThan(size);
+    expect(received).toBeLessThanOrEqual(size + 1024 * 1024);
+    // Not retried (it would only happen again), nothing left on disk, and the server was cut off.
+    expect(srv.requests.length).toBe(1);
+    expect(leftovers()).toEqual([]);
+    expect(existsSync(dest)).toBe(false);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(sent.closedEarly).toBe(true);
+    expect(sent.bytes).toBeLessThan(bound / 2);
+  });
+
+  it("refuses a Content-Length larger than the manifest size before writing a byte", async () => {
+    srv.route("/huge", (_q, res) => {
+      res.writeHead(200, { "content-length": 10 * body.length });
+      res.write(body); // the rest never comes; the client must not wait for it
+    });
+    const dest = join(dir, "out.bin");
+    await expect(downloadFile(`${srv.url}/huge`, dest, { expected, ...fast, label: "ds/x.bin" })).rejects.toThrow(
+      /Size mismatch for ds\/x\.bin: expected 300000 bytes, got 3000000 bytes \(from http:\/\/127\.0\.0\.1:\d+\/huge \(Content-Length\)\)/,
+    );
+    expect(srv.requests.length).toBe(1);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it("caps a file of unknown size at maxBytes, by Content-Length or by the bytes received", async () => {
+    srv.route("/ok", serveBytes(body));
+    const dest = join(dir, "out.bin");
+    const unknown = { sha256: expected.sha256 };
+    await expect(downloadFile(`${srv.url}/ok`, dest, { expected: unknown, ...fast, maxBytes: 1000, label: "p/x.zip" })).rejects.toThrow(
+      /^p\/x\.zip: stopped the download because http:\/\/127\.0\.0\.1:\d+\/ok announced 300000 bytes \(Content-Length\), more than 1000 bytes \(the limit set for this download\)/,
+    );
+    const sent = { bytes: 0, closedEarly: false };
+    srv.route("/endless", endless(8 * 1024 * 1024, sent));
+    await expect(downloadFile(`${srv.url}/endless`, dest, { expected: unknown, ...fast, maxBytes: 200_000 })).rejects.toThrow(
+      /sent at least \d+ bytes with no Content-Length, more than 200000 bytes \(the limit set for this download\)/,
+    );
+    expect(leftovers()).toEqual([]);
+    // Within the cap, an unknown size is no obstacle.
+    const r = await downloadFile(`${srv.url}/ok`, dest, { expected: unknown, ...fast, maxBytes: body.length });
+    expect(r.bytes).toBe(body.length);
   });
 });
