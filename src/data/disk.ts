@@ -35,3 +35,54 @@ export function byteLimit(expectedSize: number | undefined, have: number, free: 
   if (free === undefined) return undefined;
   return { bytes: have + Math.max(0, free - DISK_RESERVE), why: `the free disk space less ${formatBytes(DISK_RESERVE)} kept free; the size is not known` };
 }
+
+/** Write errors no retry can fix: the disk is full, over quota, read-only, or not ours to write. */
+const FATAL_WRITE_CODES: ReadonlySet<string> = new Set(["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM"]);
+
+export function errnoCode(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+export function isFatalWriteError(e: unknown): boolean {
+  const code = errnoCode(e);
+  return code !== undefined && FATAL_WRITE_CODES.has(code);
+}
+
+/** Writing a file failed for a reason of the disk, not of the network: reported as such, never retried. */
+export class DiskWriteError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly path: string,
+  ) {
+    super(message);
+    this.name = "DiskWriteError";
+  }
+}
+
+/** "disk full at <path> (free 1.2 MiB, needed 3.0 GiB)" and the like, with what is known of the space. */
+export function describeWriteError(code: string, path: string, space: { free?: number; needed?: number } = {}): string {
+  const known = [
+    space.free !== undefined ? `free ${formatBytes(space.free)}` : "",
+    space.needed !== undefined ? `needed ${formatBytes(space.needed)}` : "",
+  ].filter(Boolean);
+  const note = known.length ? ` (${known.join(", ")})` : "";
+  switch (code) {
+    case "ENOSPC":
+      return `disk full at ${path}${note}`;
+    case "EDQUOT":
+      return `disk quota exceeded at ${path}${note}`;
+    case "EROFS":
+      return `read-only file system at ${path}`;
+    default:
+      return `no permission to write ${path} (${code})`;
+  }
+}
+
+/** What to do about it: room for the first two, another folder for the others. */
+export function writeErrorAdvice(code: string): string {
+  return code === "ENOSPC" || code === "EDQUOT"
+    ? "free some space, or set --data-dir or DLAB_DATA_DIR to a larger disk"
+    : "set --data-dir or DLAB_DATA_DIR to a folder you can write";
+}

@@ -9,13 +9,13 @@ import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync,
 import http from "node:http";
 import https from "node:https";
 import { dirname } from "node:path";
-import { Transform } from "node:stream";
+import { Transform, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { progress } from "../progress";
 import type { Socket } from "node:net";
 import { redact, redactUrl } from "./credentials";
 import { proxyAuthorization, proxyFor, tunnelTls } from "./proxy";
-import { byteLimit, freeBytes, type ByteLimit } from "./disk";
+import { byteLimit, describeWriteError, DiskWriteError, errnoCode, freeBytes, isFatalWriteError, writeErrorAdvice, type ByteLimit } from "./disk";
 import { isQuiet } from "./quiet";
 
 export interface Expected {
@@ -56,6 +56,8 @@ export interface DownloadOptions extends HttpOptions {
    * with an expected size is always capped at that size.
    */
   maxBytes?: number;
+  /** Opens the part file for writing (`a` to resume); tests replace it to inject disk errors. */
+  openPart?: (path: string, flags: "w" | "a") => Writable;
 }
 
 export interface DownloadResult {
@@ -292,10 +294,10 @@ export async function checkFile(file: string, expected: Expected, label: string,
   return h;
 }
 
-/** Whether another attempt can help: not for wrong bytes, too many bytes, or a refused request. */
+/** Whether another attempt can help: not for wrong bytes, too many bytes, a refused request or a disk that cannot take the file. */
 export function isRetryable(err: Error): boolean {
   if (err instanceof HttpError) return err.retryable;
-  return !(err instanceof ChecksumError || err instanceof OversizeError);
+  return !(err instanceof ChecksumError || err instanceof OversizeError || err instanceof DiskWriteError || isFatalWriteError(err));
 }
 
 function sizeOf(file: string): number {
@@ -351,7 +353,7 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
       const err = e as Error;
       if (!isRetryable(err) || attempt >= retries) {
         // Verdicts about the file name it themselves; the rest gets the file and the attempt count.
-        if (err instanceof ChecksumError || err instanceof OversizeError) throw err;
+        if (err instanceof ChecksumError || err instanceof OversizeError || err instanceof DiskWriteError) throw err;
         const out = new Error(`Download of ${label} failed after ${attempt + 1} attempt(s): ${redact(err.message)}`);
         out.name = err.name;
         throw out;
@@ -363,6 +365,23 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
       await sleep(delay);
     }
   }
+}
+
+function openPartFile(path: string, flags: "w" | "a"): Writable {
+  return createWriteStream(path, { flags });
+}
+
+/**
+ * A full, read-only or forbidden disk mid-download. The part file is kept (its bytes are good and a
+ * later run resumes from them) and nothing is retried: another attempt would fail the same way, and
+ * the old "connection lost … ENOSPC" sent people looking at the network.
+ */
+function diskWriteError(e: unknown, label: string, part: string, total: number | undefined): DiskWriteError {
+  const code = errnoCode(e) ?? "EIO";
+  const have = sizeOf(part);
+  const what = describeWriteError(code, part, { free: freeBytes(dirname(part)), needed: total !== undefined ? total - have : undefined });
+  const kept = have > 0 ? `; the partial file (${have} bytes) is kept and the next fetch resumes it` : "";
+  return new DiskWriteError(`${label}: ${what}: ${writeErrorAdvice(code)}${kept}`, code, part);
 }
 
 function oversizeMessage(label: string, url: string, limit: ByteLimit, received: string): string {
@@ -446,7 +465,7 @@ async function fetchInto(
       cb(null, chunk);
     },
   });
-  const out = createWriteStream(part, { flags: append ? "a" : "w" });
+  const out = (opts.openPart ?? openPartFile)(part, append ? "a" : "w");
   try {
     await pipeline(res, counter, out);
   } catch (e) {
@@ -457,6 +476,10 @@ async function fetchInto(
       throw e;
     }
     const of = `${got} of ${total ?? opts.expected.size ?? "?"} bytes`;
+    if (isFatalWriteError(e)) {
+      if (!out.closed) await new Promise<void>((r) => out.once("close", () => r()));
+      throw diskWriteError(e, label, part, total ?? opts.expected.size);
+    }
     if (e instanceof StallError) {
       throw new StallError(`no data for ${formatSeconds(e.timeoutMs)} s (stall timeout) after ${of} from ${redactUrl(finalUrl)}`, e.timeoutMs);
     }

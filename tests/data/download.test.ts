@@ -1,6 +1,8 @@
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { Writable } from "node:stream";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { DiskWriteError } from "../../src/data/disk";
 import { ChecksumError, CookieJar, downloadFile, hashFile, OversizeError } from "../../src/data/download";
 import { type Handler, dropMidFile, fixtureBytes, serveBytes, sha256, slow, startServer, status, type TestServer, tempDir } from "./server";
 
@@ -398,5 +400,71 @@ describe("downloadFile against a misbehaving loopback server", () => {
     // Within the cap, an unknown size is no obstacle.
     const r = await downloadFile(`${srv.url}/ok`, dest, { expected: unknown, ...fast, maxBytes: body.length });
     expect(r.bytes).toBe(body.length);
+  });
+
+  /** A part-file opener whose disk "fills up" after `room` bytes: writes go to the real file until then. */
+  function diskFailsAfter(room: number, code: string): (path: string, flags: "w" | "a") => Writable {
+    return (path, flags) => {
+      const real = createWriteStream(path, { flags });
+      let written = 0;
+      return new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          if (written + chunk.length > room) {
+            cb(Object.assign(new Error(`${code}: simulated write failure, write`), { code, errno: -28, syscall: "write" }));
+            return;
+          }
+          written += chunk.length;
+          real.write(chunk, cb);
+        },
+        final(cb) {
+          real.end(cb);
+        },
+        destroy(err, cb) {
+          real.end(() => cb(err));
+        },
+      });
+    };
+  }
+
+  it("reports 'disk full at <path>' mid-download, keeps the .part and does not retry (ENOSPC)", async () => {
+    srv.route("/ok", serveBytes(body));
+    const dest = join(dir, "out.bin");
+    const lines: string[] = [];
+    const err = (await downloadFile(`${srv.url}/ok`, dest, {
+      expected, ...fast, label: "ds/out.bin", log: (l) => lines.push(l), openPart: diskFailsAfter(100_000, "ENOSPC"),
+    }).catch((e: unknown) => e)) as Error;
+    expect(err).toBeInstanceOf(DiskWriteError);
+    expect(err.message).toMatch(/^ds\/out\.bin: disk full at .*out\.bin\.part \(free [\d.]+ [KMGT]?i?B, needed [\d.]+ KiB\): free some space/);
+    expect(err.message).not.toMatch(/connection lost|ECONNRESET/);
+    expect([srv.requests.length, lines.length]).toEqual([1, 0]);
+    // The bytes that did reach the disk are good: kept for the next run to resume from.
+    const kept = statSync(`${dest}.part`).size;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThanOrEqual(100_000);
+    expect(err.message).toContain(`the partial file (${kept} bytes) is kept`);
+    expect(existsSync(dest)).toBe(false);
+    // ...and a later run with room resumes from them.
+    const r = await downloadFile(`${srv.url}/ok`, dest, { expected, ...fast });
+    expect(r.resumed).toBe(true);
+    expect(srv.requests[1].headers.range).toBe(`bytes=${kept}-`);
+    expect(readFileSync(dest).equals(body)).toBe(true);
+  });
+
+  it("classifies EDQUOT, EROFS and EACCES write errors as fatal, each with its own message", async () => {
+    srv.route("/ok", serveBytes(body));
+    const said: Record<string, RegExp> = {
+      EDQUOT: /disk quota exceeded at .*\.part .*: free some space/,
+      EROFS: /read-only file system at .*\.part: set --data-dir or DLAB_DATA_DIR to a folder you can write/,
+      EACCES: /no permission to write .*\.part \(EACCES\)/,
+    };
+    for (const [code, re] of Object.entries(said)) {
+      srv.requests.length = 0;
+      const err = (await downloadFile(`${srv.url}/ok`, join(dir, `${code}.bin`), { expected, ...fast, openPart: diskFailsAfter(0, code) }).catch(
+        (e: unknown) => e,
+      )) as Error;
+      expect(err).toBeInstanceOf(DiskWriteError);
+      expect(err.message).toMatch(re);
+      expect(srv.requests.length).toBe(1);
+    }
   });
 });
