@@ -308,7 +308,8 @@ async function fetchLocked(m: Manifest, dir: string, opts: FetchOptions): Promis
       const record: FileRecord = { path: f.path, url: f.url, sha256: h.sha256, md5: h.md5, size: h.size, source, mtimeMs: statSync(dest).mtimeMs };
       if (f.unpack) {
         const target = f.unpack.to && f.unpack.to !== "." ? join(dir, f.unpack.to) : dir;
-        record.extracted = await extractArchive(dest, f.unpack.format, target, { strip: f.unpack.strip, include: f.unpack.include });
+        const reserved = reservedWithin([...files.map((x) => x.path), PRODUCTS_FILE], f.unpack.to);
+        record.extracted = await extractArchive(dest, f.unpack.format, target, { strip: f.unpack.strip, include: f.unpack.include, reserved });
         if (f.unpack.to && f.unpack.to !== ".") record.extracted = record.extracted.map((x) => ({ ...x, path: `${f.unpack!.to}/${x.path}` }));
         record.extracted = record.extracted.map((x) => ({ ...x, mtimeMs: statSync(join(dir, x.path)).mtimeMs }));
         if (f.unpack.keepArchive === false) {
@@ -326,6 +327,15 @@ async function fetchLocked(m: Manifest, dir: string, opts: FetchOptions): Promis
   }
   bar.done();
   return { id: m.id, dir, outcomes, warnings };
+}
+
+/**
+ * The dataset paths that lie under an archive's target folder `to`, relative to it: an entry landing
+ * on one would replace a file the manifest (or products.json) vouches for with unverified bytes.
+ */
+export function reservedWithin(paths: string[], to: string | undefined): string[] {
+  const prefix = to && to !== "." ? `${to.replace(/\/+$/, "")}/` : "";
+  return paths.filter((p) => p.startsWith(prefix)).map((p) => p.slice(prefix.length));
 }
 
 /** Refuses to start a download that cannot fit (the size and a 2 % margin; unpacking needs more). */

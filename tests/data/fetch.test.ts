@@ -112,6 +112,31 @@ describe("fetchDataset", () => {
     expect(v.problems).toEqual([{ path: "gone.bin", problem: "missing" }]);
   });
 
+  it("refuses an archive carrying .dlab-state.json, a duplicate entry or another manifest file, writing nothing into the dataset", async () => {
+    const hostile: [string, Buffer, RegExp][] = [
+      ["state.zip", makeZip([{ name: "x/ok.bin", data: inner }, { name: "x/.dlab-state.json", data: Buffer.from('{"id":"demo","files":{}}') }]),
+        /Refusing to unpack .*state\.zip: entry "x\/\.dlab-state\.json" is named like the fetcher's own records/],
+      ["dup.zip", makeZip([{ name: "x/ok.bin", data: inner }, { name: "x/ok.bin", data: c }]), /Refusing to unpack .*dup\.zip: entry "x\/ok\.bin" appears twice/],
+      ["clash.zip", makeZip([{ name: "x/a.bin", data: inner }]), /Refusing to unpack .*clash\.zip: entry "x\/a\.bin" would replace a\.bin/],
+    ];
+    for (const [name, bytes, re] of hostile) {
+      dataDir = tempDir("fetch-hostile");
+      srv.route(`/${name}`, serveBytes(bytes));
+      const m = manifest({}, [
+        { path: "a.bin", url: `${srv.url}/a.bin`, sha256: sha256(a), size: a.length },
+        { path: name, url: `${srv.url}/${name}`, sha256: sha256(bytes), size: bytes.length, unpack: { format: "zip", strip: 1 } },
+      ]);
+      const r = await fetchDataset(m, { dataDir, ...fast });
+      expect(r.outcomes.map((o) => o.status)).toEqual(["fetched", "failed"]);
+      expect(r.outcomes[1].error).toMatch(re);
+      const dir = join(dataDir, "demo");
+      // Only what verified is there: the archive itself, nothing out of it; the record is the fetcher's own.
+      expect(walk(dir).sort()).toEqual([STATE_FILE, "a.bin", name].sort());
+      expect(readFileSync(join(dir, "a.bin")).equals(a)).toBe(true);
+      expect(Object.keys(readState(dir, "demo").files)).toEqual(["a.bin"]);
+    }
+  });
+
   it("deletes the archive when keepArchive is false but still verifies the unpacked files", async () => {
     const m = manifest({}, [{ path: "pack.zip", url: `${srv.url}/pack.zip`, sha256: sha256(zip), size: zip.length, unpack: { format: "zip", keepArchive: false, include: ["**/*.bin"] } }]);
     await fetchDataset(m, { dataDir, ...fast });
