@@ -10,6 +10,7 @@ import { redact } from "./credentials";
 import { datasetDir, fetchDataset, verifyDataset } from "./fetch";
 import { findManifest, loadManifests, manifestsDir, type Manifest } from "./manifest";
 import { mirrorDirs } from "./mirror";
+import { checkDatasetId } from "./paths";
 import { isQuiet } from "./quiet";
 import { buildSamples, readStamp, samplesDir, verifySample, SAMPLE_DATASETS } from "./samples";
 import { datasetPath, samplePath } from "./locate";
@@ -27,6 +28,8 @@ Commands:
 
 Options:
   --data-dir <dir>              data directory (default: $DLAB_DATA_DIR or <project>/data)
+  --manifests <dir>             read manifests from this folder (default: $DLAB_MANIFESTS_DIR or data-manifests/);
+                                ids are always plain names of manifests in it, never paths
   --mirror <dir>                resolve files by sha256 from this folder first (repeatable; also $DLAB_MIRROR)
   --offline                     never use the network (fetch)
   --refresh-search              re-run search specifications instead of the pinned products.json (fetch)
@@ -89,6 +92,18 @@ function manifestDirOf(a: ParsedArgs): string {
   return f ? f.slice("manifests=".length) : manifestsDir();
 }
 
+/** The positional ids, each a plain manifest id; a path is a usage error, not a file to open. */
+function datasetIds(a: ParsedArgs): string[] {
+  const dir = manifestDirOf(a);
+  return a.positional.map((id) => {
+    try {
+      return checkDatasetId(id, dir);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  });
+}
+
 function manifestSummary(m: Manifest, dir: string): Record<string, string> {
   const bytes = m.files.reduce((s, f) => s + (f.size ?? 0), 0);
   const here = existsSync(datasetDir(m.id, dir)) ? "fetched" : "";
@@ -142,7 +157,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo(), registry: 
       }
       case "fetch": {
         if (!a.positional.length) throw new UsageError("fetch needs at least one dataset id (see: npm run data -- list)");
-        const manifests = a.positional.map((id) => findManifest(id, manifestDirOf(a)));
+        const manifests = datasetIds(a).map((id) => findManifest(id, manifestDirOf(a)));
         const mirrors = mirrorDirs(a.mirrors);
         let failed = 0;
         for (const m of manifests) {
@@ -170,7 +185,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo(), registry: 
         const md = manifestDirOf(a);
         const explicit = a.positional.length > 0;
         const manifests = explicit
-          ? a.positional.filter((id) => id !== "samples").map((id) => findManifest(id, md))
+          ? datasetIds(a).filter((id) => id !== "samples").map((id) => findManifest(id, md))
           : loadManifests(md).filter((m) => existsSync(datasetDir(m.id, dir)));
         let bad = 0;
         for (const m of manifests) {
@@ -192,8 +207,8 @@ export async function runCli(argv: string[], io: CliIo = defaultIo(), registry: 
         return bad ? 1 : 0;
       }
       case "path": {
-        const id = a.positional[0];
-        if (!id || a.positional.length > 1) throw new UsageError("path needs one dataset id, or 'samples'");
+        if (a.positional.length !== 1) throw new UsageError("path needs one dataset id, or 'samples'");
+        const [id] = datasetIds(a);
         if (id === "samples") io.out(samplesDir(dir));
         else if (registry.some((d) => d.id === id) && !existsSync(`${manifestDirOf(a)}/${id}.json`)) io.out(samplePath(id, { dataDir: dir, registry }));
         else {

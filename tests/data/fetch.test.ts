@@ -137,6 +137,41 @@ describe("fetchDataset", () => {
     }
   });
 
+  it("refuses a products.json path that leaves the dataset folder, for fetch and verify alike", async () => {
+    const m = manifest({ search: [{ provider: "zenodo", record: "1", path: "p" }] }, []);
+    const dir = join(dataDir, "demo");
+    mkdirSync(dir, { recursive: true });
+    const products = (path: string): string =>
+      JSON.stringify({ id: "demo", files: [{ path, url: `${srv.url}/a.bin`, sha256: sha256(a), size: a.length }] });
+    for (const path of ["../escape.bin", "/tmp/escape.bin", "p/../../escape.bin"]) {
+      writeFileSync(join(dir, "products.json"), products(path));
+      const said = `Product list ${join(dir, "products.json")}: files[0] path ${JSON.stringify(path)} leaves the dataset folder`;
+      await expect(fetchDataset(m, { dataDir, ...fast })).rejects.toThrow(said);
+      await expect(verifyDataset(m, { dataDir })).rejects.toThrow(said);
+    }
+    expect(existsSync(join(dataDir, "escape.bin"))).toBe(false);
+    expect(srv.requests.length).toBe(0);
+  });
+
+  it("dataset ids and paths resolve only inside the data folder", async () => {
+    const { datasetDir } = await import("../../src/data/fetch");
+    const { datasetPath } = await import("../../src/data/locate");
+    const { findManifest } = await import("../../src/data/manifest");
+    expect(datasetDir("pyrate-cropA", dataDir)).toBe(join(dataDir, "pyrate-cropA"));
+    for (const id of ["../elsewhere", "../../../../elsewhere/manifest", "/etc", ".", ""]) {
+      expect(() => datasetDir(id, dataDir)).toThrow(/which is not inside .*; refusing to use it/);
+      expect(() => datasetPath(id, { dataDir })).toThrow(/which is not inside/);
+    }
+    expect(() => findManifest("../../../../elsewhere/manifest")).toThrow(/is not a dataset id: ids are plain names/);
+    // A manifest built in code (not read from a file) is held to the same rule.
+    const bad = { ...manifest(), id: "../escape" };
+    await expect(fetchDataset(bad, { dataDir, ...fast })).rejects.toThrow(/Dataset id "\.\.\/escape" resolves to .*, which is not inside/);
+    const badPath = { ...manifest(), files: [{ path: "../escape.bin", url: `${srv.url}/a.bin`, sha256: sha256(a), size: a.length }] };
+    const r = await fetchDataset(badPath, { dataDir, ...fast });
+    expect(r.outcomes[0].error).toMatch(/demo\/\.\.\/escape\.bin: path "\.\.\/escape\.bin" resolves to .*, which is not inside/);
+    expect(existsSync(join(dataDir, "escape.bin"))).toBe(false);
+  });
+
   it("deletes the archive when keepArchive is false but still verifies the unpacked files", async () => {
     const m = manifest({}, [{ path: "pack.zip", url: `${srv.url}/pack.zip`, sha256: sha256(zip), size: zip.length, unpack: { format: "zip", keepArchive: false, include: ["**/*.bin"] } }]);
     await fetchDataset(m, { dataDir, ...fast });
