@@ -1,6 +1,7 @@
+import { spawn } from "node:child_process";
 import { createWriteStream, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { Writable } from "node:stream";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { DiskWriteError } from "../../src/data/disk";
 import { ChecksumError, CookieJar, downloadFile, hashFile, OversizeError } from "../../src/data/download";
@@ -466,5 +467,42 @@ describe("downloadFile against a misbehaving loopback server", () => {
       expect(err.message).toMatch(re);
       expect(srv.requests.length).toBe(1);
     }
+  });
+
+  it("resumes after the downloading process is killed with SIGKILL mid-file", async () => {
+    const ok = serveBytes(body);
+    srv.route("/killed", (q, res, nth) => {
+      if (nth > 0) return ok(q, res, nth);
+      res.writeHead(200, { "content-length": body.length });
+      res.write(body.subarray(0, 120_000)); // ...then nothing: the process is killed while it waits
+    });
+    const dest = join(dir, "out.bin");
+    const child = join(tempDir("child"), "child.mts"); // .mts: an ES module wherever the temp folder is
+    const src = resolve("src/data/download.ts");
+    writeFileSync(
+      child,
+      `import { downloadFile } from ${JSON.stringify(src)};\n` +
+        `await downloadFile(${JSON.stringify(`${srv.url}/killed`)}, ${JSON.stringify(dest)}, { expected: ${JSON.stringify(expected)}, quiet: true, retries: 0 });\n`,
+    );
+    // One process (node with the tsx loader), so the kill reaches the process that holds the file.
+    const proc = spawn(process.execPath, ["--import", "tsx", child], { cwd: process.cwd(), stdio: "ignore", env: { ...process.env, DLAB_QUIET: "1" } });
+    const exited = new Promise<NodeJS.Signals | null>((r) => proc.once("exit", (_code, signal) => r(signal)));
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!(existsSync(`${dest}.part`) && statSync(`${dest}.part`).size >= 120_000) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(statSync(`${dest}.part`).size).toBe(120_000);
+      proc.kill("SIGKILL");
+      expect(await exited).toBe("SIGKILL");
+    } finally {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+    }
+    expect(existsSync(dest)).toBe(false);
+    const r = await downloadFile(`${srv.url}/killed`, dest, { expected, ...fast });
+    expect(r.resumed).toBe(true);
+    expect(srv.requests.filter((q) => q.path === "/killed").map((q) => q.headers.range)).toEqual([undefined, "bytes=120000-"]);
+    expect(readFileSync(dest).equals(body)).toBe(true);
+    expect(leftovers()).toEqual([]);
   });
 });
