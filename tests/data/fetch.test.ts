@@ -172,6 +172,14 @@ describe("fetchDataset", () => {
     expect(existsSync(join(dataDir, "escape.bin"))).toBe(false);
   });
 
+  it("refuses to start a download that cannot fit on the disk", async () => {
+    const huge = 2 ** 50; // 1 PiB: more than any test machine has free
+    const m = manifest({}, [{ path: "huge.bin", url: `${srv.url}/a.bin`, sha256: sha256(a), size: huge }]);
+    const r = await fetchDataset(m, { dataDir, ...fast });
+    expect(r.outcomes[0].error).toMatch(/^demo\/huge\.bin needs [\d.]+ TiB but only .* is free on .* \(set --data-dir or DLAB_DATA_DIR to a larger disk\)$/);
+    expect(srv.requests.length).toBe(0);
+  });
+
   it("deletes the archive when keepArchive is false but still verifies the unpacked files", async () => {
     const m = manifest({}, [{ path: "pack.zip", url: `${srv.url}/pack.zip`, sha256: sha256(zip), size: zip.length, unpack: { format: "zip", keepArchive: false, include: ["**/*.bin"] } }]);
     await fetchDataset(m, { dataDir, ...fast });
