@@ -1,8 +1,10 @@
 /**
  * One verified download over HTTP(S): resumes a partial file with a Range request, retries transient
- * failures (connection drops, timeouts, 5xx, 429) with exponential backoff, shows bytes and rate, and
+ * failures (connection drops, stalls, 5xx, 429) with exponential backoff, shows bytes and rate, and
  * checks size and hash before an atomic rename, so a file at its final name is always complete and
- * correct. Redirects are followed by hand so that credentials reach only their own service's hosts.
+ * correct. A part file never grows past the expected size (a server that sends more is stopped), and
+ * a disk that cannot take the file ends the download at once, named as the cause. Redirects are
+ * followed by hand so that credentials reach only their own service's hosts.
  */
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
@@ -384,6 +386,15 @@ function diskWriteError(e: unknown, label: string, part: string, total: number |
   return new DiskWriteError(`${label}: ${what}: ${writeErrorAdvice(code)}${kept}`, code, part);
 }
 
+/** What a failed body means, in words that point at the real cause (disk, silence, connection). */
+function bodyFailure(e: unknown, label: string, part: string, url: string, got: number, total: number | undefined): Error {
+  if (e instanceof OversizeError) return e;
+  if (isFatalWriteError(e)) return diskWriteError(e, label, part, total);
+  const of = `${got} of ${total ?? "?"} bytes`;
+  if (e instanceof StallError) return new StallError(`no data for ${formatSeconds(e.timeoutMs)} s (stall timeout) after ${of} from ${redactUrl(url)}`, e.timeoutMs);
+  return new Error(`connection lost after ${of} from ${redactUrl(url)}: ${(e as Error).message}`);
+}
+
 function oversizeMessage(label: string, url: string, limit: ByteLimit, received: string): string {
   return `${label}: stopped the download because ${redactUrl(url)} ${received}, more than ${limit.bytes} bytes (${limit.why}); no partial file is kept`;
 }
@@ -469,21 +480,11 @@ async function fetchInto(
   try {
     await pipeline(res, counter, out);
   } catch (e) {
-    if (e instanceof OversizeError) {
-      // Wait for the stream to let go of the file, or a late open could recreate it after the delete.
-      if (!out.closed) await new Promise<void>((r) => out.once("close", () => r()));
-      rmSync(part, { force: true });
-      throw e;
-    }
-    const of = `${got} of ${total ?? opts.expected.size ?? "?"} bytes`;
-    if (isFatalWriteError(e)) {
-      if (!out.closed) await new Promise<void>((r) => out.once("close", () => r()));
-      throw diskWriteError(e, label, part, total ?? opts.expected.size);
-    }
-    if (e instanceof StallError) {
-      throw new StallError(`no data for ${formatSeconds(e.timeoutMs)} s (stall timeout) after ${of} from ${redactUrl(finalUrl)}`, e.timeoutMs);
-    }
-    throw new Error(`connection lost after ${of} from ${redactUrl(finalUrl)}: ${(e as Error).message}`);
+    // Let the stream release the file first: a late open could recreate a deleted part, and a kept
+    // part's size is reported from the disk.
+    if (!out.closed) await new Promise<void>((r) => out.once("close", () => r()));
+    if (e instanceof OversizeError) rmSync(part, { force: true });
+    throw bodyFailure(e, label, part, finalUrl, got, total ?? opts.expected.size);
   }
   if (expectedBody !== undefined && got - start < expectedBody) {
     throw new Error(`connection closed after ${got - start} of ${expectedBody} bytes`);
