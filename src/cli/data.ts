@@ -10,6 +10,8 @@ import { redact } from "../data/credentials";
 import { datasetDir, fetchDataset, verifyDataset } from "../data/fetch";
 import { findManifest, loadManifests, manifestsDir, type Manifest } from "../data/manifest";
 import { mirrorDirs } from "../data/mirror";
+import { checkDatasetId } from "../data/paths";
+import { isQuiet } from "../data/quiet";
 import { buildSamples, readStamp, samplesDir, verifySample, SAMPLE_DATASETS } from "../samples/index";
 import { datasetPath, samplePath } from "../samples/locate";
 import type { SampleDataset } from "../samples/registry";
@@ -26,6 +28,8 @@ Commands:
 
 Options:
   --data-dir <dir>              data directory (default: $DLAB_DATA_DIR or <project>/data)
+  --manifests <dir>             read manifests from this folder (default: $DLAB_MANIFESTS_DIR or data-manifests/);
+                                ids are always plain names of manifests in it, never paths
   --mirror <dir>                resolve files by sha256 from this folder first (repeatable; also $DLAB_MIRROR)
   --offline                     never use the network (fetch)
   --refresh-search              re-run search specifications instead of the pinned products.json (fetch)
@@ -88,6 +92,18 @@ function manifestDirOf(a: ParsedArgs): string {
   return f ? f.slice("manifests=".length) : manifestsDir();
 }
 
+/** The positional ids, each a plain manifest id; a path is a usage error, not a file to open. */
+function datasetIds(a: ParsedArgs): string[] {
+  const dir = manifestDirOf(a);
+  return a.positional.map((id) => {
+    try {
+      return checkDatasetId(id, dir);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  });
+}
+
 function manifestSummary(m: Manifest, dir: string): Record<string, string> {
   const bytes = m.files.reduce((s, f) => s + (f.size ?? 0), 0);
   const here = existsSync(datasetDir(m.id, dir)) ? "fetched" : "";
@@ -125,7 +141,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo(), registry: 
     return 2;
   }
   const dir = dataDir(a.dataDir);
-  const quiet = a.flags.has("--quiet");
+  const quiet = isQuiet(a.flags.has("--quiet"));
   try {
     switch (a.command) {
       case "list": {
@@ -141,7 +157,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo(), registry: 
       }
       case "fetch": {
         if (!a.positional.length) throw new UsageError("fetch needs at least one dataset id (see: npm run data -- list)");
-        const manifests = a.positional.map((id) => findManifest(id, manifestDirOf(a)));
+        const manifests = datasetIds(a).map((id) => findManifest(id, manifestDirOf(a)));
         const mirrors = mirrorDirs(a.mirrors);
         let failed = 0;
         for (const m of manifests) {
@@ -169,7 +185,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo(), registry: 
         const md = manifestDirOf(a);
         const explicit = a.positional.length > 0;
         const manifests = explicit
-          ? a.positional.filter((id) => id !== "samples").map((id) => findManifest(id, md))
+          ? datasetIds(a).filter((id) => id !== "samples").map((id) => findManifest(id, md))
           : loadManifests(md).filter((m) => existsSync(datasetDir(m.id, dir)));
         let bad = 0;
         for (const m of manifests) {
@@ -191,8 +207,8 @@ export async function runCli(argv: string[], io: CliIo = defaultIo(), registry: 
         return bad ? 1 : 0;
       }
       case "path": {
-        const id = a.positional[0];
-        if (!id || a.positional.length > 1) throw new UsageError("path needs one dataset id, or 'samples'");
+        if (a.positional.length !== 1) throw new UsageError("path needs one dataset id, or 'samples'");
+        const [id] = datasetIds(a);
         if (id === "samples") io.out(samplesDir(dir));
         else if (registry.some((d) => d.id === id) && !existsSync(`${manifestDirOf(a)}/${id}.json`)) io.out(samplePath(id, { dataDir: dir, registry }));
         else {

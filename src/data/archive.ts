@@ -2,7 +2,9 @@
  * Unpacks zip and tar(.gz) archives with Node's zlib and two small readers, streaming so multi-GB
  * Landslide4Sense or Sentinel archives never sit in memory. Safety first: an entry whose path would
  * land outside the target folder (zip-slip: `..`, absolute paths, drive letters), a symbolic or hard
- * link, a device or an encrypted entry is refused before anything of it is written; each file is
+ * link, a device or an encrypted entry is refused before anything of it is written; so are two
+ * entries landing on one path (which copy is right cannot be told), entries named like the fetcher's
+ * own records (`.dlab-*`) and entries that would replace a file the fetcher manages. Each file is
  * written to a temporary name, checked (zip CRC-32 and size) and renamed into place.
  */
 import { createHash } from "node:crypto";
@@ -18,6 +20,11 @@ export interface ExtractOptions {
   strip?: number;
   /** Globs on the (stripped) entry path; only matching files are written. */
   include?: string[];
+  /**
+   * Paths (relative to the target, forward slashes) no entry may land on: the files the fetcher
+   * itself manages there (other manifest files, the pinned product list).
+   */
+  reserved?: string[];
 }
 
 export interface ExtractedFile {
@@ -66,6 +73,42 @@ export function safeEntryPath(archive: string, target: string, name: string, str
   const abs = resolve(root, ...kept);
   if (!abs.startsWith(root + sep)) throw new UnsafeArchiveError(archive, name, "resolves outside the target folder");
   return { rel: kept.join("/"), abs };
+}
+
+/** The fetcher's own records (`.dlab-state.json`, `.dlab-fetch.lock`, `.dlab-sample.json`) all start so. */
+const OWN_RECORD_PREFIX = ".dlab-";
+
+/**
+ * Where the entries of one archive land, so that two entries on one path, or a file where another
+ * entry needs a folder, are refused instead of the later one silently winning (or a rename failing
+ * half-way through moving the files into place).
+ */
+export class EntryPaths {
+  private readonly files = new Map<string, string>();
+  private readonly dirs = new Set<string>();
+  constructor(
+    private readonly archive: string,
+    private readonly reserved: ReadonlySet<string> = new Set(),
+  ) {}
+
+  claim(name: string, rel: string): void {
+    const parts = rel.split("/");
+    const own = parts.find((p) => p.startsWith(OWN_RECORD_PREFIX));
+    if (own) throw new UnsafeArchiveError(this.archive, name, `is named like the fetcher's own records (${own}); unpacking it would overwrite or forge them`);
+    if (this.reserved.has(rel)) throw new UnsafeArchiveError(this.archive, name, `would replace ${rel}, a file the fetcher manages in this dataset`);
+    const earlier = this.files.get(rel);
+    if (earlier !== undefined) {
+      const as = earlier === name ? "appears twice" : `lands on ${JSON.stringify(rel)} like entry ${JSON.stringify(earlier)}`;
+      throw new UnsafeArchiveError(this.archive, name, `${as}; which copy is right cannot be told`);
+    }
+    if (this.dirs.has(rel)) throw new UnsafeArchiveError(this.archive, name, `is a file where other entries have a folder ${JSON.stringify(rel)}`);
+    for (let i = 1; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join("/");
+      if (this.files.has(dir)) throw new UnsafeArchiveError(this.archive, name, `needs a folder ${JSON.stringify(dir)} where entry ${JSON.stringify(this.files.get(dir))} is a file`);
+      this.dirs.add(dir);
+    }
+    this.files.set(rel, name);
+  }
 }
 
 function wanted(rel: string, include?: RegExp[]): boolean {
@@ -234,20 +277,38 @@ export function readZipEntry(file: string, entry: ZipEntry): Buffer {
   return data;
 }
 
-export async function extractZip(file: string, target: string, opts: ExtractOptions = {}): Promise<ExtractedFile[]> {
-  const entries = listZip(file);
+export interface ZipPlanEntry {
+  e: ZipEntry;
+  rel: string;
+  abs: string;
+}
+
+/**
+ * Checks every entry of a zip and says where each file lands, writing nothing: the central directory
+ * lists the whole archive up front, so a hostile archive is refused before anything exists on disk.
+ */
+export function planZip(file: string, target: string, opts: ExtractOptions = {}): ZipPlanEntry[] {
   const include = opts.include?.map(globToRegExp);
-  // Check every entry before writing anything, so a hostile archive leaves no trace.
-  const plan: { e: ZipEntry; rel: string; abs: string }[] = [];
-  for (const e of entries) {
+  const paths = new EntryPaths(file, new Set(opts.reserved ?? []));
+  const plan: ZipPlanEntry[] = [];
+  for (const e of listZip(file)) {
     const dest = safeEntryPath(file, target, e.name, opts.strip);
     if (e.isLink) throw new UnsafeArchiveError(file, e.name, "is a symbolic link");
     if (e.unixType !== 0 && !e.isDir && e.unixType !== 0o100000) throw new UnsafeArchiveError(file, e.name, "is not a regular file");
     if (e.flags & 1) throw new UnsafeArchiveError(file, e.name, "is encrypted");
     if (e.method !== 0 && e.method !== 8) throw new Error(`${file}: entry ${e.name} uses compression method ${e.method} (only stored and deflate are supported)`);
     if (!dest || e.isDir || !wanted(dest.rel, include)) continue;
+    paths.claim(e.name, dest.rel);
     plan.push({ e, ...dest });
   }
+  return plan;
+}
+
+export async function extractZip(file: string, target: string, opts: ExtractOptions = {}): Promise<ExtractedFile[]> {
+  return writeZipPlan(file, planZip(file, target, opts));
+}
+
+async function writeZipPlan(file: string, plan: ZipPlanEntry[]): Promise<ExtractedFile[]> {
   const out: ExtractedFile[] = [];
   const fd = openSync(file, "r");
   let dataStarts: number[];
@@ -350,6 +411,9 @@ class ByteReader {
 
 export async function extractTar(file: string, target: string, opts: ExtractOptions & { gzip?: boolean } = {}): Promise<ExtractedFile[]> {
   const include = opts.include?.map(globToRegExp);
+  // A tar is read as a stream, so its entries are checked one by one; extractArchive unpacks into a
+  // staging folder, so a refusal late in the archive still leaves nothing in place.
+  const paths = new EntryPaths(file, new Set(opts.reserved ?? []));
   const raw = createReadStream(file, { highWaterMark: 1 << 20 });
   const src: Readable = opts.gzip ? raw.pipe(zlib.createGunzip()) : raw;
   // Surface gunzip errors (corrupt .gz) through the reader instead of as unhandled events.
@@ -391,6 +455,7 @@ export async function extractTar(file: string, target: string, opts: ExtractOpti
       await r.skip(padded);
       continue;
     }
+    paths.claim(name, dest.rel);
     const res = await writeEntry(toReadable(r.chunks(size)), dest.abs);
     await r.skip(padded - size);
     out.push({ path: dest.rel, ...res });
@@ -417,9 +482,16 @@ function toReadable(it: AsyncIterable<Buffer>): Readable {
 export async function extractArchive(file: string, format: ArchiveFormat, target: string, opts: ExtractOptions = {}): Promise<ExtractedFile[]> {
   const root = resolve(target);
   const stage = join(root, `.unpack-${process.pid}-${Date.now().toString(36)}`);
+  let zipPlan: ZipPlanEntry[] | undefined;
+  try {
+    // Planned before the staging folder exists, so a refused zip creates nothing at all.
+    if (format === "zip") zipPlan = planZip(file, stage, opts);
+  } catch (e) {
+    throw namingArchive(e, file, format);
+  }
   mkdirSync(stage, { recursive: true });
   try {
-    const files = format === "zip" ? await extractZip(file, stage, opts) : await extractTar(file, stage, { ...opts, gzip: format === "tar.gz" });
+    const files = zipPlan ? await writeZipPlan(file, zipPlan) : await extractTar(file, stage, { ...opts, gzip: format === "tar.gz" });
     for (const f of files) {
       const dest = resolve(root, ...f.path.split("/"));
       mkdirSync(dirname(dest), { recursive: true });
@@ -427,11 +499,15 @@ export async function extractArchive(file: string, format: ArchiveFormat, target
     }
     return files;
   } catch (e) {
-    const err = e as Error;
-    // zlib and fs errors do not say which archive they came from.
-    if (err instanceof UnsafeArchiveError || err.message.includes(file)) throw err;
-    throw new Error(`Cannot unpack ${file} (${format}): ${err.message}`);
+    throw namingArchive(e, file, format);
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }
+}
+
+/** zlib and fs errors do not say which archive they came from. */
+function namingArchive(e: unknown, file: string, format: ArchiveFormat): Error {
+  const err = e as Error;
+  if (err instanceof UnsafeArchiveError || err.message.includes(file)) return err;
+  return new Error(`Cannot unpack ${file} (${format}): ${err.message}`);
 }

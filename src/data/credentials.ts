@@ -56,24 +56,64 @@ export function registerSecret(s: string | undefined): void {
   if (s && s.length >= 4) secrets.add(s);
 }
 
-const SENSITIVE_PARAM = /(token|signature|credential|password|passwd|secret|auth|key|code|session)/i;
-
-/** Hides userinfo and sensitive query values in a URL (signed S3 redirects, OAuth codes). */
-export function redactUrl(url: string): string {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return redact(url);
-  }
-  if (u.username) u.username = "***";
-  if (u.password) u.password = "***";
-  for (const k of [...u.searchParams.keys()]) if (SENSITIVE_PARAM.test(k)) u.searchParams.set(k, "***");
-  return redact(u.toString());
+/**
+ * `name=value&…` with every non-empty value masked and the names kept as sent. All values, not just
+ * ones under "sensitive" names: storage signs URLs under names no list can foresee (Azure SAS `sig=`,
+ * S3 `X-Amz-*`, CDN `t=`/`e=`), and a name is enough to tell which parameter a message is about.
+ */
+export function maskQuery(query: string): string {
+  return query
+    .split("&")
+    .map((pair) => {
+      const eq = pair.indexOf("=");
+      return eq < 0 || eq === pair.length - 1 ? pair : `${pair.slice(0, eq)}=***`;
+    })
+    .join("&");
 }
 
-/** Replaces every registered secret in `text` with `***`. */
+function parseUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Hides userinfo, every query value and the fragment of a URL (signed redirects, OAuth codes). */
+export function redactUrl(url: string): string {
+  const u = parseUrl(url);
+  return u ? redactSecrets(maskUrl(u)) : redact(url);
+}
+
+function maskUrl(u: URL): string {
+  if (u.username) u.username = "***";
+  if (u.password) u.password = "***";
+  // Set through `search` (not searchParams) so names keep their exact spelling and encoding.
+  if (u.search.length > 1) u.search = maskQuery(u.search.slice(1));
+  // OAuth implicit flows put tokens in the fragment (#access_token=…).
+  if (u.hash.length > 1) u.hash = maskQuery(u.hash.slice(1));
+  return u.toString();
+}
+
+/** A URL inside free text; closing punctuation after it belongs to the sentence, not the URL. */
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
+const TRAILING_PUNCT = /[)\].,;:!?]+$/;
+
+/**
+ * Replaces every registered secret in `text` with `***`, and redacts every URL in it as `redactUrl`
+ * does: messages from Node, servers and search APIs embed URLs this module never saw.
+ */
 export function redact(text: string): string {
+  const urls = text.replace(URL_IN_TEXT, (m) => {
+    const tail = TRAILING_PUNCT.exec(m)?.[0] ?? "";
+    const core = tail ? m.slice(0, -tail.length) : m;
+    const u = parseUrl(core);
+    return (u ? maskUrl(u) : core) + tail;
+  });
+  return redactSecrets(urls);
+}
+
+function redactSecrets(text: string): string {
   let out = text;
   for (const s of secrets) out = out.split(s).join("***");
   return out;

@@ -1,20 +1,24 @@
 /**
  * One verified download over HTTP(S): resumes a partial file with a Range request, retries transient
- * failures (connection drops, timeouts, 5xx, 429) with exponential backoff, shows bytes and rate, and
+ * failures (connection drops, stalls, 5xx, 429) with exponential backoff, shows bytes and rate, and
  * checks size and hash before an atomic rename, so a file at its final name is always complete and
- * correct. Redirects are followed by hand so that credentials reach only their own service's hosts.
+ * correct. A part file never grows past the expected size (a server that sends more is stopped), and
+ * a disk that cannot take the file ends the download at once, named as the cause. Redirects are
+ * followed by hand so that credentials reach only their own service's hosts.
  */
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import { dirname } from "node:path";
-import { Transform } from "node:stream";
+import { Transform, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { progress } from "../core/progress";
 import type { Socket } from "node:net";
 import { redact, redactUrl } from "./credentials";
 import { proxyAuthorization, proxyFor, tunnelTls } from "./proxy";
+import { byteLimit, describeWriteError, DiskWriteError, errnoCode, freeBytes, isFatalWriteError, writeErrorAdvice, type ByteLimit } from "./disk";
+import { isQuiet } from "./quiet";
 
 export interface Expected {
   sha256?: string;
@@ -49,6 +53,13 @@ export interface DownloadOptions extends HttpOptions {
   quiet?: boolean;
   /** Where retry messages go (they are worth seeing even when the bar is silenced). */
   log?: (line: string) => void;
+  /**
+   * Cap for a file whose size is not known (default: the free disk space less a reserve). A file
+   * with an expected size is always capped at that size.
+   */
+  maxBytes?: number;
+  /** Opens the part file for writing (`a` to resume); tests replace it to inject disk errors. */
+  openPart?: (path: string, flags: "w" | "a") => Writable;
 }
 
 export interface DownloadResult {
@@ -69,6 +80,30 @@ export class HttpError extends Error {
     super(message);
     this.name = "HttpError";
   }
+}
+
+/** No byte arrived for the idle timeout: transient (retried, resumed), and named as such. */
+export class StallError extends Error {
+  constructor(
+    message: string,
+    readonly timeoutMs: number,
+  ) {
+    super(message);
+    this.name = "StallError";
+  }
+}
+
+/** The server sent, or announced, more bytes than the file may have: not transient, never retried. */
+export class OversizeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "OversizeError";
+  }
+}
+
+/** "60", "0.3": the stall timeout as people set it, without a trailing ".0". */
+export function formatSeconds(ms: number): string {
+  return String(Math.round(ms / 100) / 10);
 }
 
 export class ChecksumError extends Error {
@@ -155,33 +190,48 @@ export async function httpRequest(
     const mod = u.protocol === "https:" ? https : u.protocol === "http:" ? http : undefined;
     if (!mod) throw new HttpError(`Unsupported URL scheme ${u.protocol} in ${redactUrl(current)}`, 0, false);
     const proxy = proxyFor(u);
+    const idleMs = opts.idleTimeoutMs ?? 60_000;
     const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      let response: http.IncomingMessage | undefined;
+      const onResponse = (r: http.IncomingMessage): void => {
+        response = r;
+        resolve(r);
+      };
       let req: http.ClientRequest;
       if (proxy && u.protocol === "http:") {
         // Plain HTTP through a proxy: the absolute URL as the request target.
         req = http.request(
           { host: proxy.hostname, port: proxy.port || 80, method, path: u.toString(), headers: { ...headers, host: u.host, ...proxyAuthorization(proxy) } },
-          resolve,
+          onResponse,
         );
       } else if (proxy) {
         req = https.request(
           u,
           {
             method,
-            headers,
+            // With a custom createConnection Node has no agent to learn the default port from and
+            // sends "Host: name:80"; URL.host is the name alone for 443 and name:port otherwise.
+            headers: { ...headers, host: u.host },
             createConnection: ((_o: unknown, cb: (err: Error | null, s?: Socket) => void) => {
               tunnelTls(proxy, u, cb, opts.ca ? { ca: opts.ca } : {});
               return undefined;
             }) as unknown as https.RequestOptions["createConnection"],
           },
-          resolve,
+          onResponse,
         );
       } else {
-        req = mod.request(u, { method, headers, ...(opts.ca && u.protocol === "https:" ? { ca: opts.ca } : {}) }, resolve);
+        req = mod.request(u, { method, headers, ...(opts.ca && u.protocol === "https:" ? { ca: opts.ca } : {}) }, onResponse);
       }
-      req.setTimeout(opts.idleTimeoutMs ?? 60_000, () =>
-        req.destroy(new Error(`no data from ${u.host} for ${((opts.idleTimeoutMs ?? 60_000) / 1000).toFixed(1)} s`)),
-      );
+      req.setTimeout(idleMs, () => {
+        const stall = new StallError(
+          `no data for ${formatSeconds(idleMs)} s (stall timeout) ${response ? "in the body" : "waiting for the response"} from ${redactUrl(current)}`,
+          idleMs,
+        );
+        // Once the body flows, destroying the request reaches its reader only as a bare "aborted";
+        // destroying the response hands the reader this error instead.
+        if (response) response.destroy(stall);
+        else req.destroy(stall);
+      });
       req.on("error", reject);
       if (body !== undefined) req.write(body);
       req.end();
@@ -246,6 +296,12 @@ export async function checkFile(file: string, expected: Expected, label: string,
   return h;
 }
 
+/** Whether another attempt can help: not for wrong bytes, too many bytes, a refused request or a disk that cannot take the file. */
+export function isRetryable(err: Error): boolean {
+  if (err instanceof HttpError) return err.retryable;
+  return !(err instanceof ChecksumError || err instanceof OversizeError || err instanceof DiskWriteError || isFatalWriteError(err));
+}
+
 function sizeOf(file: string): number {
   return existsSync(file) ? statSync(file).size : 0;
 }
@@ -297,21 +353,50 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
       }
     } catch (e) {
       const err = e as Error;
-      const retryable = err instanceof HttpError ? err.retryable : !(err instanceof ChecksumError);
-      if (!retryable || attempt >= retries) {
-        const msg = err instanceof ChecksumError ? err.message : `Download of ${label} failed after ${attempt + 1} attempt(s): ${redact(err.message)}`;
-        if (err instanceof ChecksumError) throw err;
-        const out = new Error(msg);
+      if (!isRetryable(err) || attempt >= retries) {
+        // Verdicts about the file name it themselves; the rest gets the file and the attempt count.
+        if (err instanceof ChecksumError || err instanceof OversizeError || err instanceof DiskWriteError) throw err;
+        const out = new Error(`Download of ${label} failed after ${attempt + 1} attempt(s): ${redact(err.message)}`);
         out.name = err.name;
         throw out;
       }
       const delay = Math.min(maxBackoff, err instanceof HttpError && err.retryAfterMs !== undefined ? err.retryAfterMs : backoff * 2 ** attempt);
       const line = `${label}: ${redact(err.message)}; retrying in ${(delay / 1000).toFixed(1)} s (${attempt + 1}/${retries})`;
       if (opts.log) opts.log(line);
-      else if (!opts.quiet && process.env.DLAB_QUIET !== "1") process.stderr.write(line + "\n");
+      else if (!isQuiet(opts.quiet)) process.stderr.write(line + "\n");
       await sleep(delay);
     }
   }
+}
+
+function openPartFile(path: string, flags: "w" | "a"): Writable {
+  return createWriteStream(path, { flags });
+}
+
+/**
+ * A full, read-only or forbidden disk mid-download. The part file is kept (its bytes are good and a
+ * later run resumes from them) and nothing is retried: another attempt would fail the same way, and
+ * the old "connection lost … ENOSPC" sent people looking at the network.
+ */
+function diskWriteError(e: unknown, label: string, part: string, total: number | undefined): DiskWriteError {
+  const code = errnoCode(e) ?? "EIO";
+  const have = sizeOf(part);
+  const what = describeWriteError(code, part, { free: freeBytes(dirname(part)), needed: total !== undefined ? total - have : undefined });
+  const kept = have > 0 ? `; the partial file (${have} bytes) is kept and the next fetch resumes it` : "";
+  return new DiskWriteError(`${label}: ${what}: ${writeErrorAdvice(code)}${kept}`, code, part);
+}
+
+/** What a failed body means, in words that point at the real cause (disk, silence, connection). */
+function bodyFailure(e: unknown, label: string, part: string, url: string, got: number, total: number | undefined): Error {
+  if (e instanceof OversizeError) return e;
+  if (isFatalWriteError(e)) return diskWriteError(e, label, part, total);
+  const of = `${got} of ${total ?? "?"} bytes`;
+  if (e instanceof StallError) return new StallError(`no data for ${formatSeconds(e.timeoutMs)} s (stall timeout) after ${of} from ${redactUrl(url)}`, e.timeoutMs);
+  return new Error(`connection lost after ${of} from ${redactUrl(url)}: ${(e as Error).message}`);
+}
+
+function oversizeMessage(label: string, url: string, limit: ByteLimit, received: string): string {
+  return `${label}: stopped the download because ${redactUrl(url)} ${received}, more than ${limit.bytes} bytes (${limit.why}); no partial file is kept`;
 }
 
 async function fetchInto(
@@ -367,21 +452,39 @@ async function fetchInto(
     throw new ChecksumError(label, "size", String(opts.expected.size), String(total), `${redactUrl(finalUrl)} (Content-Length)`);
   }
   const start = append ? have : 0;
-  const bar = progress(label, total ?? opts.expected.size, { bytes: true, quiet: opts.quiet });
+  const limit = byteLimit(opts.expected.size, start, freeBytes(dirname(part)), opts.maxBytes);
+  const expectedBody = Number.isFinite(len) ? len : undefined;
+  if (limit && expectedBody !== undefined && start + expectedBody > limit.bytes) {
+    res.destroy();
+    // A part this server would append to belongs to a file of another size: it is no use to resume.
+    rmSync(part, { force: true });
+    throw new OversizeError(oversizeMessage(label, finalUrl, limit, `announced ${start + expectedBody} bytes (Content-Length)`));
+  }
+  const bar = progress(label, total ?? opts.expected.size, { bytes: true, quiet: isQuiet(opts.quiet) });
   let got = start;
   bar.update(got);
   const counter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
+      // Checked before the chunk is passed on, so the part file never holds more than the limit.
+      if (limit && got + chunk.length > limit.bytes) {
+        const received = `sent at least ${got + chunk.length} bytes${expectedBody === undefined ? " with no Content-Length" : ""}`;
+        cb(new OversizeError(oversizeMessage(label, finalUrl, limit, received)));
+        return;
+      }
       got += chunk.length;
       bar.update(got);
       cb(null, chunk);
     },
   });
-  const expectedBody = Number.isFinite(len) ? len : undefined;
+  const out = (opts.openPart ?? openPartFile)(part, append ? "a" : "w");
   try {
-    await pipeline(res, counter, createWriteStream(part, { flags: append ? "a" : "w" }));
+    await pipeline(res, counter, out);
   } catch (e) {
-    throw new Error(`connection lost after ${got} bytes: ${(e as Error).message}`);
+    // Let the stream release the file first: a late open could recreate a deleted part, and a kept
+    // part's size is reported from the disk.
+    if (!out.closed) await new Promise<void>((r) => out.once("close", () => r()));
+    if (e instanceof OversizeError) rmSync(part, { force: true });
+    throw bodyFailure(e, label, part, finalUrl, got, total ?? opts.expected.size);
   }
   if (expectedBody !== undefined && got - start < expectedBody) {
     throw new Error(`connection closed after ${got - start} of ${expectedBody} bytes`);

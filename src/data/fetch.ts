@@ -12,8 +12,10 @@ import { dataDir } from "../core/project";
 import { extractArchive, type ExtractedFile } from "./archive";
 import { ACCOUNT_INFO, hostMatches, redact, redactUrl, requireCredentials, type AccountInfo, type Credentials } from "./credentials";
 import { ChecksumError, checkFile, downloadFile, hashFile, httpJson, type AuthHeaders, type Expected } from "./download";
-import type { Manifest, ManifestFile } from "./manifest";
+import { isSafeRelativePath, type Manifest, type ManifestFile } from "./manifest";
 import { findInMirrors, Mirror } from "./mirror";
+import { resolveInside } from "./paths";
+import { isQuiet } from "./quiet";
 import { defaultEndpoints, searchProducts, type SearchEndpoints } from "./search";
 
 export const STATE_FILE = ".dlab-state.json";
@@ -70,8 +72,33 @@ export interface FetchReport {
   warnings: string[];
 }
 
+/** `<data dir>/<id>`; an id that would resolve anywhere else (`..`, `/`) is refused. */
 export function datasetDir(id: string, dir?: string): string {
-  return join(dataDir(dir), id);
+  return resolveInside(dataDir(dir), id, "Dataset id");
+}
+
+/**
+ * The pinned product list. People edit it (to prune a search), so its paths are checked like a
+ * manifest's: a `../` path would otherwise write and report outside the dataset folder.
+ */
+export function readPinned(pinned: string): ManifestFile[] {
+  let files: ManifestFile[];
+  try {
+    files = (JSON.parse(readFileSync(pinned, "utf8")) as { files: ManifestFile[] }).files;
+  } catch (e) {
+    throw new Error(`Product list ${pinned} is not valid JSON (${(e as Error).message}); fix it, or delete it to search again`);
+  }
+  if (!Array.isArray(files)) throw new Error(`Product list ${pinned} has no "files" list; fix it, or delete it to search again`);
+  files.forEach((f: Partial<ManifestFile> | null, i) => {
+    if (typeof f?.path !== "string") throw new Error(`Product list ${pinned}: files[${i}] needs a "path"`);
+    const to = f.unpack?.to;
+    for (const p of to === undefined || to === "." ? [f.path] : [f.path, to]) {
+      if (!isSafeRelativePath(p)) {
+        throw new Error(`Product list ${pinned}: files[${i}] path ${JSON.stringify(p)} leaves the dataset folder (relative, forward slashes, no '..')`);
+      }
+    }
+  });
+  return files;
 }
 
 function writeJsonAtomic(file: string, value: unknown): void {
@@ -142,10 +169,7 @@ export async function resolveFiles(m: Manifest, dir: string, opts: FetchOptions,
   const files = [...m.files];
   if (!m.search?.length) return files;
   const pinned = join(dir, PRODUCTS_FILE);
-  if (existsSync(pinned) && !opts.refreshSearch) {
-    const p = JSON.parse(readFileSync(pinned, "utf8")) as { files: ManifestFile[] };
-    return [...files, ...p.files];
-  }
+  if (existsSync(pinned) && !opts.refreshSearch) return [...files, ...readPinned(pinned)];
   if (opts.offline) {
     throw new Error(
       `Dataset ${m.id} is defined by a search (${m.search.map((s) => s.provider).join(", ")}) and has no pinned product list ` +
@@ -255,13 +279,14 @@ async function fetchLocked(m: Manifest, dir: string, opts: FetchOptions): Promis
   };
 
   // One line for the dataset; a per-file bar only for big files, so 150 small files do not print 300 lines.
-  const bar = progress(`fetch ${m.id}`, files.length, { unit: "files", quiet: opts.quiet });
+  const bar = progress(`fetch ${m.id}`, files.length, { unit: "files", quiet: isQuiet(opts.quiet) });
   for (const f of files) {
     bar.tick();
-    const dest = join(dir, f.path);
     const label = `${m.id}/${f.path}`;
     const rec = state.files[f.path];
     try {
+      // Manifests and products.json are validated when read; this also covers manifests built in code.
+      const dest = resolveInside(dir, f.path, `${label}: path`);
       if (recordedOk(rec, f, dest) && extractedPresent(rec, dir, f)) {
         outcomes.push({ path: f.path, status: "present", bytes: rec.size });
         continue;
@@ -295,7 +320,7 @@ async function fetchLocked(m: Manifest, dir: string, opts: FetchOptions): Promis
             retries: opts.retries,
             backoffMs: opts.backoffMs,
             idleTimeoutMs: opts.idleTimeoutMs,
-            quiet: opts.quiet || (f.size !== undefined && f.size < BIG_FILE),
+            quiet: isQuiet(opts.quiet) || (f.size !== undefined && f.size < BIG_FILE),
             log: opts.quiet ? undefined : log,
             auth: await getAuth(),
           });
@@ -306,8 +331,9 @@ async function fetchLocked(m: Manifest, dir: string, opts: FetchOptions): Promis
       const bytes = h.size;
       const record: FileRecord = { path: f.path, url: f.url, sha256: h.sha256, md5: h.md5, size: h.size, source, mtimeMs: statSync(dest).mtimeMs };
       if (f.unpack) {
-        const target = f.unpack.to && f.unpack.to !== "." ? join(dir, f.unpack.to) : dir;
-        record.extracted = await extractArchive(dest, f.unpack.format, target, { strip: f.unpack.strip, include: f.unpack.include });
+        const target = f.unpack.to && f.unpack.to !== "." ? resolveInside(dir, f.unpack.to, `${label}: unpack.to`) : dir;
+        const reserved = reservedWithin([...files.map((x) => x.path), PRODUCTS_FILE], f.unpack.to);
+        record.extracted = await extractArchive(dest, f.unpack.format, target, { strip: f.unpack.strip, include: f.unpack.include, reserved });
         if (f.unpack.to && f.unpack.to !== ".") record.extracted = record.extracted.map((x) => ({ ...x, path: `${f.unpack!.to}/${x.path}` }));
         record.extracted = record.extracted.map((x) => ({ ...x, mtimeMs: statSync(join(dir, x.path)).mtimeMs }));
         if (f.unpack.keepArchive === false) {
@@ -325,6 +351,15 @@ async function fetchLocked(m: Manifest, dir: string, opts: FetchOptions): Promis
   }
   bar.done();
   return { id: m.id, dir, outcomes, warnings };
+}
+
+/**
+ * The dataset paths that lie under an archive's target folder `to`, relative to it: an entry landing
+ * on one would replace a file the manifest (or products.json) vouches for with unverified bytes.
+ */
+export function reservedWithin(paths: string[], to: string | undefined): string[] {
+  const prefix = to && to !== "." ? `${to.replace(/\/+$/, "")}/` : "";
+  return paths.filter((p) => p.startsWith(prefix)).map((p) => p.slice(prefix.length));
 }
 
 /** Refuses to start a download that cannot fit (the size and a 2 % margin; unpacking needs more). */
@@ -381,10 +416,10 @@ export async function verifyDataset(m: Manifest, opts: { dataDir?: string; quiet
   let files = [...m.files];
   if (m.search?.length) {
     const pinned = join(dir, PRODUCTS_FILE);
-    if (existsSync(pinned)) files = files.concat((JSON.parse(readFileSync(pinned, "utf8")) as { files: ManifestFile[] }).files);
+    if (existsSync(pinned)) files = files.concat(readPinned(pinned));
     else problems.push({ path: PRODUCTS_FILE, problem: "no product list yet (the search has not run)" });
   }
-  const bar = progress(`verify ${m.id}`, files.length, { unit: "files", quiet: opts.quiet });
+  const bar = progress(`verify ${m.id}`, files.length, { unit: "files", quiet: isQuiet(opts.quiet) });
   for (const f of files) {
     bar.tick();
     const dest = join(dir, f.path);

@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { projectRoot } from "../core/project";
+import { checkDatasetId } from "./paths";
 
 /** Accounts whose credentials some datasets need (read from the environment or ~/.netrc). */
 export type Account = "cdse" | "earthdata";
@@ -344,7 +345,8 @@ export function loadManifests(dir: string = manifestsDir()): Manifest[] {
 }
 
 export function findManifest(id: string, dir: string = manifestsDir()): Manifest {
-  const file = join(dir, `${id}.json`);
+  // Only a plain id: a path would load a manifest from anywhere and send its dataset anywhere.
+  const file = join(dir, `${checkDatasetId(id, dir)}.json`);
   if (!existsSync(file)) {
     // File names, not parsed manifests: one broken manifest must not hide the real message.
     const known = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".json") && f !== "schema.json").map((f) => f.slice(0, -5)).sort() : [];

@@ -6,8 +6,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { dataDir, dataProfile, projectRoot, type DataProfile } from "../core/project";
-import { fetchDataset, STATE_FILE, type DatasetState } from "../data/fetch";
+import { dataProfile, projectRoot, type DataProfile } from "../core/project";
+import { datasetDir, fetchDataset, STATE_FILE, type DatasetState } from "../data/fetch";
 import { findManifest } from "../data/manifest";
 import { mirrorDirs } from "../data/mirror";
 import { buildSamples, readStamp, sampleDir, stampMatches, DEFAULT_SAMPLE_SEED, SAMPLE_DATASETS } from "./index";
@@ -25,7 +25,7 @@ export class MissingDataError extends Error {
 
 /** The folder of a fetched dataset (`<data dir>/<id>`); throws naming the fetch command when absent. */
 export function datasetPath(id: string, opts: { dataDir?: string; profile?: DataProfile } = {}): string {
-  const dir = join(dataDir(opts.dataDir), id);
+  const dir = datasetDir(id, opts.dataDir);
   if (existsSync(join(dir, STATE_FILE))) return dir;
   const cmd = opts.profile === "mirror" ? `npm run data -- fetch ${id} --mirror ../shared/data` : `npm run data -- fetch ${id}`;
   throw new MissingDataError(`Dataset ${id} has not been fetched into ${dir}. Run: ${cmd}`, cmd);
@@ -94,7 +94,7 @@ export async function ensureProfileInput(
   profile: DataProfile = dataProfile(),
   opts: { dataDir?: string; registry?: SampleDataset[]; quiet?: boolean; mirrors?: string[] } = {},
 ): Promise<ResolvedInput> {
-  if (profile === "mirror" && !existsSync(join(dataDir(opts.dataDir), input.real, STATE_FILE))) {
+  if (profile === "mirror" && !existsSync(join(datasetDir(input.real, opts.dataDir), STATE_FILE))) {
     const mirrors = opts.mirrors ?? defaultMirrors();
     if (mirrors.length) {
       const r = await fetchDataset(findManifest(input.real), { dataDir: opts.dataDir, mirrors, offline: true, quiet: opts.quiet });
@@ -128,7 +128,7 @@ export async function ensureProfileInput(
 export function describeDataset(id: string, opts: { dataDir?: string } = {}): string {
   const m = findManifest(id);
   const lines = [`**${m.title}** (\`${m.id}\`)`, "", `Licence: ${m.licence}`, "", `Cite: ${m.citation}`];
-  const stateFile = join(dataDir(opts.dataDir), id, STATE_FILE);
+  const stateFile = join(datasetDir(id, opts.dataDir), STATE_FILE);
   if (existsSync(stateFile)) {
     const st = JSON.parse(readFileSync(stateFile, "utf8")) as DatasetState;
     const recs = Object.values(st.files ?? {});

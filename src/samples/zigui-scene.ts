@@ -5,7 +5,7 @@
  *
  * Files:
  * - `scene.tif`: 14 float32 bands in Landslide4Sense order (S2 B1–B12 as reflectance × 10, slope °,
- *   DEM m), band names set, the same spectral model as the `l4s` sample (src/data/samples/l4s.ts);
+ *   DEM m), band names set, the same spectral model as the `l4s` sample (src/samples/l4s.ts);
  * - `truth_mask.tif`: uint8, 1 = landslide;
  * - `landslides_truth.geojson`: the planted landslides as WGS-84 polygons (traced from the truth mask
  *   with src/landslide/polygons) with area, centroid, distance to the dam and factor means;

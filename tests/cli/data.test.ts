@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { beforeEach, describe, expect, it } from "vitest";
+import { join, relative } from "node:path";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { parseArgs, runCli } from "../../src/cli/data";
 import type { SampleDataset } from "../../src/samples/registry";
 import { fixtureBytes, sha256, tempDir } from "../data/server";
@@ -131,5 +131,56 @@ describe("npm run data", () => {
     const t = io();
     expect(await runCli(["fetch", "nope", "--manifests", manifests, "--data-dir", join(work, "d")], t.io, [sample])).toBe(1);
     expect(t.err.join("\n")).toMatch(/Unknown dataset "nope".*Known datasets: demo/);
+  });
+
+  it("DLAB_QUIET=1 silences the fetch and verify progress bars without --quiet", async () => {
+    const dd = join(work, "data");
+    const base = ["--data-dir", dd, "--manifests", manifests];
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      process.env.DLAB_QUIET = "1";
+      expect(await runCli(["fetch", "demo", "--mirror", mirror, "--offline", ...base], io().io, [sample])).toBe(0);
+      expect(await runCli(["verify", "demo", ...base], io().io, [sample])).toBe(0);
+      expect(written).toEqual([]);
+      // The same commands without the variable do draw their bars, so the silence above is the variable's.
+      delete process.env.DLAB_QUIET;
+      expect(await runCli(["verify", "demo", ...base], io().io, [sample])).toBe(0);
+      expect(written.join("")).toContain("verify demo");
+    } finally {
+      process.env.DLAB_QUIET = "1";
+      spy.mockRestore();
+    }
+  });
+
+  it("fetch ../../../../elsewhere/manifest is refused: only plain manifest ids, or --manifests DIR", async () => {
+    // A valid manifest outside the manifests folder, the kind a path argument used to load.
+    const elsewhere = join(work, "elsewhere");
+    mkdirSync(elsewhere);
+    writeFileSync(
+      join(elsewhere, "manifest.json"),
+      JSON.stringify({ id: "manifest", title: "t", description: "d", licence: "l", citation: "c", files: [{ path: "f.bin", url: "http://127.0.0.1:9/f.bin", sha256: sha256(body), size: body.length }] }),
+    );
+    const dd = join(work, "data");
+    const base = ["--data-dir", dd, "--manifests", manifests, "--mirror", mirror, "--offline"];
+    const paths = ["../../../../elsewhere/manifest", relative(manifests, join(elsewhere, "manifest")), join(elsewhere, "manifest"), "demo/../demo", ".hidden"];
+    for (const command of ["fetch", "verify", "path"]) {
+      for (const id of paths) {
+        const t = io();
+        expect(await runCli([command, id, ...base], t.io, [sample])).toBe(2);
+        expect(t.err.join("\n")).toContain(`${JSON.stringify(id)} is not a dataset id: ids are plain names`);
+        expect(t.err.join("\n")).toContain("pass --manifests DIR");
+      }
+    }
+    expect(existsSync(dd)).toBe(false);
+    // The explicit way to another folder works, and the dataset lands inside the data folder.
+    let t = io();
+    expect(await runCli(["fetch", "manifest", "--manifests", elsewhere, "--data-dir", dd, "--mirror", mirror, "--offline"], t.io, [sample])).toBe(0);
+    t = io();
+    expect(await runCli(["path", "manifest", "--manifests", elsewhere, "--data-dir", dd], t.io, [sample])).toBe(0);
+    expect(t.out).toEqual([join(dd, "manifest")]);
   });
 });

@@ -68,6 +68,45 @@ describe("zip extraction", () => {
     expect(walk(join(dir, "t"))).toEqual([]);
   });
 
+  it("refuses a zip with duplicate entry names before writing anything, naming the archive and entry", async () => {
+    const cases: [Parameters<typeof makeZip>[0], number, RegExp][] = [
+      [[{ name: "d/a.txt", data: img }, { name: "d/a.txt", data: mask }], 0, /entry "d\/a\.txt" appears twice; which copy is right cannot be told/],
+      // Different names that land on one path once a leading folder is stripped.
+      [[{ name: "x/a.txt", data: img }, { name: "y/a.txt", data: mask }], 1, /entry "y\/a\.txt" lands on "a\.txt" like entry "x\/a\.txt"/],
+      [[{ name: "a", data: img }, { name: "a/b", data: mask }], 0, /entry "a\/b" needs a folder "a" where entry "a" is a file/],
+      [[{ name: "a/b", data: img }, { name: "a", data: mask }], 0, /entry "a" is a file where other entries have a folder "a"/],
+    ];
+    for (const [entries, strip, re] of cases) {
+      const zip = join(dir, "dup.zip");
+      writeFileSync(zip, makeZip([{ name: "first.bin", data: img }, ...entries]));
+      const target = join(dir, "t");
+      const err = (await extractArchive(zip, "zip", target, { strip }).catch((e: unknown) => e)) as Error;
+      expect(err).toBeInstanceOf(UnsafeArchiveError);
+      expect(err.message).toContain(`Refusing to unpack ${zip}: entry`);
+      expect(err.message).toMatch(re);
+      // Not even the staging folder was created: the zip is checked before anything exists.
+      expect(existsSync(target)).toBe(false);
+    }
+  });
+
+  it("refuses an archive carrying the fetcher's state file (.dlab-state.json) or a path it reserves", async () => {
+    const target = join(dir, "t");
+    for (const name of [".dlab-state.json", "pack/.dlab-state.json", "sub/.dlab-fetch.lock"]) {
+      const zip = join(dir, "state.zip");
+      writeFileSync(zip, makeZip([{ name: "ok.bin", data: img }, { name, data: Buffer.from("{}") }]));
+      await expect(extractArchive(zip, "zip", target, { strip: name.startsWith("pack/") ? 1 : 0 })).rejects.toThrow(
+        new RegExp(`Refusing to unpack .*state\\.zip: entry "${name.replace(/\./g, "\\.")}" is named like the fetcher's own records \\(\\.dlab-`),
+      );
+      expect(existsSync(target)).toBe(false);
+    }
+    const zip = join(dir, "clash.zip");
+    writeFileSync(zip, makeZip([{ name: "a.bin", data: img }]));
+    await expect(extractArchive(zip, "zip", target, { reserved: ["a.bin", "products.json"] })).rejects.toThrow(
+      /entry "a\.bin" would replace a\.bin, a file the fetcher manages in this dataset/,
+    );
+    expect(existsSync(target)).toBe(false);
+  });
+
   it("detects a corrupt entry by its CRC and leaves no partial file", async () => {
     const zip = join(dir, "bad.zip");
     writeFileSync(zip, makeZip([{ name: "x.bin", data: img, deflate: true, badCrc: true }]));
@@ -159,6 +198,19 @@ describe("tar extraction", () => {
       expect(walk(join(dir, "t"))).toEqual([]);
     }
     expect(existsSync(join(dir, "evil"))).toBe(false);
+  });
+
+  it("refuses duplicate tar entries and the state file, leaving nothing in place", async () => {
+    const cases: [Parameters<typeof makeTar>[0], RegExp][] = [
+      [[{ name: "a.bin", data: img }, { name: "a.bin", data: mask }], /entry "a\.bin" appears twice/],
+      [[{ name: ".dlab-state.json", data: Buffer.from("{}") }], /entry "\.dlab-state\.json" is named like the fetcher's own records/],
+    ];
+    for (const [entries, re] of cases) {
+      const t = join(dir, "x.tar");
+      writeFileSync(t, makeTar([{ name: "good.bin", data: mask }, ...entries]));
+      await expect(extractArchive(t, "tar", join(dir, "t"))).rejects.toThrow(re);
+      expect(walk(join(dir, "t"))).toEqual([]);
+    }
   });
 
   it("names the archive when the gzip stream is corrupt", async () => {

@@ -56,9 +56,29 @@ describe("accounts", () => {
 
   it("redacts credentials and signatures in URLs", () => {
     expect(redactUrl("https://u:p@x.org/a?X-Amz-Signature=sig&X-Amz-Credential=cred&id=7")).toBe(
-      "https://***:***@x.org/a?X-Amz-Signature=***&X-Amz-Credential=***&id=7",
+      "https://***:***@x.org/a?X-Amz-Signature=***&X-Amz-Credential=***&id=***",
     );
-    expect(redactUrl("https://asf.alaska.edu/cb?code=abc123&state=ok")).toBe("https://asf.alaska.edu/cb?code=***&state=ok");
+    expect(redactUrl("https://asf.alaska.edu/cb?code=abc123&state=ok")).toBe("https://asf.alaska.edu/cb?code=***&state=***");
+  });
+
+  it("redacts every query value (Azure sig=, X-Amz-*, t= tokens) keeping the names, and userinfo", () => {
+    const sas = "https://acct.blob.core.windows.net/c/f.zip?sv=2022-11-02&se=2030-01-01&sr=b&sp=r&sig=AbC%2Bd%3D";
+    expect(redactUrl(sas)).toBe("https://acct.blob.core.windows.net/c/f.zip?sv=***&se=***&sr=***&sp=***&sig=***");
+    expect(redactUrl("https://cdn.example.org/f?t=0123456789abcdef&e=1700000000")).toBe("https://cdn.example.org/f?t=***&e=***");
+    expect(redactUrl("https://s3.example.org/b/k?X-Amz-Security-Token=FQoG&X-Amz-Date=20240101T000000Z")).toBe(
+      "https://s3.example.org/b/k?X-Amz-Security-Token=***&X-Amz-Date=***",
+    );
+    // Names without values stay as they are; userinfo alone is masked; fragments (OAuth implicit) too.
+    expect(redactUrl("https://user:pw@x.org/a?download&x=")).toBe("https://***:***@x.org/a?download&x=");
+    expect(redactUrl("https://x.org/cb#access_token=eyJ&state=1")).toBe("https://x.org/cb#access_token=***&state=***");
+  });
+
+  it("redacts URLs inside free-text messages, keeping the sentence around them", () => {
+    const msg = "HTTP 403 Forbidden for https://u:pw@b.example.org/f?sig=s3cr3tSIG&t=tok1 (after a redirect from http://a.org/x?code=c0de).";
+    const out = redact(msg);
+    expect(out).toBe("HTTP 403 Forbidden for https://***:***@b.example.org/f?sig=***&t=*** (after a redirect from http://a.org/x?code=***).");
+    for (const secret of ["s3cr3tSIG", "tok1", "c0de", ":pw@"]) expect(out).not.toContain(secret);
+    expect(redact("no url here: ENOENT, open 'a?b=c'")).toBe("no url here: ENOENT, open 'a?b=c'");
   });
 
   it("matches host suffixes only at a dot boundary", () => {

@@ -1,8 +1,11 @@
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ChecksumError, CookieJar, downloadFile, hashFile } from "../../src/data/download";
-import { dropMidFile, fixtureBytes, serveBytes, sha256, slow, startServer, status, type TestServer, tempDir } from "./server";
+import { spawn } from "node:child_process";
+import { createWriteStream, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { Writable } from "node:stream";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { DiskWriteError } from "../../src/data/disk";
+import { ChecksumError, CookieJar, downloadFile, hashFile, OversizeError } from "../../src/data/download";
+import { type Handler, dropMidFile, fixtureBytes, serveBytes, sha256, slow, startServer, status, type TestServer, tempDir } from "./server";
 
 process.env.DLAB_QUIET = "1";
 
@@ -270,5 +273,236 @@ describe("downloadFile against a misbehaving loopback server", () => {
     expect(seen).toEqual(["/start", "/login", "/data"]);
     const auths = srv.requests.map((q) => [q.path, q.headers.authorization]);
     expect(auths).toEqual([["/start", undefined], ["/login", "Basic c2VjcmV0"], ["/data", undefined]]);
+  });
+
+  it("DLAB_QUIET=1 silences the download bar and retry lines even when quiet is false", async () => {
+    srv.route("/flaky-quiet", status(500, 1, serveBytes(body)));
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      const r = await downloadFile(`${srv.url}/flaky-quiet`, join(dir, "out.bin"), { expected, retries: 2, backoffMs: 5, quiet: false });
+      expect(r.attempts).toBe(2);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written).toEqual([]);
+  });
+
+  it("redacts every query value of a redirect URL in errors and retry messages (sig=, X-Amz-*, t=)", async () => {
+    srv.route("/signed", (_q, res) => {
+      res.writeHead(302, { location: "/blob?sv=2022&sig=AZURE-SIG-VALUE&X-Amz-Credential=AKIAEXAMPLE&t=tok-123" });
+      res.end();
+    });
+    srv.route("/blob", status(503));
+    const lines: string[] = [];
+    const err = (await downloadFile(`${srv.url}/signed`, join(dir, "out.bin"), { expected, ...fast, retries: 1, log: (l) => lines.push(l) }).catch(
+      (e: unknown) => e,
+    )) as Error;
+    expect(err.message).toMatch(/HTTP 503 Service Unavailable for http:\/\/127\.0\.0\.1:\d+\/blob\?sv=\*\*\*&sig=\*\*\*&X-Amz-Credential=\*\*\*&t=\*\*\*/);
+    expect(lines.length).toBe(1);
+    for (const text of [err.message, ...lines]) {
+      for (const secret of ["AZURE-SIG-VALUE", "AKIAEXAMPLE", "tok-123"]) expect(text).not.toContain(secret);
+    }
+  });
+
+  it("names the stall timeout, the bytes so far and the redacted URL when a body stalls", async () => {
+    srv.route("/stall-named", (_q, res) => {
+      res.writeHead(200, { "content-length": body.length });
+      res.write(body.subarray(0, 100_000)); // ...and then silence until the client gives up
+    });
+    const lines: string[] = [];
+    const url = `${srv.url}/stall-named?sig=SECRET-SIG`;
+    const err = (await downloadFile(url, join(dir, "out.bin"), { expected, ...fast, retries: 1, idleTimeoutMs: 300, log: (l) => lines.push(l) }).catch(
+      (e: unknown) => e,
+    )) as Error;
+    const said = /no data for 0\.3 s \(stall timeout\) after 100000 of 300000 bytes from http:\/\/127\.0\.0\.1:\d+\/stall-named\?sig=\*\*\*/;
+    // The retry resumes at 100000 and stalls at once: nothing more arrives, so the count stays.
+    expect(lines[0]).toMatch(said);
+    expect(err.message).toMatch(said);
+    expect(err.message).not.toMatch(/aborted/);
+    expect(srv.requests.map((q) => q.headers.range)).toEqual([undefined, "bytes=100000-"]);
+  });
+
+  it("names the stall timeout when the server never answers", async () => {
+    srv.route("/mute", () => undefined);
+    const err = (await downloadFile(`${srv.url}/mute`, join(dir, "out.bin"), { expected, ...fast, retries: 0, idleTimeoutMs: 300 }).catch((e: unknown) => e)) as Error;
+    expect(err.message).toMatch(/no data for 0\.3 s \(stall timeout\) waiting for the response from http:\/\/127\.0\.0\.1:\d+\/mute/);
+  });
+
+  /** A body with no Content-Length that goes on for `limit` bytes (bounded), minding backpressure. */
+  function endless(limit: number, sent: { bytes: number; closedEarly: boolean }): Handler {
+    return (_q, res) => {
+      res.writeHead(200, { "content-type": "application/octet-stream" });
+      const chunk = fixtureBytes(64 * 1024, 3);
+      res.on("close", () => (sent.closedEarly = sent.bytes < limit));
+      const pump = (): void => {
+        while (sent.bytes < limit && !res.destroyed) {
+          sent.bytes += chunk.length;
+          if (!res.write(chunk)) return void res.once("drain", pump);
+        }
+        if (!res.destroyed) res.end();
+      };
+      pump();
+    };
+  }
+
+  it("caps a download with no Content-Length at the manifest size and stops at once", async () => {
+    const size = 4 * 1024 * 1024; // the 4 MB manifest entry of the report
+    const bound = 64 * 1024 * 1024;
+    const sent = { bytes: 0, closedEarly: false };
+    srv.route("/endless", endless(bound, sent));
+    const dest = join(dir, "out.bin");
+    const err = (await downloadFile(`${srv.url}/endless?t=tok`, dest, { expected: { sha256: expected.sha256, size }, ...fast, label: "ds/big.bin" }).catch(
+      (e: unknown) => e,
+    )) as Error;
+    expect(err).toBeInstanceOf(OversizeError);
+    expect(err.message).toMatch(/^ds\/big\.bin: stopped the download because http:\/\/127\.0\.0\.1:\d+\/endless\?t=\*\*\* sent at least \d+ bytes with no Content-Length, more than 4194304 bytes \(the expected size\)/);
+    const received = Number(/at least (\d+)/.exec(err.message)![1]);
+    expect(received).toBeGreaterThan(size);
+    expect(received).toBeLessThanOrEqual(size + 1024 * 1024);
+    // Not retried (it would only happen again), nothing left on disk, and the server was cut off.
+    expect(srv.requests.length).toBe(1);
+    expect(leftovers()).toEqual([]);
+    expect(existsSync(dest)).toBe(false);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(sent.closedEarly).toBe(true);
+    expect(sent.bytes).toBeLessThan(bound / 2);
+  });
+
+  it("refuses a Content-Length larger than the manifest size before writing a byte", async () => {
+    srv.route("/huge", (_q, res) => {
+      res.writeHead(200, { "content-length": 10 * body.length });
+      res.write(body); // the rest never comes; the client must not wait for it
+    });
+    const dest = join(dir, "out.bin");
+    await expect(downloadFile(`${srv.url}/huge`, dest, { expected, ...fast, label: "ds/x.bin" })).rejects.toThrow(
+      /Size mismatch for ds\/x\.bin: expected 300000 bytes, got 3000000 bytes \(from http:\/\/127\.0\.0\.1:\d+\/huge \(Content-Length\)\)/,
+    );
+    expect(srv.requests.length).toBe(1);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it("caps a file of unknown size at maxBytes, by Content-Length or by the bytes received", async () => {
+    srv.route("/ok", serveBytes(body));
+    const dest = join(dir, "out.bin");
+    const unknown = { sha256: expected.sha256 };
+    await expect(downloadFile(`${srv.url}/ok`, dest, { expected: unknown, ...fast, maxBytes: 1000, label: "p/x.zip" })).rejects.toThrow(
+      /^p\/x\.zip: stopped the download because http:\/\/127\.0\.0\.1:\d+\/ok announced 300000 bytes \(Content-Length\), more than 1000 bytes \(the limit set for this download\)/,
+    );
+    const sent = { bytes: 0, closedEarly: false };
+    srv.route("/endless", endless(8 * 1024 * 1024, sent));
+    await expect(downloadFile(`${srv.url}/endless`, dest, { expected: unknown, ...fast, maxBytes: 200_000 })).rejects.toThrow(
+      /sent at least \d+ bytes with no Content-Length, more than 200000 bytes \(the limit set for this download\)/,
+    );
+    expect(leftovers()).toEqual([]);
+    // Within the cap, an unknown size is no obstacle.
+    const r = await downloadFile(`${srv.url}/ok`, dest, { expected: unknown, ...fast, maxBytes: body.length });
+    expect(r.bytes).toBe(body.length);
+  });
+
+  /** A part-file opener whose disk "fills up" after `room` bytes: writes go to the real file until then. */
+  function diskFailsAfter(room: number, code: string): (path: string, flags: "w" | "a") => Writable {
+    return (path, flags) => {
+      const real = createWriteStream(path, { flags });
+      let written = 0;
+      return new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          if (written + chunk.length > room) {
+            cb(Object.assign(new Error(`${code}: simulated write failure, write`), { code, errno: -28, syscall: "write" }));
+            return;
+          }
+          written += chunk.length;
+          real.write(chunk, cb);
+        },
+        final(cb) {
+          real.end(cb);
+        },
+        destroy(err, cb) {
+          real.end(() => cb(err));
+        },
+      });
+    };
+  }
+
+  it("reports 'disk full at <path>' mid-download, keeps the .part and does not retry (ENOSPC)", async () => {
+    srv.route("/ok", serveBytes(body));
+    const dest = join(dir, "out.bin");
+    const lines: string[] = [];
+    const err = (await downloadFile(`${srv.url}/ok`, dest, {
+      expected, ...fast, label: "ds/out.bin", log: (l) => lines.push(l), openPart: diskFailsAfter(100_000, "ENOSPC"),
+    }).catch((e: unknown) => e)) as Error;
+    expect(err).toBeInstanceOf(DiskWriteError);
+    expect(err.message).toMatch(/^ds\/out\.bin: disk full at .*out\.bin\.part \(free [\d.]+ [KMGT]?i?B, needed [\d.]+ KiB\): free some space/);
+    expect(err.message).not.toMatch(/connection lost|ECONNRESET/);
+    expect([srv.requests.length, lines.length]).toEqual([1, 0]);
+    // The bytes that did reach the disk are good: kept for the next run to resume from.
+    const kept = statSync(`${dest}.part`).size;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThanOrEqual(100_000);
+    expect(err.message).toContain(`the partial file (${kept} bytes) is kept`);
+    expect(existsSync(dest)).toBe(false);
+    // ...and a later run with room resumes from them.
+    const r = await downloadFile(`${srv.url}/ok`, dest, { expected, ...fast });
+    expect(r.resumed).toBe(true);
+    expect(srv.requests[1].headers.range).toBe(`bytes=${kept}-`);
+    expect(readFileSync(dest).equals(body)).toBe(true);
+  });
+
+  it("classifies EDQUOT, EROFS and EACCES write errors as fatal, each with its own message", async () => {
+    srv.route("/ok", serveBytes(body));
+    const said: Record<string, RegExp> = {
+      EDQUOT: /disk quota exceeded at .*\.part .*: free some space/,
+      EROFS: /read-only file system at .*\.part: set --data-dir or DLAB_DATA_DIR to a folder you can write/,
+      EACCES: /no permission to write .*\.part \(EACCES\)/,
+    };
+    for (const [code, re] of Object.entries(said)) {
+      srv.requests.length = 0;
+      const err = (await downloadFile(`${srv.url}/ok`, join(dir, `${code}.bin`), { expected, ...fast, openPart: diskFailsAfter(0, code) }).catch(
+        (e: unknown) => e,
+      )) as Error;
+      expect(err).toBeInstanceOf(DiskWriteError);
+      expect(err.message).toMatch(re);
+      expect(srv.requests.length).toBe(1);
+    }
+  });
+
+  it("resumes after the downloading process is killed with SIGKILL mid-file", async () => {
+    const ok = serveBytes(body);
+    srv.route("/killed", (q, res, nth) => {
+      if (nth > 0) return ok(q, res, nth);
+      res.writeHead(200, { "content-length": body.length });
+      res.write(body.subarray(0, 120_000)); // ...then nothing: the process is killed while it waits
+    });
+    const dest = join(dir, "out.bin");
+    const child = join(tempDir("child"), "child.mts"); // .mts: an ES module wherever the temp folder is
+    const src = resolve("src/data/download.ts");
+    writeFileSync(
+      child,
+      `import { downloadFile } from ${JSON.stringify(src)};\n` +
+        `await downloadFile(${JSON.stringify(`${srv.url}/killed`)}, ${JSON.stringify(dest)}, { expected: ${JSON.stringify(expected)}, quiet: true, retries: 0 });\n`,
+    );
+    // One process (node with the tsx loader), so the kill reaches the process that holds the file.
+    const proc = spawn(process.execPath, ["--import", "tsx", child], { cwd: process.cwd(), stdio: "ignore", env: { ...process.env, DLAB_QUIET: "1" } });
+    const exited = new Promise<NodeJS.Signals | null>((r) => proc.once("exit", (_code, signal) => r(signal)));
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!(existsSync(`${dest}.part`) && statSync(`${dest}.part`).size >= 120_000) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(statSync(`${dest}.part`).size).toBe(120_000);
+      proc.kill("SIGKILL");
+      expect(await exited).toBe("SIGKILL");
+    } finally {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+    }
+    expect(existsSync(dest)).toBe(false);
+    const r = await downloadFile(`${srv.url}/killed`, dest, { expected, ...fast });
+    expect(r.resumed).toBe(true);
+    expect(srv.requests.filter((q) => q.path === "/killed").map((q) => q.headers.range)).toEqual([undefined, "bytes=120000-"]);
+    expect(readFileSync(dest).equals(body)).toBe(true);
+    expect(leftovers()).toEqual([]);
   });
 });

@@ -112,6 +112,74 @@ describe("fetchDataset", () => {
     expect(v.problems).toEqual([{ path: "gone.bin", problem: "missing" }]);
   });
 
+  it("refuses an archive carrying .dlab-state.json, a duplicate entry or another manifest file, writing nothing into the dataset", async () => {
+    const hostile: [string, Buffer, RegExp][] = [
+      ["state.zip", makeZip([{ name: "x/ok.bin", data: inner }, { name: "x/.dlab-state.json", data: Buffer.from('{"id":"demo","files":{}}') }]),
+        /Refusing to unpack .*state\.zip: entry "x\/\.dlab-state\.json" is named like the fetcher's own records/],
+      ["dup.zip", makeZip([{ name: "x/ok.bin", data: inner }, { name: "x/ok.bin", data: c }]), /Refusing to unpack .*dup\.zip: entry "x\/ok\.bin" appears twice/],
+      ["clash.zip", makeZip([{ name: "x/a.bin", data: inner }]), /Refusing to unpack .*clash\.zip: entry "x\/a\.bin" would replace a\.bin/],
+    ];
+    for (const [name, bytes, re] of hostile) {
+      dataDir = tempDir("fetch-hostile");
+      srv.route(`/${name}`, serveBytes(bytes));
+      const m = manifest({}, [
+        { path: "a.bin", url: `${srv.url}/a.bin`, sha256: sha256(a), size: a.length },
+        { path: name, url: `${srv.url}/${name}`, sha256: sha256(bytes), size: bytes.length, unpack: { format: "zip", strip: 1 } },
+      ]);
+      const r = await fetchDataset(m, { dataDir, ...fast });
+      expect(r.outcomes.map((o) => o.status)).toEqual(["fetched", "failed"]);
+      expect(r.outcomes[1].error).toMatch(re);
+      const dir = join(dataDir, "demo");
+      // Only what verified is there: the archive itself, nothing out of it; the record is the fetcher's own.
+      expect(walk(dir).sort()).toEqual([STATE_FILE, "a.bin", name].sort());
+      expect(readFileSync(join(dir, "a.bin")).equals(a)).toBe(true);
+      expect(Object.keys(readState(dir, "demo").files)).toEqual(["a.bin"]);
+    }
+  });
+
+  it("refuses a products.json path that leaves the dataset folder, for fetch and verify alike", async () => {
+    const m = manifest({ search: [{ provider: "zenodo", record: "1", path: "p" }] }, []);
+    const dir = join(dataDir, "demo");
+    mkdirSync(dir, { recursive: true });
+    const products = (path: string): string =>
+      JSON.stringify({ id: "demo", files: [{ path, url: `${srv.url}/a.bin`, sha256: sha256(a), size: a.length }] });
+    for (const path of ["../escape.bin", "/tmp/escape.bin", "p/../../escape.bin"]) {
+      writeFileSync(join(dir, "products.json"), products(path));
+      const said = `Product list ${join(dir, "products.json")}: files[0] path ${JSON.stringify(path)} leaves the dataset folder`;
+      await expect(fetchDataset(m, { dataDir, ...fast })).rejects.toThrow(said);
+      await expect(verifyDataset(m, { dataDir })).rejects.toThrow(said);
+    }
+    expect(existsSync(join(dataDir, "escape.bin"))).toBe(false);
+    expect(srv.requests.length).toBe(0);
+  });
+
+  it("dataset ids and paths resolve only inside the data folder", async () => {
+    const { datasetDir } = await import("../../src/data/fetch");
+    const { datasetPath } = await import("../../src/samples/locate");
+    const { findManifest } = await import("../../src/data/manifest");
+    expect(datasetDir("pyrate-cropA", dataDir)).toBe(join(dataDir, "pyrate-cropA"));
+    for (const id of ["../elsewhere", "../../../../elsewhere/manifest", "/etc", ".", ""]) {
+      expect(() => datasetDir(id, dataDir)).toThrow(/which is not inside .*; refusing to use it/);
+      expect(() => datasetPath(id, { dataDir })).toThrow(/which is not inside/);
+    }
+    expect(() => findManifest("../../../../elsewhere/manifest")).toThrow(/is not a dataset id: ids are plain names/);
+    // A manifest built in code (not read from a file) is held to the same rule.
+    const bad = { ...manifest(), id: "../escape" };
+    await expect(fetchDataset(bad, { dataDir, ...fast })).rejects.toThrow(/Dataset id "\.\.\/escape" resolves to .*, which is not inside/);
+    const badPath = { ...manifest(), files: [{ path: "../escape.bin", url: `${srv.url}/a.bin`, sha256: sha256(a), size: a.length }] };
+    const r = await fetchDataset(badPath, { dataDir, ...fast });
+    expect(r.outcomes[0].error).toMatch(/demo\/\.\.\/escape\.bin: path "\.\.\/escape\.bin" resolves to .*, which is not inside/);
+    expect(existsSync(join(dataDir, "escape.bin"))).toBe(false);
+  });
+
+  it("refuses to start a download that cannot fit on the disk", async () => {
+    const huge = 2 ** 50; // 1 PiB: more than any test machine has free
+    const m = manifest({}, [{ path: "huge.bin", url: `${srv.url}/a.bin`, sha256: sha256(a), size: huge }]);
+    const r = await fetchDataset(m, { dataDir, ...fast });
+    expect(r.outcomes[0].error).toMatch(/^demo\/huge\.bin needs [\d.]+ TiB but only .* is free on .* \(set --data-dir or DLAB_DATA_DIR to a larger disk\)$/);
+    expect(srv.requests.length).toBe(0);
+  });
+
   it("deletes the archive when keepArchive is false but still verifies the unpacked files", async () => {
     const m = manifest({}, [{ path: "pack.zip", url: `${srv.url}/pack.zip`, sha256: sha256(zip), size: zip.length, unpack: { format: "zip", keepArchive: false, include: ["**/*.bin"] } }]);
     await fetchDataset(m, { dataDir, ...fast });

@@ -16,8 +16,11 @@ const expected = { sha256: sha256(body), size: body.length };
 const fast = { retries: 1, backoffMs: 1, quiet: true };
 
 /** A forward proxy: absolute-form requests for http://, CONNECT tunnels for https://. */
-async function startProxy(opts: { requireAuth?: string } = {}): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
+async function startProxy(
+  opts: { requireAuth?: string; tunnelTo?: number } = {},
+): Promise<{ url: string; seen: string[]; connectHosts: string[]; close(): Promise<void> }> {
   const seen: string[] = [];
+  const connectHosts: string[] = [];
   const authorized = (h: http.IncomingHttpHeaders): boolean =>
     !opts.requireAuth || h["proxy-authorization"] === `Basic ${Buffer.from(opts.requireAuth).toString("base64")}`;
   const server = http.createServer((req, res) => {
@@ -40,12 +43,14 @@ async function startProxy(opts: { requireAuth?: string } = {}): Promise<{ url: s
   const tunnels = new Set<net.Socket>();
   server.on("connect", (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
     seen.push(`CONNECT ${req.url}`);
+    connectHosts.push(String(req.headers.host));
     tunnels.add(client);
     if (!authorized(req.headers)) {
       client.end("HTTP/1.1 407 Proxy Authentication Required\r\n\r\n");
       return;
     }
-    const [host, port] = String(req.url).split(":");
+    // `tunnelTo` sends every tunnel to one loopback port, so a URL on the default port 443 can be tested.
+    const [host, port] = opts.tunnelTo ? ["127.0.0.1", String(opts.tunnelTo)] : String(req.url).split(":");
     const up = net.connect(Number(port), host, () => {
       tunnels.add(up);
       client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
@@ -60,6 +65,7 @@ async function startProxy(opts: { requireAuth?: string } = {}): Promise<{ url: s
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     seen,
+    connectHosts,
     // Tunnels are detached from the HTTP server: close() would wait for them, so end them first.
     close: () =>
       new Promise<void>((r) => {
@@ -153,6 +159,36 @@ describe("downloads through a proxy", () => {
       expect(proxy.seen).toEqual([`CONNECT 127.0.0.1:${port}`]);
       // Without the CA the tunnel is fine but TLS refuses the unknown certificate.
       await expect(downloadFile(`https://127.0.0.1:${port}/f`, join(dir, "g.bin"), { expected, ...fast })).rejects.toThrow(/self[- ]signed certificate/);
+    } finally {
+      await proxy.close();
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it.skipIf(!haveOpenssl)("sends the right Host through an HTTPS proxy: no port for 443, host:port otherwise", async () => {
+    const dir = tempDir("host");
+    execFileSync("openssl", [
+      "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+      "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
+    ], { stdio: "ignore" });
+    const cert = readFileSync(join(dir, "cert.pem"), "utf8");
+    const hosts: (string | undefined)[] = [];
+    const server = https.createServer({ key: readFileSync(join(dir, "key.pem")), cert }, (req, res) => {
+      hosts.push(req.headers.host);
+      serveBytes(body)(req, res, 0);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as AddressInfo).port;
+    const proxy = await startProxy({ tunnelTo: port });
+    try {
+      process.env.HTTPS_PROXY = proxy.url;
+      process.env.NO_PROXY = "";
+      await downloadFile("https://localhost/f", join(dir, "a.bin"), { expected, ...fast, ca: cert });
+      await downloadFile(`https://127.0.0.1:${port}/f`, join(dir, "b.bin"), { expected, ...fast, ca: cert });
+      expect(hosts).toEqual(["localhost", `127.0.0.1:${port}`]);
+      // CONNECT itself names the port, always (RFC 9110 §9.3.6).
+      expect(proxy.connectHosts).toEqual(["localhost:443", `127.0.0.1:${port}`]);
     } finally {
       await proxy.close();
       server.closeAllConnections();
