@@ -3,9 +3,8 @@
  * PS run's own numbers: the flow chart is drawn from the steps and counts the run went through.
  */
 import type { PlotlyFigure } from "../notebook/display";
-import type { PsResult } from "./io";
-import type { FlowStep } from "./pipeline";
-import type { SubwayLineFeature } from "./input";
+import type { PsResult, SubwayLineFeature } from "./io";
+import type { FlowStep } from "./timeseries";
 
 export interface Area {
   name: string;

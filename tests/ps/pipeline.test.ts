@@ -132,7 +132,7 @@ describe("improved PS-InSAR on the simulated stack", () => {
     const stackDir = join(dir, "stack");
     writeIsceStack(stackDir, sim.stack.meta, sim.slc);
     const out = join(dir, "out");
-    const code = await main(["--input", stackDir, "--out", out, "--param", "coherenceThreshold=0.5", "--hdf5", "--quiet"]);
+    const code = await main(["--input", stackDir, "--out", out, "--study", "foshan", "--param", "coherenceThreshold=0.5", "--hdf5", "--quiet"]);
     expect(code).toBe(0);
     for (const f of ["ps.geojson", "ps.csv", "summary.json", "velocity.tif", "ps.h5"]) expect(existsSync(join(out, f))).toBe(true);
     const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
