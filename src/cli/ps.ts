@@ -14,7 +14,7 @@ import { optionHelp, parseCommand, requireOption, runCli, type OptionTable } fro
 import { UsageError, errorMessage } from "../core/errors";
 import { applyParams, defaultsOf, paramHelp, parseAssignments, type StudyOverrides } from "../core/params";
 import { PS_SCHEMA, PS_STEPS, type PsParams } from "../ps/params";
-import { runPsSteps } from "../ps/pipeline";
+import { runPsSteps, stepsOf } from "../ps/pipeline";
 import { runSummary } from "../ps/outputs";
 import { FOSHAN_PS, FOSHAN_PS_OVERRIDES } from "../studies/foshan/ps";
 
@@ -40,9 +40,7 @@ export const OPTIONS = {
 } as const satisfies OptionTable;
 
 export function helpText(): string {
-  const studies = Object.entries(STUDIES)
-    .map(([name, s]) => `\nparameters overridden by --study ${name}:\n${paramHelp(PS_SCHEMA, s.overrides, name)}`)
-    .join("\n");
+  const [name, study] = Object.entries(STUDIES)[0];
   return [
     "usage: npm run ps -- --input <stack> --out <dir> [options]",
     "",
@@ -51,9 +49,8 @@ export function helpText(): string {
     "options:",
     optionHelp(OPTIONS),
     "",
-    "parameters (--param name=value; generic default, range, meaning, source):",
-    paramHelp(PS_SCHEMA),
-    studies,
+    `parameters (--param name=value): generic default, meaning, {range}, (source); "${name}:" lines are --study ${name}'s values`,
+    paramHelp(PS_SCHEMA, study.overrides, name),
   ].join("\n");
 }
 
@@ -88,12 +85,14 @@ export function parsePsArgs(argv: readonly string[]): PsCliArgs | "help" {
     if (!(Math.abs(lon) <= 180 && Math.abs(lat) <= 90)) throw new UsageError(`--reference expects LON,LAT in degrees, got "${o.reference}"`);
     reference = { lon, lat };
   }
+  const steps = { dostep: o.dostep, start: o.start, end: o.end };
+  stepsOf(steps);
   return {
     input,
     out,
     params,
     reference,
-    steps: { dostep: o.dostep, start: o.start, end: o.end },
+    steps,
     force: o.force,
     classicOnly: o["classic-only"],
     hdf5: o.hdf5,
