@@ -17,6 +17,9 @@ import { main } from "../../src/cli/ps";
 import { readPsGeoJson } from "../../src/ps/io";
 import { readRaster } from "../../src/io/raster";
 import { readH5 } from "../../src/io/hdf5";
+import { filterStep, integrateStep, networkStep, selectStep } from "../../src/ps/steps";
+import { assembleRun } from "../../src/ps/timeseries";
+import { createHash } from "node:crypto";
 
 const median = (a: number[]): number => [...a].sort((x, y) => x - y)[a.length >> 1];
 const rmsAbout = (a: number[], m: number): number => Math.sqrt(a.reduce((s, x) => s + (x - m) ** 2, 0) / a.length);
@@ -207,6 +210,29 @@ describe("improved PS-InSAR on the simulated stack", () => {
     expect(resumed.ran).toEqual(["integrate", "filter", "outputs"]);
     expect(statSync(join(out, "network.h5")).mtimeMs).toBe(before["network.h5"]);
     expect(resumed.run!.counts.arcsLowCoherence).toBeGreaterThan(summary.counts.arcsLowCoherence);
+  });
+
+  it("no step changes the products it reads; the chained steps equal runPs", async () => {
+    const sim = simulatePsStack({ seed: 13, width: 200, height: 100, quiet: true });
+    const p = { ...FOSHAN_PS, workers: 0 };
+    const digest = (o: unknown): string =>
+      createHash("sha256")
+        .update(JSON.stringify(o, (_k, v: unknown) => (ArrayBuffer.isView(v) ? createHash("sha256").update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)).digest("hex") : v)))
+        .digest("hex");
+    const sel = selectStep(sim.stack, p, { quiet: true });
+    const d0 = digest(sel);
+    const net = await networkStep(sel, p, { quiet: true });
+    const d1 = digest(net);
+    const integ = integrateStep(sel, net, p, { quiet: true });
+    const d2 = digest(integ);
+    const filt = filterStep(sel, net, integ, p, { quiet: true });
+    const d3 = digest(filt);
+    const run = assembleRun(sel, net, integ, filt, p);
+    expect([digest(sel), digest(net), digest(integ), digest(filt)]).toEqual([d0, d1, d2, d3]);
+    const whole = await runPs(sim.stack, p, { quiet: true });
+    expect(run.counts).toEqual(whole.counts);
+    expect(run.result.points).toEqual(whole.result.points);
+    expect(run.counts.ps).toBeGreaterThan(100);
   });
 
   it("bad input: a clear CLI error naming the stack", async () => {
