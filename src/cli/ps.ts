@@ -11,7 +11,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { assertWritableDir } from "../core/atomic";
 import { optionHelp, parseCommand, requireOption, runCli, type OptionTable } from "../core/cli";
-import { UsageError, errorMessage } from "../core/errors";
+import { FileError, UsageError, errorMessage } from "../core/errors";
 import { applyParams, defaultsOf, paramHelp, parseAssignments, type StudyOverrides } from "../core/params";
 import { PS_SCHEMA, PS_STEPS, type PsParams } from "../ps/params";
 import { runPsSteps, stepsOf } from "../ps/pipeline";
@@ -113,7 +113,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       throw new UsageError(`--out ${errorMessage(e)}`);
     }
     if (!existsSync(args.input)) {
-      throw new Error(`${args.input}: no such stack folder or file (build the sample with \`npm run data -- samples\`)`);
+      throw new FileError(args.input, "no such stack folder or file (build the sample with `npm run data -- samples`)");
     }
     const r = await runPsSteps(args.input, args.out, args.params, {
       steps: args.steps,

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { applyParams, defaultsOf } from "../../../src/core/params";
 import { PS_SCHEMA } from "../../../src/ps/params";
 import { FOSHAN_PS, FOSHAN_PS_OVERRIDES, FOSHAN_STACK } from "../../../src/studies/foshan/ps";
+import { cellSource, declaredParameters, findParametersCell, parseParamValue, readNotebook } from "../../../src/runner/notebook";
 
 describe("Foshan PS parameters", () => {
   it("carry the paper's values and override nothing else", () => {
@@ -29,5 +30,13 @@ describe("Foshan PS parameters", () => {
     expect(() => applyParams(PS_SCHEMA, FOSHAN_PS, { maxArcLength: "far" })).toThrow(/maxArcLength: "far" is not a number/);
     expect(() => applyParams(PS_SCHEMA, FOSHAN_PS, { temporalCoherence: "magic" })).toThrow(/temporalCoherence: "magic" is not one of/);
     expect(() => applyParams(PS_SCHEMA, FOSHAN_PS, { multilookRange: "2.5" })).toThrow(/multilookRange: 2.5 is not a whole number/);
+  });
+
+  it("notebook 20's parameters cell declares the Foshan values", () => {
+    const nb = readNotebook("notebooks/20-foshan-ps.ipynb");
+    const declared = declaredParameters(cellSource(nb.cells[findParametersCell(nb)]));
+    const ps = declared.filter((d) => d.name in PS_SCHEMA);
+    expect(ps.length).toBeGreaterThanOrEqual(10);
+    for (const d of ps) expect(parseParamValue(d.initializer.replace(/^"(.*)"$/, "$1")), d.name).toEqual(FOSHAN_PS[d.name as keyof typeof FOSHAN_PS]);
   });
 });
