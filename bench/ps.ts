@@ -13,6 +13,7 @@ import { simulatePsStack } from "../src/samples/ps-stack";
 import { mulberry32 } from "../src/core/random";
 import { delaunayArcs } from "../src/ps/network";
 import { arcModel } from "../src/ps/periodogram";
+import { SENTINEL1_GEOMETRY } from "../src/ps/stack";
 import { searchArcs } from "../src/ps/arc-search";
 import { arcWeight, integrateArcs } from "../src/ps/integration";
 import { integrateResiduals, separateResidual } from "../src/ps/filtering";
@@ -47,7 +48,7 @@ export async function run(args: string[] = []): Promise<object> {
     const y = Float64Array.from({ length: N }, () => side * rand());
     const t = Float64Array.from({ length: K }, (_, k) => (12 * k) / 365.25);
     const bperp = Float64Array.from({ length: K }, (_, k) => (k === 0 ? 0 : 90 * (rand() - 0.5)));
-    const model = arcModel(t, bperp, FOSHAN_PS.wavelength, 875_000, 39);
+    const model = arcModel(t, bperp, SENTINEL1_GEOMETRY.wavelength, SENTINEL1_GEOMETRY.slantRange, SENTINEL1_GEOMETRY.incidenceDeg);
     const atm = Array.from({ length: K }, () => [(rand() - 0.5) * 4e-4, (rand() - 0.5) * 4e-4, 2 * Math.PI * rand()]);
     const velocity = new Float64Array(N);
     const phase = new Float32Array(new SharedArrayBuffer(N * K * 2 * 4));

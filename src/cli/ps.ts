@@ -1,104 +1,139 @@
 /**
- * `npm run ps -- --input <stack> --out <dir> [--param name=value ...] [--reference lon,lat] [--classic-only] [--hdf5] [--quiet]`
+ * `npm run ps -- --input <stack> --out <dir> [--study foshan] [--param name=value ...] [--dostep S | --start S --end S] ...`
  *
- * Runs the Foshan improved PS-InSAR on a stack (ISCE2 folder, complex GeoTIFF folder or .h5; see `open.ts`) and writes ps.geojson, ps.csv,
- * velocity.tif, summary.json (and ps.h5 with --hdf5) into <dir>. Parameters default to FOSHAN_PS (src/studies/foshan/ps.ts).
+ * Runs the PS-InSAR steps (select → network → integrate → filter → outputs) on a stack (ISCE2 folder,
+ * complex GeoTIFF folder or .h5; see src/ps/open.ts) into <dir>: one product per step
+ * (candidates.h5, network.h5, integration.h5, filtering.h5) and the outputs ps.geojson, ps.csv,
+ * velocity.tif, summary.json (and ps.h5 with --hdf5). Steps whose product is up to date are skipped.
+ * Parameters: PS_SCHEMA's generic defaults, or a study's values with --study.
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { FOSHAN_PS, withPsOverrides } from "../studies/foshan/ps";
-import { openStack } from "../ps/open";
-import { runPs } from "../ps/pipeline";
-import { runSummary, writePsOutputs } from "../ps/outputs";
+import { assertWritableDir } from "../core/atomic";
+import { optionHelp, parseCommand, requireOption, runCli, type OptionTable } from "../core/cli";
+import { FileError, UsageError, errorMessage } from "../core/errors";
+import { applyParams, defaultsOf, paramHelp, parseAssignments, type StudyOverrides } from "../core/params";
+import { PS_SCHEMA, PS_STEPS, type PsParams } from "../ps/params";
+import { runPsSteps, stepsOf } from "../ps/pipeline";
+import { runSummary } from "../ps/outputs";
+import { FOSHAN_PS, FOSHAN_PS_OVERRIDES } from "../studies/foshan/ps";
 
-export const USAGE =
-  "usage: npm run ps -- --input <ISCE2 stack folder | complex GeoTIFF stack folder | stack .h5> --out <dir> [--param name=value ...] " +
-  "[--reference lon,lat] [--classic-only] [--hdf5] [--quiet]\n" +
-  `parameters (defaults from FOSHAN_PS): ${Object.entries(FOSHAN_PS)
-    .map(([k, v]) => `${k}=${String(v)}`)
-    .join(" ")}`;
+/** Studies `--study` knows: their resolved parameters and the overrides shown in --help. */
+const STUDIES: Readonly<Record<string, { params: PsParams; overrides: StudyOverrides<PsParams> }>> = {
+  foshan: { params: FOSHAN_PS, overrides: FOSHAN_PS_OVERRIDES },
+};
+
+export const OPTIONS = {
+  input: { type: "string", value: "PATH", description: "stack: ISCE2 topsStack folder, complex GeoTIFF folder or stack .h5" },
+  out: { type: "string", value: "DIR", description: "output folder (step products and outputs)" },
+  study: { type: "string", value: "NAME", description: `start from a study's parameters (${Object.keys(STUDIES).join(", ")}); default the generic ones` },
+  param: { type: "string", value: "NAME=VALUE", multiple: true, description: "set one parameter (see the list below)" },
+  dostep: { type: "string", value: "STEP", description: `run only this step (${PS_STEPS.join(", ")})` },
+  start: { type: "string", value: "STEP", description: "first step to run" },
+  end: { type: "string", value: "STEP", description: "last step to run" },
+  force: { type: "boolean", description: "re-run the chosen steps even when their products are up to date" },
+  reference: { type: "string", value: "LON,LAT", description: "reference point (nearest PS); default the most coherent stable PS" },
+  "classic-only": { type: "boolean", description: "classic amplitude-dispersion PS only (no multilooked PS)" },
+  hdf5: { type: "boolean", description: "also write ps.h5 (MintPy point time series)" },
+  quiet: { type: "boolean", description: "no progress bars" },
+  help: { type: "boolean", short: "h", description: "this help" },
+} as const satisfies OptionTable;
+
+export function helpText(): string {
+  const [name, study] = Object.entries(STUDIES)[0];
+  return [
+    "usage: npm run ps -- --input <stack> --out <dir> [options]",
+    "",
+    `steps, in order: ${PS_STEPS.join(" → ")}`,
+    "",
+    "options:",
+    optionHelp(OPTIONS),
+    "",
+    `parameters (--param name=value): generic default, meaning, {range}, (source); "${name}:" lines are --study ${name}'s values`,
+    paramHelp(PS_SCHEMA, study.overrides, name),
+  ].join("\n");
+}
 
 export interface PsCliArgs {
   input: string;
   out: string;
-  params: Record<string, string>;
+  params: PsParams;
   reference?: { lon: number; lat: number };
+  steps: { dostep?: string; start?: string; end?: string };
+  force: boolean;
   classicOnly: boolean;
   hdf5: boolean;
   quiet: boolean;
 }
 
-export function parsePsArgs(argv: string[]): PsCliArgs {
-  let input = "";
-  let out = "";
-  const params: Record<string, string> = {};
-  let reference: { lon: number; lat: number } | undefined;
-  let classicOnly = false;
-  let quiet = false;
-  let hdf5 = false;
-  for (let a = 0; a < argv.length; a++) {
-    const arg = argv[a];
-    const value = (): string => {
-      const v = argv[++a];
-      if (v === undefined) throw new Error(`${arg} needs a value\n${USAGE}`);
-      return v;
-    };
-    if (arg === "--input") input = value();
-    else if (arg === "--out") out = value();
-    else if (arg === "--param") {
-      const p = value();
-      const eq = p.indexOf("=");
-      if (eq <= 0) throw new Error(`--param expects name=value, got "${p}"`);
-      params[p.slice(0, eq).trim()] = p.slice(eq + 1).trim();
-    } else if (arg === "--reference") {
-      const [lon, lat] = value().split(",").map(Number);
-      if (!Number.isFinite(lon) || !Number.isFinite(lat)) throw new Error(`--reference expects lon,lat`);
-      reference = { lon, lat };
-    } else if (arg === "--classic-only") classicOnly = true;
-    else if (arg === "--quiet") quiet = true;
-    else if (arg === "--hdf5") hdf5 = true;
-    else if (arg === "--help" || arg === "-h") throw new Error(USAGE);
-    else throw new Error(`unknown argument "${arg}"\n${USAGE}`);
+/** Parses and checks the command line (every check that needs no file); throws UsageError. */
+export function parsePsArgs(argv: readonly string[]): PsCliArgs | "help" {
+  const { options: o } = parseCommand(argv, OPTIONS);
+  if (o.help) return "help";
+  const input = resolve(requireOption(o.input, "input"));
+  const out = resolve(requireOption(o.out, "out"));
+  let base = defaultsOf(PS_SCHEMA);
+  if (o.study !== undefined) {
+    const s = STUDIES[o.study];
+    if (!s) throw new UsageError(`--study "${o.study}" is not known (studies: ${Object.keys(STUDIES).join(", ")})`);
+    base = s.params;
   }
-  if (!input || !out) throw new Error(`--input and --out are required\n${USAGE}`);
-  return { input: resolve(input), out: resolve(out), params, reference, classicOnly, hdf5, quiet };
+  const params = applyParams(PS_SCHEMA, base, parseAssignments(o.param));
+  let reference: { lon: number; lat: number } | undefined;
+  if (o.reference !== undefined) {
+    const [lon, lat] = o.reference.split(",").map((v) => Number(v.trim()));
+    if (!(Math.abs(lon) <= 180 && Math.abs(lat) <= 90)) throw new UsageError(`--reference expects LON,LAT in degrees, got "${o.reference}"`);
+    reference = { lon, lat };
+  }
+  const steps = { dostep: o.dostep, start: o.start, end: o.end };
+  stepsOf(steps);
+  return {
+    input,
+    out,
+    params,
+    reference,
+    steps,
+    force: o.force,
+    classicOnly: o["classic-only"],
+    hdf5: o.hdf5,
+    quiet: o.quiet,
+  };
 }
 
-/** Runs the CLI; returns the process exit code (errors are printed, not thrown). */
-export async function main(argv: string[]): Promise<number> {
-  let args: PsCliArgs;
-  try {
-    args = parsePsArgs(argv);
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n`);
-    return 2;
-  }
-  try {
-    if (!existsSync(args.input)) {
-      throw new Error(`${args.input}: no such stack folder (build the sample with \`npm run data -- samples\`)`);
+export async function main(argv: readonly string[]): Promise<number> {
+  return runCli("ps", async () => {
+    const args = parsePsArgs(argv);
+    if (args === "help") {
+      process.stdout.write(helpText() + "\n");
+      return 0;
     }
-    const params = withPsOverrides(args.params);
-    const stack = await openStack(args.input);
     try {
-      const run = await runPs(stack, params, { quiet: args.quiet, reference: args.reference, classicOnly: args.classicOnly });
-      const files = await writePsOutputs(args.out, run, { hdf5: args.hdf5, bperp: stack.meta.bperp });
-      const s = runSummary(run);
-      process.stdout.write(
-        `PS: ${run.counts.classic} classic, ${run.counts.multilook} multilooked, ${run.counts.candidates} merged, ` +
-          `${run.counts.arcsKept}/${run.counts.arcs} arcs kept, ${run.counts.ps} PS written\n` +
-          `velocity ${JSON.stringify(s.velocity)} mm/yr\n` +
-          Object.values(files)
-            .filter(Boolean)
-            .map((f) => `wrote ${f}`)
-            .join("\n") +
-          "\n",
-      );
-    } finally {
-      stack.close?.();
+      assertWritableDir(args.out);
+    } catch (e) {
+      throw new UsageError(`--out ${errorMessage(e)}`);
     }
+    if (!existsSync(args.input)) {
+      throw new FileError(args.input, "no such stack folder or file (build the sample with `npm run data -- samples`)");
+    }
+    const r = await runPsSteps(args.input, args.out, args.params, {
+      steps: args.steps,
+      force: args.force,
+      reference: args.reference,
+      classicOnly: args.classicOnly,
+      hdf5: args.hdf5,
+      quiet: args.quiet,
+    });
+    const lines = [`steps run: ${r.ran.join(", ") || "none"}${r.skipped.length ? `; up to date, skipped: ${r.skipped.join(", ")}` : ""}`];
+    if (r.run) {
+      const c = r.run.counts;
+      const s = runSummary(r.run);
+      lines.push(
+        `PS: ${c.classic} classic, ${c.multilook} multilooked, ${c.candidates} merged, ${c.arcsKept}/${c.arcs} arcs kept, ${c.ps} PS written`,
+        `velocity ${JSON.stringify(s.velocity)} mm/yr`,
+      );
+    }
+    lines.push(...r.files.map((f) => `wrote ${f}`));
+    process.stdout.write(lines.join("\n") + "\n");
     return 0;
-  } catch (e) {
-    process.stderr.write(`ps: ${(e as Error).message}\n`);
-    return 1;
-  }
+  });
 }

@@ -3,9 +3,9 @@
  * PS run's own numbers: the flow chart is drawn from the steps and counts the run went through.
  */
 import type { PlotlyFigure } from "../notebook/display";
-import type { PsResult } from "./io";
-import type { FlowStep } from "./pipeline";
-import type { SubwayLineFeature } from "./input";
+import { lonLatAxes, M_PER_DEG } from "../core/crs";
+import type { PsResult, SubwayLineFeature } from "./io";
+import type { FlowStep } from "./timeseries";
 
 export interface Area {
   name: string;
@@ -13,8 +13,6 @@ export interface Area {
   lat: number;
   radiusM: number;
 }
-
-const M_PER_DEG = 111_320;
 
 function distM(lon1: number, lat1: number, lon2: number, lat2: number): number {
   const c = Math.cos(((lat1 + lat2) / 2) * (Math.PI / 180));
@@ -95,8 +93,7 @@ export function velocityMapFigure(
     data,
     layout: {
       title: { text: opts.title ?? "Mean LOS velocity (mm/a)" },
-      xaxis: { title: { text: "longitude (°E)" } },
-      yaxis: { title: { text: "latitude (°N)" }, scaleanchor: "x", scaleratio: 1 / Math.cos(((r.points[0]?.lat ?? 23) * Math.PI) / 180) },
+      ...lonLatAxes(r.points[0]?.lat ?? 23),
       shapes,
       annotations,
       legend: { orientation: "h", y: -0.15 },

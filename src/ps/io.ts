@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { writeFileAtomic } from "../core/atomic";
+import { FileError, errorMessage } from "../core/errors";
 
 /** One persistent scatterer as written to the table. */
 export interface PsProperties {
@@ -87,29 +88,30 @@ export function parsePsGeoJson(text: string, file = "<PS GeoJSON>"): PsResult {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
+    throw new FileError(file, `not valid JSON (${(e as Error).message})`);
   }
   const fc = json as Partial<PsFeatureCollection>;
   if (!fc || fc.type !== "FeatureCollection" || !Array.isArray(fc.features)) {
-    throw new Error(`${file}: expected a GeoJSON FeatureCollection of PS points`);
+    throw new FileError(file, `expected a GeoJSON FeatureCollection of PS points`);
   }
   if (!Array.isArray(fc.dates) || fc.dates.some((d) => typeof d !== "string" || !ISO_DATE.test(d))) {
-    throw new Error(`${file}: missing or malformed top-level "dates" (ISO yyyy-mm-dd strings expected)`);
+    throw new FileError(file, `missing or malformed top-level "dates" (ISO yyyy-mm-dd strings expected)`);
   }
   const dates = fc.dates;
   const points: PsPoint[] = fc.features.map((f, i) => {
     const g = f?.geometry;
     if (!g || g.type !== "Point" || !Array.isArray(g.coordinates) || g.coordinates.length < 2) {
-      throw new Error(`${file}: feature ${i} is not a Point`);
+      throw new FileError(file, `feature ${i} is not a Point`);
     }
     const p = f.properties as Partial<PsProperties> | undefined;
-    if (!p) throw new Error(`${file}: feature ${i} has no properties`);
+    if (!p) throw new FileError(file, `feature ${i} has no properties`);
     for (const k of ["id", "velocity", "velocityStd", "coherence", "demError"] as const) {
-      if (typeof p[k] !== "number") throw new Error(`${file}: feature ${i} property "${k}" is not a number`);
+      if (typeof p[k] !== "number") throw new FileError(file, `feature ${i} property "${k}" is not a number`);
     }
     if (!Array.isArray(p.displacement) || p.displacement.length !== dates.length) {
-      throw new Error(
-        `${file}: feature ${i} has ${Array.isArray(p.displacement) ? p.displacement.length : "no"} displacement ` +
+      throw new FileError(
+        file,
+        `feature ${i} has ${Array.isArray(p.displacement) ? p.displacement.length : "no"} displacement ` +
           `values but the file lists ${dates.length} dates`,
       );
     }
@@ -132,7 +134,7 @@ export function readPsGeoJson(file: string): PsResult {
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    throw new Error(`${file}: cannot read PS GeoJSON (${(e as Error).message})`);
+    throw new FileError(file, `cannot read PS GeoJSON (${errorMessage(e)})`);
   }
   return parsePsGeoJson(text, file);
 }
@@ -160,4 +162,24 @@ export function psToCsv(r: PsResult): string {
 
 export function writePsCsv(file: string, r: PsResult): void {
   writeFileAtomic(file, psToCsv(r));
+}
+
+/** A line (e.g. a subway line) to draw over the PS: WGS-84 vertices and a name. */
+export interface SubwayLineFeature {
+  name: string;
+  coordinates: [number, number][];
+}
+
+/** The LineStrings of a GeoJSON FeatureCollection (other geometries ignored), named by their `name` property. */
+export function readLines(file: string): SubwayLineFeature[] {
+  let fc: { features?: { geometry?: { type?: string; coordinates?: [number, number][] }; properties?: { name?: string } }[] };
+  try {
+    fc = JSON.parse(readFileSync(file, "utf8")) as typeof fc;
+  } catch (e) {
+    throw new FileError(file, `cannot read lines GeoJSON (${errorMessage(e)})`);
+  }
+  if (!Array.isArray(fc.features)) throw new FileError(file, "not a GeoJSON FeatureCollection");
+  return fc.features
+    .filter((f) => f.geometry?.type === "LineString" && Array.isArray(f.geometry.coordinates))
+    .map((f, i) => ({ name: f.properties?.name ?? `line ${i + 1}`, coordinates: f.geometry!.coordinates! }));
 }

@@ -6,7 +6,8 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { openIsceStack, StackError, type StackSource } from "./stack";
+import { FileError } from "../core/errors";
+import { openIsceStack, type StackSource } from "./stack";
 import { openH5Stack } from "./stack-h5";
 import { isComplexTiffStack, openComplexTiffStack } from "./stack-tiff";
 
@@ -19,15 +20,15 @@ export function stackLayout(path: string): StackLayout {
 }
 
 export async function openStack(path: string): Promise<StackSource> {
-  if (!existsSync(path)) throw new StackError(path, "no such stack folder or file");
+  if (!existsSync(path)) throw new FileError(path, "no such stack folder or file");
   const layout = stackLayout(path);
   if (layout === "hdf5") return openH5Stack(path);
   if (layout === "complex-tiff") return openComplexTiffStack(path);
   try {
     return openIsceStack(path);
   } catch (e) {
-    if (e instanceof StackError && /not an ISCE2 stack folder/.test(e.message) && !existsSync(join(path, "stack.json"))) {
-      throw new StackError(
+    if (e instanceof FileError && /not an ISCE2 stack folder/.test(e.message) && !existsSync(join(path, "stack.json"))) {
+      throw new FileError(
         path,
         "not an ISCE2 stack folder (no merged/SLC inside), nor a complex GeoTIFF stack (stack.json + <yyyymmdd>.tif), nor a stack .h5",
       );

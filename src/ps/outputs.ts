@@ -1,13 +1,15 @@
 /**
  * Files a PS run for researchers' tools: ps.geojson (QGIS; the subway step's input), ps.csv, a gridded
  * mean-velocity GeoTIFF (EPSG:4326, NaN where no PS), optionally ps.h5, and summary.json with the counts
- * per step, timings and parameters. Every file is written to a temporary name and renamed.
+ * per step, timings and parameters. Every file is written to a temporary name and renamed, summary.json
+ * last: it carries the outputs step's hash, so a set without it (a killed run) is never taken as done.
  */
 import { join } from "node:path";
 import { mkdirSync } from "node:fs";
 import { writeFileAtomic } from "../core/atomic";
 import { writePsCsv, writePsGeoJson, type PsResult } from "./io";
-import type { PsRun } from "./pipeline";
+import type { PsRun } from "./timeseries";
+import { quantileSorted } from "../core/stats";
 import { writeRaster } from "../io/raster";
 import { writeH5, type H5Dataset } from "../io/hdf5";
 
@@ -56,12 +58,10 @@ export function gridVelocity(r: PsResult, cellMeters: number): VelocityGrid {
   return { width, height, originLon: lo0, originLat: la1, cellLon, cellLat, velocity, count };
 }
 
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))];
-}
-
-/** The numbers summary.json and the notebook report: counts per step, velocity statistics, precision. */
+/**
+ * The numbers summary.json and the notebook report: counts per step, velocity statistics (quantiles
+ * as numpy's default, core/stats), precision.
+ */
 export function runSummary(run: PsRun): Record<string, unknown> {
   const v = run.result.points.map((p) => p.velocity).sort((a, b) => a - b);
   const s = run.result.points.map((p) => p.velocityStd).sort((a, b) => a - b);
@@ -75,8 +75,8 @@ export function runSummary(run: PsRun): Record<string, unknown> {
     mergedPs: run.counts.candidates,
     arcsKept: run.counts.arcsKept,
     reference: run.reference,
-    velocity: { min: v[0], p01: quantile(v, 0.01), median: quantile(v, 0.5), p99: quantile(v, 0.99), max: v[v.length - 1] },
-    velocityStd: { median: quantile(s, 0.5), p90: quantile(s, 0.9), shareBelow1: s.filter((x) => x < 1).length / Math.max(1, s.length) },
+    velocity: { min: v[0], p01: quantileSorted(v, 0.01), median: quantileSorted(v, 0.5), p99: quantileSorted(v, 0.99), max: v[v.length - 1] },
+    velocityStd: { median: quantileSorted(s, 0.5), p90: quantileSorted(s, 0.9), shareBelow1: s.filter((x) => x < 1).length / Math.max(1, s.length) },
     arcsPerSecond: run.arcsPerSecond,
     timings: run.timings,
     flow: run.flow,
@@ -112,7 +112,7 @@ export function writeVelocityTif(file: string, r: PsResult, cellMeters: number):
  * PS table as HDF5 in MintPy's point/time-series conventions: `timeseries` [dates × points] in metres,
  * `date` (YYYYMMDD), `bperp`, and one dataset per point attribute.
  */
-export async function writePsH5(file: string, run: PsRun, bperp?: ArrayLike<number>): Promise<void> {
+export async function writePsH5(file: string, run: PsRun, bperp: ArrayLike<number> = run.bperp): Promise<void> {
   const pts = run.result.points;
   const K = run.dates.length;
   const N = pts.length;
@@ -140,7 +140,15 @@ export async function writePsH5(file: string, run: PsRun, bperp?: ArrayLike<numb
   });
 }
 
-export async function writePsOutputs(dir: string, run: PsRun, opts: { hdf5?: boolean; bperp?: ArrayLike<number> } = {}): Promise<WrittenOutputs> {
+export interface WriteOutputsOptions {
+  hdf5?: boolean;
+  bperp?: ArrayLike<number>;
+  /** The outputs step's hash and the products it was made from (`runPsSteps`), kept in summary.json. */
+  stepHash?: string;
+  steps?: Record<string, { file: string; hash: string }>;
+}
+
+export async function writePsOutputs(dir: string, run: PsRun, opts: WriteOutputsOptions = {}): Promise<WrittenOutputs> {
   mkdirSync(dir, { recursive: true });
   const geojson = join(dir, "ps.geojson");
   const csv = join(dir, "ps.csv");
@@ -154,6 +162,7 @@ export async function writePsOutputs(dir: string, run: PsRun, opts: { hdf5?: boo
     h5 = join(dir, "ps.h5");
     await writePsH5(h5, run, opts.bperp);
   }
-  writeFileAtomic(summary, JSON.stringify(runSummary(run), null, 2) + "\n");
+  const extra = opts.stepHash ? { stepHash: opts.stepHash, steps: opts.steps } : {};
+  writeFileAtomic(summary, JSON.stringify({ ...runSummary(run), ...extra }, null, 2) + "\n");
   return { geojson, csv, summary, ...(run.result.points.length > 0 ? { velocityTif } : {}), ...(h5 ? { h5 } : {}) };
 }

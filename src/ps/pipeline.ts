@@ -1,290 +1,171 @@
 /**
- * The improved PS-InSAR of the Foshan study end to end (paper Fig 2): candidate selection (classic +
- * 5×1 multilook), Delaunay arcs, per-arc periodogram of eq. 1, network integration, residual
- * spatio-temporal filtering, final linear + nonlinear time series. `runPs` returns every intermediate the
- * notebook draws (counts per step for Fig 2, maps, per-PS values); `writePsOutputs` in outputs.ts files them.
+ * The PS-InSAR chain end to end (paper Fig 2) as the named steps of `steps.ts`:
+ *   select → network → integrate → filter → outputs
+ * `runPs` runs them in memory and returns every intermediate the notebook draws. `runPsSteps` runs
+ * them against an output folder as MintPy's smallbaselineApp does: each step reads the previous
+ * steps' products from the folder (`products.ts`) and writes its own; `dostep` / `start` / `end` pick
+ * the steps, and a step whose product already carries the hash of the current input and parameters is
+ * skipped unless `force` is set.
  */
-import type { FoshanPsParams } from "../studies/foshan/ps";
-import { yearsSinceFirst, type StackSource } from "./stack";
-import { selectCandidates, type SelectionResult } from "./selection";
-import { delaunayArcs, toMetric } from "./network";
-import { arcModel } from "./periodogram";
-import { searchArcs } from "./arc-search";
-import { integrateArcs, arcWeight } from "./integration";
-import { integrateResiduals, separateResidual } from "./filtering";
-import type { PsPoint, PsResult } from "./io";
+import { UsageError } from "../core/errors";
+import { PS_STEPS, type PsParams, type PsStep } from "./params";
+import type { StackSource } from "./stack";
+import { openStack } from "./open";
+import {
+  filterStep,
+  integrateStep,
+  networkStep,
+  selectStep,
+  type FilterProduct,
+  type IntegrateProduct,
+  type NetworkProduct,
+  type SelectProduct,
+  type StepOptions,
+} from "./steps";
+import { assembleRun, type PsRun } from "./timeseries";
+import {
+  inputFingerprint,
+  productHash,
+  PRODUCT_FILES,
+  readFilterProduct,
+  readIntegrateProduct,
+  readNetworkProduct,
+  readSelectProduct,
+  stepHashes,
+  writeFilterProduct,
+  writeIntegrateProduct,
+  writeNetworkProduct,
+  writeSelectProduct,
+} from "./products";
+import { writePsOutputs, type WrittenOutputs } from "./outputs";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 
-export interface PsRunOptions {
-  quiet?: boolean;
-  /** Reference point (nearest PS is used); default: the most coherent well-connected PS. */
-  reference?: { lon: number; lat: number };
-  /** Classic PS only (the paper's baseline), for the with/without-multilook comparison. */
-  classicOnly?: boolean;
+export { PS_STEPS, type PsStep } from "./params";
+export type { FlowStep, PsCounts, PsRun } from "./timeseries";
+export { stableReference } from "./steps";
+
+export type PsRunOptions = StepOptions;
+
+/** All five steps in memory. */
+export async function runPs(stack: StackSource, params: PsParams, opts: PsRunOptions = {}): Promise<PsRun> {
+  const sel = selectStep(stack, params, opts);
+  const net = await networkStep(sel, params, opts);
+  const integ = integrateStep(sel, net, params, opts);
+  const filt = filterStep(sel, net, integ, params, opts);
+  return assembleRun(sel, net, integ, filt, params);
 }
 
-export interface FlowStep {
-  step: string;
-  detail: string;
-  count?: number;
+export interface StepRange {
+  /** Run this one step only. */
+  dostep?: string;
+  /** First and last step to run (inclusive); default the first and the last. */
+  start?: string;
+  end?: string;
 }
 
-export interface PsRun {
-  params: FoshanPsParams;
-  dates: string[];
-  selection: SelectionResult;
-  counts: {
-    classic: number;
-    multilook: number;
-    classicInsideMultilook: number;
-    candidates: number;
-    arcs: number;
-    arcsLowCoherence: number;
-    arcsInconsistent: number;
-    arcsKept: number;
-    disconnected: number;
-    otherComponents: number[];
-    lowCoherencePs: number;
-    ps: number;
-  };
-  /** Candidate index of each output point (`result.points[q]` ↔ `pointIndex[q]`). */
-  pointIndex: Int32Array;
-  /** Kind of each output point: 1 classic, 2 multilooked. */
-  pointKind: Uint8Array;
-  /** Full-resolution row/col of each output point. */
-  pointRow: Int32Array;
-  pointCol: Int32Array;
-  reference: { index: number; lon: number; lat: number };
-  result: PsResult;
-  /** Per-arc periodogram coherence (all arcs) and the arcs per second the search achieved. */
-  arcGamma: Float64Array;
-  arcsPerSecond: number;
-  timings: Record<string, number>;
-  flow: FlowStep[];
-  epsg: number;
+function stepName(option: string, s: string): PsStep {
+  if (!(PS_STEPS as readonly string[]).includes(s)) throw new UsageError(`--${option} "${s}" is not a step (steps: ${PS_STEPS.join(", ")})`);
+  return s as PsStep;
 }
 
-export async function runPs(stack: StackSource, params: FoshanPsParams, opts: PsRunOptions = {}): Promise<PsRun> {
-  const timings: Record<string, number> = {};
-  let t0 = performance.now();
-  const lap = (name: string): void => {
-    const t = performance.now();
-    timings[name] = Number(((t - t0) / 1000).toFixed(3));
-    t0 = t;
-  };
-  const meta = stack.meta;
-  const K = meta.dates.length;
-
-  const sel = selectCandidates(
-    stack,
-    { ...params, useMultilook: !opts.classicOnly },
-    { quiet: opts.quiet },
-  );
-  lap("selection");
-  const cand = sel.candidates;
-  if (cand.n < 3) {
-    throw new Error(`${meta.source}: only ${cand.n} PS candidate(s) selected; lower amplitudeDispersionMax or coherenceThreshold`);
+/** The steps a range names, in order; names are checked. */
+export function stepsOf(r: StepRange): PsStep[] {
+  if (r.dostep !== undefined) {
+    if (r.start !== undefined || r.end !== undefined) throw new UsageError("--dostep cannot be combined with --start or --end");
+    return [stepName("dostep", r.dostep)];
   }
+  const a = PS_STEPS.indexOf(r.start === undefined ? PS_STEPS[0] : stepName("start", r.start));
+  const b = PS_STEPS.indexOf(r.end === undefined ? PS_STEPS[PS_STEPS.length - 1] : stepName("end", r.end));
+  if (a > b) throw new UsageError(`--start ${PS_STEPS[a]} comes after --end ${PS_STEPS[b]}`);
+  return PS_STEPS.slice(a, b + 1);
+}
 
-  const { x, y, epsg } = toMetric(cand.lon, cand.lat);
-  const arcs = delaunayArcs(x, y, params.maxArcLength);
-  if (arcs.i.length === 0) throw new Error(`${meta.source}: no arcs shorter than maxArcLength=${params.maxArcLength} m`);
-  lap("network");
+export interface PsStepsOptions extends StepOptions {
+  steps?: StepRange;
+  /** Re-run the chosen steps even when their products are up to date. */
+  force?: boolean;
+  /** Also write ps.h5 (MintPy point time series) in the outputs step. */
+  hdf5?: boolean;
+}
 
-  const t = yearsSinceFirst(meta.dates);
-  const model = arcModel(t, meta.bperp, meta.wavelength, meta.slantRange, meta.incidenceDeg);
-  const search = await searchArcs(cand.phase, K, arcs.i, arcs.j, model, params, { workers: params.workers, quiet: opts.quiet });
-  lap("periodogram");
+export interface PsStepsReport {
+  ran: PsStep[];
+  skipped: PsStep[];
+  /** Files written by the steps that ran. */
+  files: string[];
+  /** The assembled run when the outputs step ran. */
+  run?: PsRun;
+  outputs?: WrittenOutputs;
+}
 
-  const keep = Uint8Array.from(search.gamma, (g) => (g >= params.arcCoherenceMin ? 1 : 0));
-  const lowCoh = keep.length - keep.reduce((a, b) => a + b, 0);
-  let reference: number | undefined;
-  if (opts.reference) {
-    const { x: rx, y: ry } = toMetric([opts.reference.lon], [opts.reference.lat]);
-    let best = Infinity;
-    for (let c = 0; c < cand.n; c++) {
-      const d = Math.hypot(x[c] - rx[0], y[c] - ry[0]);
-      if (d < best) {
-        best = d;
-        reference = c;
-      }
-    }
-  }
-  const integ = integrateArcs(cand.n, arcs.i, arcs.j, search.dv, search.dz, search.gamma, keep, {
-    outlierSigma: params.arcOutlierSigma,
-    reference,
-  });
-  lap("integration");
+/**
+ * Runs the chosen steps on the stack at `input` into the folder `out` (which must exist or be
+ * creatable; the caller checks it before any work). Each product is written atomically, the
+ * outputs step's summary.json last.
+ */
+export async function runPsSteps(input: string, out: string, params: PsParams, opts: PsStepsOptions = {}): Promise<PsStepsReport> {
+  const chosen = stepsOf(opts.steps ?? {});
+  const hashes = stepHashes(inputFingerprint(input), params, { classicOnly: opts.classicOnly, reference: opts.reference });
+  const report: PsStepsReport = { ran: [], skipped: [], files: [] };
+  let sel: SelectProduct | undefined;
+  let net: NetworkProduct | undefined;
+  let integ: IntegrateProduct | undefined;
+  let filt: FilterProduct | undefined;
+  const getSel = async (): Promise<SelectProduct> => (sel ??= await readSelectProduct(out, hashes.select));
+  const getNet = async (): Promise<NetworkProduct> => (net ??= await readNetworkProduct(out, hashes.network));
+  const getInteg = async (): Promise<IntegrateProduct> => (integ ??= await readIntegrateProduct(out, hashes.integrate));
+  const getFilt = async (): Promise<FilterProduct> => (filt ??= await readFilterProduct(out, hashes.filter));
 
-  if (reference === undefined) {
-    // Velocities are only relative. Without a given reference, move it to the scene's stable majority
-    // (the paper: the city is essentially stable): the most coherent PS whose velocity is within
-    // 0.5 mm/yr of the median. Shifting by one PS's values is exact on a relative solution.
-    integ.reference = stableReference(integ.velocity, integ.connected, arcs.i, arcs.j, search.gamma, integ.arcKept);
-    const v0 = integ.velocity[integ.reference];
-    const z0 = integ.demError[integ.reference];
-    for (let c = 0; c < cand.n; c++) {
-      integ.velocity[c] -= v0;
-      integ.demError[c] -= z0;
-    }
-  }
-  const w = Float64Array.from(integ.arcKept, (k, e) => (k ? arcWeight(search.gamma[e]) : 0));
-  const graph = { n: cand.n, i: arcs.i, j: arcs.j, w };
-  const residual = integrateResiduals(cand.phase, K, graph, model, integ.velocity, integ.demError, integ.reference, integ.connected, { quiet: opts.quiet, memoryBudgetMiB: params.memoryBudgetMiB });
-  const tDays = Float64Array.from(t, (v) => v * 365.25);
-  const sep = separateResidual(residual, K, tDays, x, y, integ.connected, params);
-  lap("filtering");
-
-  // Final series = linear + nonlinear (mm), starting at 0 on the first date.
-  const toMm = (meta.wavelength / (4 * Math.PI)) * 1e3;
-  const tMean = t.reduce((a, b) => a + b, 0) / K;
-  let stt = 0;
-  for (let k = 0; k < K; k++) stt += (t[k] - tMean) ** 2;
-  const points: PsPoint[] = [];
-  const idx: number[] = [];
-  let lowCohPs = 0;
-  let disconnected = 0;
-  for (let c = 0; c < cand.n; c++) {
-    if (!integ.connected[c]) {
-      disconnected++;
+  for (const step of chosen) {
+    if (!opts.force && (await upToDate(out, step, hashes[step], opts.hdf5 === true))) {
+      report.skipped.push(step);
       continue;
     }
-    const o = c * K;
-    let sr = 0;
-    let si = 0;
-    let nv = 0;
-    for (let k = 0; k < K; k++) {
-      const e = sep.noise[o + k];
-      sr += Math.cos(e);
-      si += Math.sin(e);
-      nv += e * e;
-    }
-    const coherence = Math.hypot(sr, si) / K;
-    if (coherence < params.psCoherenceMin && c !== integ.reference) {
-      lowCohPs++;
-      continue;
-    }
-    const nl0 = sep.nonlinear[o];
-    const disp = new Array<number>(K);
-    let sxy = 0;
-    for (let k = 0; k < K; k++) {
-      disp[k] = integ.velocity[c] * t[k] + (sep.nonlinear[o + k] - nl0) * toMm;
-      sxy += (t[k] - tMean) * disp[k];
-    }
-    const noiseMm = Math.sqrt(nv / Math.max(1, K - 2)) * toMm;
-    points.push({
-      id: points.length + 1,
-      lon: cand.lon[c],
-      lat: cand.lat[c],
-      velocity: sxy / stt,
-      velocityStd: noiseMm / Math.sqrt(stt),
-      coherence,
-      demError: integ.demError[c],
-      displacement: disp,
-    });
-    idx.push(c);
-  }
-  lap("time series");
-
-  const pointIndex = Int32Array.from(idx);
-  const kept = integ.arcKept.reduce((a, b) => a + b, 0);
-  const counts = {
-    classic: sel.counts.classic,
-    multilook: sel.counts.multilook,
-    classicInsideMultilook: sel.counts.classicInsideMultilook,
-    candidates: cand.n,
-    arcs: arcs.i.length,
-    arcsLowCoherence: lowCoh,
-    arcsInconsistent: integ.arcsRemovedInconsistent,
-    arcsKept: kept,
-    disconnected,
-    otherComponents: integ.otherComponents,
-    lowCoherencePs: lowCohPs,
-    ps: points.length,
-  };
-  const ref = integ.reference;
-  const flow: FlowStep[] = [
-    { step: "SLC stack", detail: `${K} dates ${meta.dates[0]} … ${meta.dates[K - 1]}, ${meta.width}×${meta.height} px`, count: K },
-    { step: "Amplitude calibration + D_A", detail: `D_A < ${params.amplitudeDispersionMax}`, count: counts.classic },
-    ...(opts.classicOnly
-      ? []
-      : [
-          {
-            step: `Multilook ${params.multilookRange}×${params.multilookAzimuth} + network`,
-            detail: `${sel.pairs.length} interferograms (each date + next ${params.networkNeighbours})`,
-            count: sel.pairs.length,
-          },
-          { step: "Temporal coherence", detail: `${params.temporalCoherence} > ${params.coherenceThreshold}`, count: counts.multilook },
-        ]),
-    { step: "Merge (multilook wins)", detail: `${counts.classicInsideMultilook} classic PS inside multilooked cells`, count: counts.candidates },
-    { step: "Delaunay arcs", detail: `≤ ${params.maxArcLength} m`, count: counts.arcs },
-    { step: "Periodogram (Δv, Δz)", detail: `γ ≥ ${params.arcCoherenceMin}; ${Math.round(search.arcsPerSecond)} arcs/s`, count: counts.arcs - lowCoh },
-    { step: "Network integration", detail: `${counts.arcsInconsistent} inconsistent arcs removed, ${disconnected} PS disconnected`, count: kept },
-    { step: "Spatio-temporal filtering", detail: `temporal ${params.temporalFilterDays} d, spatial ${params.spatialFilterMeters} m` },
-    { step: "Linear + nonlinear", detail: `PS coherence ≥ ${params.psCoherenceMin}`, count: counts.ps },
-  ];
-  return {
-    params,
-    dates: meta.dates,
-    selection: sel,
-    counts,
-    pointIndex,
-    pointKind: Uint8Array.from(idx, (c) => cand.kind[c]),
-    pointRow: Int32Array.from(idx, (c) => cand.row[c]),
-    pointCol: Int32Array.from(idx, (c) => cand.col[c]),
-    reference: { index: ref, lon: cand.lon[ref], lat: cand.lat[ref] },
-    result: {
-      dates: meta.dates,
-      points,
-      metadata: {
-        software: "deformation-lab improved PS-InSAR (Foshan study)",
-        source: meta.source,
-        reference: { lon: cand.lon[ref], lat: cand.lat[ref] },
-        wavelength: meta.wavelength,
-        params,
-      },
-    },
-    arcGamma: search.gamma,
-    arcsPerSecond: search.arcsPerSecond,
-    timings,
-    flow,
-    epsg,
-  };
-}
-
-/** The most coherent well-connected PS among those moving like the scene's median (±0.5 mm/yr). */
-export function stableReference(
-  velocity: Float64Array,
-  connected: Uint8Array,
-  ai: Int32Array,
-  aj: Int32Array,
-  gamma: Float64Array,
-  kept: Uint8Array,
-): number {
-  const v: number[] = [];
-  for (let c = 0; c < velocity.length; c++) if (connected[c]) v.push(velocity[c]);
-  v.sort((a, b) => a - b);
-  const med = v[v.length >> 1];
-  const sum = new Float64Array(velocity.length);
-  const deg = new Int32Array(velocity.length);
-  for (let e = 0; e < ai.length; e++) {
-    if (!kept[e]) continue;
-    sum[ai[e]] += gamma[e];
-    sum[aj[e]] += gamma[e];
-    deg[ai[e]]++;
-    deg[aj[e]]++;
-  }
-  let best = -1;
-  let score = -Infinity;
-  for (let tol = 0.5; best < 0 && tol < 1e6; tol *= 4) {
-    for (let c = 0; c < velocity.length; c++) {
-      if (!connected[c] || deg[c] < 3 || Math.abs(velocity[c] - med) > tol) continue;
-      const s = sum[c] / deg[c];
-      if (s > score) {
-        score = s;
-        best = c;
+    switch (step) {
+      case "select": {
+        const stack = await openStack(input);
+        try {
+          sel = selectStep(stack, params, opts);
+        } finally {
+          stack.close?.();
+        }
+        report.files.push(await writeSelectProduct(out, sel, hashes.select));
+        break;
+      }
+      case "network":
+        net = await networkStep(await getSel(), params, opts);
+        report.files.push(await writeNetworkProduct(out, net, hashes.network));
+        break;
+      case "integrate":
+        integ = integrateStep(await getSel(), await getNet(), params, opts);
+        report.files.push(await writeIntegrateProduct(out, integ, hashes.integrate));
+        break;
+      case "filter": {
+        const s = await getSel();
+        filt = filterStep(s, await getNet(), await getInteg(), params, opts);
+        report.files.push(await writeFilterProduct(out, filt, s.info.dates.length, hashes.filter));
+        break;
+      }
+      case "outputs": {
+        const run = assembleRun(await getSel(), await getNet(), await getInteg(), await getFilt(), params);
+        report.run = run;
+        report.outputs = await writePsOutputs(out, run, { hdf5: opts.hdf5, stepHash: hashes.outputs, steps: stepsState(hashes) });
+        report.files.push(...Object.values(report.outputs).filter((f): f is string => typeof f === "string"));
+        break;
       }
     }
+    report.ran.push(step);
   }
-  if (best < 0) throw new Error("PS network: no well-connected PS to serve as reference");
-  return best;
+  return report;
+}
+
+function stepsState(hashes: Record<PsStep, string>): Record<string, { file: string; hash: string }> {
+  return Object.fromEntries(PS_STEPS.map((s) => [s, { file: PRODUCT_FILES[s], hash: hashes[s] }]));
+}
+
+async function upToDate(out: string, step: PsStep, hash: string, hdf5: boolean): Promise<boolean> {
+  if ((await productHash(out, step)) !== hash) return false;
+  if (step !== "outputs") return true;
+  return ["ps.geojson", "ps.csv", ...(hdf5 ? ["ps.h5"] : [])].every((f) => existsSync(join(out, f)));
 }

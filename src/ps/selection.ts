@@ -19,7 +19,8 @@
  * of s_k·s_0*, one pixel for classic PS), stored as unit phasors: the same quantity for both kinds.
  */
 import { progress } from "../core/progress";
-import type { StackSource } from "./stack";
+import type { StackSource } from "./stack-source";
+import { spatialResidualCoherence, windowCoherence } from "./selection-coherence";
 
 export type CoherenceMethod = "spatialResidual" | "windowCoherence";
 
@@ -110,22 +111,56 @@ export function blockRows(width: number, K: number, pairs: number, budgetMiB: nu
   return Math.max(multiple, rows - (rows % multiple));
 }
 
-export function selectCandidates(stack: StackSource, p: SelectionParams, opts: { quiet?: boolean } = {}): SelectionResult {
-  const { width, height, dates, lon, lat } = stack.meta;
+/** The block and multilook layout one selection works in. */
+interface Layout {
+  width: number;
+  height: number;
+  K: number;
+  mlR: number;
+  mlA: number;
+  mlW: number;
+  mlH: number;
+  pairs: [number, number][];
+  halfWin: number;
+  rowsPerBlock: number;
+}
+
+function layoutOf(stack: StackSource, p: SelectionParams): Layout {
+  const { width, height, dates } = stack.meta;
   const K = dates.length;
   const mlR = Math.max(1, Math.round(p.multilookRange));
   const mlA = Math.max(1, Math.round(p.multilookAzimuth));
-  const mlW = Math.floor(width / mlR);
-  const mlH = Math.floor(height / mlA);
-  const useMl = p.useMultilook !== false;
   const pairs = adjacentNetwork(K, Math.max(1, Math.round(p.networkNeighbours)));
-  const P = pairs.length;
-  const halfWin = Math.max(0, Math.floor(p.coherenceWindow / 2));
-  const haloCells = halfWin;
-  const rowsPerBlock = Math.min(height, blockRows(width, K, P, p.memoryBudgetMiB, mlA));
-  const nBlocks = Math.ceil(height / rowsPerBlock);
+  return {
+    width,
+    height,
+    K,
+    mlR,
+    mlA,
+    mlW: Math.floor(width / mlR),
+    mlH: Math.floor(height / mlA),
+    pairs,
+    halfWin: Math.max(0, Math.floor(p.coherenceWindow / 2)),
+    rowsPerBlock: Math.min(height, blockRows(width, K, pairs.length, p.memoryBudgetMiB, mlA)),
+  };
+}
 
-  // Pass 1: per-date mean amplitude (calibration: the scene-wide brightness of each acquisition).
+/**
+ * Selection in three named passes: amplitude calibration (one read of the stack), classic and
+ * multilooked candidates block by block (a second read), then the merge.
+ */
+export function selectCandidates(stack: StackSource, p: SelectionParams, opts: { quiet?: boolean } = {}): SelectionResult {
+  const g = layoutOf(stack, p);
+  const calibration = amplitudeCalibration(stack, g, opts);
+  const scan = scanBlocks(stack, g, p, calibration, opts);
+  return mergeCandidates(stack, g, scan, calibration);
+}
+
+/** Pass 1: per-date mean amplitude (the scene-wide brightness of each acquisition) relative to the mean over dates. */
+function amplitudeCalibration(stack: StackSource, g: Layout, opts: { quiet?: boolean }): Float64Array {
+  const { height, K, rowsPerBlock } = g;
+  const dates = stack.meta.dates;
+  const nBlocks = Math.ceil(height / rowsPerBlock);
   const ampSum = new Float64Array(K);
   const bar1 = progress("ps: amplitude calibration", nBlocks * K, { unit: "block-dates", quiet: opts.quiet });
   for (let r0 = 0; r0 < height; r0 += rowsPerBlock) {
@@ -144,136 +179,159 @@ export function selectCandidates(stack: StackSource, p: SelectionParams, opts: {
   calibration.forEach((c, k) => {
     if (!(c > 0)) throw new Error(`${stack.meta.source}: date ${dates[k]} has zero amplitude everywhere (empty SLC?)`);
   });
+  return calibration;
+}
 
-  const dispersion = new Float32Array(width * height);
-  const coherence = new Float32Array(mlW * mlH);
-  const classic = new Growable();
-  const multi = new Growable();
+interface Scan {
+  classic: Growable;
+  multi: Growable;
+  dispersion: Float32Array;
+  coherence: Float32Array;
+}
 
+/** Pass 2: classic PS (D_A) and multilooked cells above the coherence threshold, block by block. */
+function scanBlocks(stack: StackSource, g: Layout, p: SelectionParams, calibration: Float64Array, opts: { quiet?: boolean }): Scan {
+  const { width, height, K, mlA, mlW, mlH, halfWin, rowsPerBlock } = g;
+  const useMl = p.useMultilook !== false;
+  const scan: Scan = { classic: new Growable(), multi: new Growable(), dispersion: new Float32Array(width * height), coherence: new Float32Array(mlW * mlH) };
   const bar2 = progress("ps: candidate selection", height, { unit: "rows", quiet: opts.quiet });
   for (let r0 = 0; r0 < height; r0 += rowsPerBlock) {
     const rows = Math.min(rowsPerBlock, height - r0);
-    const haloRows = haloCells * mlA;
+    const haloRows = halfWin * mlA;
     const b0 = Math.max(0, r0 - haloRows);
     const b1 = Math.min(height, r0 + rows + haloRows);
-    const bRows = b1 - b0;
     const raw: Float32Array[] = [];
-    for (let k = 0; k < K; k++) raw.push(stack.readRows(k, b0, bRows));
-    const core0 = (r0 - b0) * width;
-
-    // Classic PS over the block's own rows.
-    const amps: Float64Array[] = raw.map((s) => {
-      const a = new Float64Array(rows * width);
-      for (let i = 0; i < a.length; i++) a[i] = Math.hypot(s[2 * (core0 + i)], s[2 * (core0 + i) + 1]);
-      return a;
-    });
-    const da = amplitudeDispersion(amps, calibration);
-    dispersion.set(da, r0 * width);
-    for (let i = 0; i < da.length; i++) {
-      if (!(da[i] < p.amplitudeDispersionMax)) continue;
-      const ph = new Float32Array(K * 2);
-      const j = core0 + i;
-      const r = raw[0][2 * j];
-      const im = raw[0][2 * j + 1];
-      for (let k = 0; k < K; k++) {
-        const a = raw[k][2 * j];
-        const b = raw[k][2 * j + 1];
-        // s_k · conj(s_0)
-        const re = a * r + b * im;
-        const ii = b * r - a * im;
-        const m = Math.hypot(re, ii) || 1;
-        ph[2 * k] = re / m;
-        ph[2 * k + 1] = ii / m;
-      }
-      classic.row.push(r0 + Math.floor(i / width));
-      classic.col.push(i % width);
-      classic.kind.push(1);
-      classic.quality.push(da[i]);
-      classic.phases.push(ph);
-    }
-
-    if (useMl) {
-      // Multilooked cells of the block (with halo): interferograms of the network and powers.
-      const cr0 = b0 / mlA;
-      const cRows = Math.floor(bRows / mlA);
-      const nc = cRows * mlW;
-      const ire = new Float32Array(P * nc);
-      const iim = new Float32Array(P * nc);
-      const pow = p.temporalCoherence === "windowCoherence" ? new Float32Array(K * nc) : null;
-      for (let c = 0; c < nc; c++) {
-        const cr = Math.floor(c / mlW);
-        const cc = c % mlW;
-        for (let q = 0; q < P; q++) {
-          const [m, nn] = pairs[q];
-          const sm = raw[m];
-          const sn = raw[nn];
-          let re = 0;
-          let im = 0;
-          for (let a = 0; a < mlA; a++) {
-            const base = (cr * mlA + a) * width + cc * mlR;
-            for (let x = 0; x < mlR; x++) {
-              const j = 2 * (base + x);
-              re += sm[j] * sn[j] + sm[j + 1] * sn[j + 1];
-              im += sm[j + 1] * sn[j] - sm[j] * sn[j + 1];
-            }
-          }
-          ire[q * nc + c] = re;
-          iim[q * nc + c] = im;
-        }
-        if (pow) {
-          for (let k = 0; k < K; k++) {
-            let s = 0;
-            for (let a = 0; a < mlA; a++) {
-              const base = (cr * mlA + a) * width + cc * mlR;
-              for (let x = 0; x < mlR; x++) {
-                const j = 2 * (base + x);
-                s += raw[k][j] * raw[k][j] + raw[k][j + 1] * raw[k][j + 1];
-              }
-            }
-            pow[k * nc + c] = s;
-          }
-        }
-      }
-      const coreCell0 = r0 / mlA - cr0;
-      const coreCells = Math.floor(rows / mlA);
-      const blockCoh =
-        p.temporalCoherence === "spatialResidual" ? spatialResidualCoherence(ire, iim, P, cRows, mlW, halfWin) : null;
-      for (let crl = coreCell0; crl < coreCell0 + coreCells; crl++) {
-        for (let cc = 0; cc < mlW; cc++) {
-          const c = crl * mlW + cc;
-          const g = blockCoh ? blockCoh[c] : windowCoherence(c, crl, cRows, mlW, nc, pairs, ire, iim, pow!, halfWin);
-          const cg = cr0 + crl;
-          coherence[cg * mlW + cc] = g;
-          if (!(g > p.coherenceThreshold)) continue;
-          const ph = new Float32Array(K * 2);
-          for (let k = 0; k < K; k++) {
-            let re = 0;
-            let im = 0;
-            for (let a = 0; a < mlA; a++) {
-              const base = (crl * mlA + a) * width + cc * mlR;
-              for (let x = 0; x < mlR; x++) {
-                const j = 2 * (base + x);
-                re += raw[k][j] * raw[0][j] + raw[k][j + 1] * raw[0][j + 1];
-                im += raw[k][j + 1] * raw[0][j] - raw[k][j] * raw[0][j + 1];
-              }
-            }
-            const m = Math.hypot(re, im) || 1;
-            ph[2 * k] = re / m;
-            ph[2 * k + 1] = im / m;
-          }
-          multi.row.push(cg * mlA);
-          multi.col.push(cc * mlR);
-          multi.kind.push(2);
-          multi.quality.push(g);
-          multi.phases.push(ph);
-        }
-      }
-    }
+    for (let k = 0; k < K; k++) raw.push(stack.readRows(k, b0, b1 - b0));
+    classicInBlock(raw, g, r0, rows, b0, calibration, p.amplitudeDispersionMax, scan);
+    if (useMl) multilookInBlock(raw, g, r0, rows, b0, b1 - b0, p, scan);
     bar2.tick(rows);
   }
   bar2.done();
+  return scan;
+}
 
-  // Merge: a classic PS inside a selected multilooked cell gives way to the multilooked point.
+function classicInBlock(raw: Float32Array[], g: Layout, r0: number, rows: number, b0: number, calibration: Float64Array, threshold: number, scan: Scan): void {
+  const { width, K } = g;
+  const classic = scan.classic;
+  const core0 = (r0 - b0) * width;
+  const amps: Float64Array[] = raw.map((s) => {
+    const a = new Float64Array(rows * width);
+    for (let i = 0; i < a.length; i++) a[i] = Math.hypot(s[2 * (core0 + i)], s[2 * (core0 + i) + 1]);
+    return a;
+  });
+  const da = amplitudeDispersion(amps, calibration);
+  scan.dispersion.set(da, r0 * width);
+  for (let i = 0; i < da.length; i++) {
+    if (!(da[i] < threshold)) continue;
+    const ph = new Float32Array(K * 2);
+    const j = core0 + i;
+    const r = raw[0][2 * j];
+    const im = raw[0][2 * j + 1];
+    for (let k = 0; k < K; k++) {
+      const a = raw[k][2 * j];
+      const b = raw[k][2 * j + 1];
+      // s_k · conj(s_0)
+      const re = a * r + b * im;
+      const ii = b * r - a * im;
+      const m = Math.hypot(re, ii) || 1;
+      ph[2 * k] = re / m;
+      ph[2 * k + 1] = ii / m;
+    }
+    classic.row.push(r0 + Math.floor(i / width));
+    classic.col.push(i % width);
+    classic.kind.push(1);
+    classic.quality.push(da[i]);
+    classic.phases.push(ph);
+  }
+}
+
+/** The multilooked cells of one block (halo rows included for the coherence window): network, coherence, phase. */
+function multilookInBlock(raw: Float32Array[], g: Layout, r0: number, rows: number, b0: number, bRows: number, p: SelectionParams, scan: Scan): void {
+  const { width, K, mlR, mlA, mlW, pairs, halfWin } = g;
+  const P = pairs.length;
+  const multi = scan.multi;
+  // Multilooked cells of the block (with halo): interferograms of the network and powers.
+  const cr0 = b0 / mlA;
+  const cRows = Math.floor(bRows / mlA);
+  const nc = cRows * mlW;
+  const ire = new Float32Array(P * nc);
+  const iim = new Float32Array(P * nc);
+  const pow = p.temporalCoherence === "windowCoherence" ? new Float32Array(K * nc) : null;
+  for (let c = 0; c < nc; c++) {
+    const cr = Math.floor(c / mlW);
+    const cc = c % mlW;
+    for (let q = 0; q < P; q++) {
+      const [m, nn] = pairs[q];
+      const sm = raw[m];
+      const sn = raw[nn];
+      let re = 0;
+      let im = 0;
+      for (let a = 0; a < mlA; a++) {
+        const base = (cr * mlA + a) * width + cc * mlR;
+        for (let x = 0; x < mlR; x++) {
+          const j = 2 * (base + x);
+          re += sm[j] * sn[j] + sm[j + 1] * sn[j + 1];
+          im += sm[j + 1] * sn[j] - sm[j] * sn[j + 1];
+        }
+      }
+      ire[q * nc + c] = re;
+      iim[q * nc + c] = im;
+    }
+    if (pow) {
+      for (let k = 0; k < K; k++) {
+        let s = 0;
+        for (let a = 0; a < mlA; a++) {
+          const base = (cr * mlA + a) * width + cc * mlR;
+          for (let x = 0; x < mlR; x++) {
+            const j = 2 * (base + x);
+            s += raw[k][j] * raw[k][j] + raw[k][j + 1] * raw[k][j + 1];
+          }
+        }
+        pow[k * nc + c] = s;
+      }
+    }
+  }
+  const coreCell0 = r0 / mlA - cr0;
+  const coreCells = Math.floor(rows / mlA);
+  const blockCoh =
+    p.temporalCoherence === "spatialResidual" ? spatialResidualCoherence(ire, iim, P, cRows, mlW, halfWin) : null;
+  for (let crl = coreCell0; crl < coreCell0 + coreCells; crl++) {
+    for (let cc = 0; cc < mlW; cc++) {
+      const c = crl * mlW + cc;
+      const gam = blockCoh ? blockCoh[c] : windowCoherence(c, crl, cRows, mlW, nc, pairs, ire, iim, pow!, halfWin);
+      const cg = cr0 + crl;
+      scan.coherence[cg * mlW + cc] = gam;
+      if (!(gam > p.coherenceThreshold)) continue;
+      const ph = new Float32Array(K * 2);
+      for (let k = 0; k < K; k++) {
+        let re = 0;
+        let im = 0;
+        for (let a = 0; a < mlA; a++) {
+          const base = (crl * mlA + a) * width + cc * mlR;
+          for (let x = 0; x < mlR; x++) {
+            const j = 2 * (base + x);
+            re += raw[k][j] * raw[0][j] + raw[k][j + 1] * raw[0][j + 1];
+            im += raw[k][j + 1] * raw[0][j] - raw[k][j] * raw[0][j + 1];
+          }
+        }
+        const m = Math.hypot(re, im) || 1;
+        ph[2 * k] = re / m;
+        ph[2 * k + 1] = im / m;
+      }
+      multi.row.push(cg * mlA);
+      multi.col.push(cc * mlR);
+      multi.kind.push(2);
+      multi.quality.push(gam);
+      multi.phases.push(ph);
+    }
+  }
+}
+
+/** The merge: a classic PS inside a selected multilooked cell gives way to the multilooked point (paper §2). */
+function mergeCandidates(stack: StackSource, g: Layout, scan: Scan, calibration: Float64Array): SelectionResult {
+  const { width, K, mlR, mlA, mlW, mlH, pairs } = g;
+  const { lon, lat } = stack.meta;
+  const { classic, multi, dispersion, coherence } = scan;
   const chosenCells = new Set<number>();
   for (let i = 0; i < multi.row.length; i++) chosenCells.add(Math.floor(multi.row[i] / mlA) * mlW + multi.col[i] / mlR);
   const keepClassic: number[] = [];
@@ -321,104 +379,4 @@ export function selectCandidates(stack: StackSource, p: SelectionParams, opts: {
     mlHeight: mlH,
     pairs,
   };
-}
-
-/**
- * StaMPS-style temporal coherence of every cell of a block: per interferogram the unit phasors' box sum
- * over the window minus the cell itself gives the neighbourhood phase φ̃; γ = |mean_q e^{i(φ_q − φ̃_q)}|.
- */
-export function spatialResidualCoherence(
-  ire: Float32Array,
-  iim: Float32Array,
-  P: number,
-  rows: number,
-  cols: number,
-  half: number,
-): Float32Array {
-  const nc = rows * cols;
-  const accR = new Float64Array(nc);
-  const accI = new Float64Array(nc);
-  const ur = new Float64Array(nc);
-  const ui = new Float64Array(nc);
-  const tr = new Float64Array(nc);
-  const ti = new Float64Array(nc);
-  for (let q = 0; q < P; q++) {
-    for (let c = 0; c < nc; c++) {
-      const m = Math.hypot(ire[q * nc + c], iim[q * nc + c]);
-      ur[c] = m > 0 ? ire[q * nc + c] / m : 0;
-      ui[c] = m > 0 ? iim[q * nc + c] / m : 0;
-    }
-    // Separable box sums: along columns, then along rows.
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols; c++) {
-        let sr = 0;
-        let si = 0;
-        for (let d = Math.max(0, c - half); d <= Math.min(cols - 1, c + half); d++) {
-          sr += ur[r * cols + d];
-          si += ui[r * cols + d];
-        }
-        tr[r * cols + c] = sr;
-        ti[r * cols + c] = si;
-      }
-    }
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols; c++) {
-        let lr = 0;
-        let li = 0;
-        for (let d = Math.max(0, r - half); d <= Math.min(rows - 1, r + half); d++) {
-          lr += tr[d * cols + c];
-          li += ti[d * cols + c];
-        }
-        const j = r * cols + c;
-        lr -= ur[j];
-        li -= ui[j];
-        const zr = ur[j] * lr + ui[j] * li;
-        const zi = ui[j] * lr - ur[j] * li;
-        const m = Math.hypot(zr, zi);
-        if (m > 0) {
-          accR[j] += zr / m;
-          accI[j] += zi / m;
-        }
-      }
-    }
-  }
-  const out = new Float32Array(nc);
-  for (let c = 0; c < nc; c++) out[c] = Math.hypot(accR[c], accI[c]) / P;
-  return out;
-}
-
-/** Mean network coherence over `2·half+1` cells in azimuth (a window in range would mix cells). */
-function windowCoherence(
-  c: number,
-  cr: number,
-  cRows: number,
-  mlW: number,
-  nc: number,
-  pairs: [number, number][],
-  ire: Float32Array,
-  iim: Float32Array,
-  pow: Float32Array,
-  half: number,
-): number {
-  const P = pairs.length;
-  let acc = 0;
-  for (let q = 0; q < P; q++) {
-    const [m, nn] = pairs[q];
-    let re = 0;
-    let im = 0;
-    let pm = 0;
-    let pn = 0;
-    for (let dr = -half; dr <= half; dr++) {
-      const r = cr + dr;
-      if (r < 0 || r >= cRows) continue;
-      const cell = r * mlW + (c % mlW);
-      re += ire[q * nc + cell];
-      im += iim[q * nc + cell];
-      pm += pow[m * nc + cell];
-      pn += pow[nn * nc + cell];
-    }
-    const d = Math.sqrt(pm * pn);
-    acc += d > 0 ? Math.hypot(re, im) / d : 0;
-  }
-  return acc / P;
 }

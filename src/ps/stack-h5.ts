@@ -9,26 +9,28 @@
  * use the ISCE2 layout for stacks larger than memory.
  */
 import { readH5, writeH5, type H5Dataset } from "../io/hdf5";
-import { isoFromCompact, memoryStack, SENTINEL1_GEOMETRY, StackError, validateMeta, type StackMeta, type StackSource } from "./stack";
+import { isDate, isoDate } from "../core/dates";
+import { FileError } from "../core/errors";
+import { memoryStack, SENTINEL1_GEOMETRY, validateMeta, type StackMeta, type StackSource } from "./stack-source";
 
 export async function openH5Stack(file: string): Promise<StackSource> {
   let h5: Awaited<ReturnType<typeof readH5>>;
   try {
     h5 = await readH5(file, ["slc", "date", "bperp", "latitude", "longitude"]);
   } catch (e) {
-    throw new StackError(file, `not a PS stack HDF5 (needs slc, date, bperp, latitude, longitude): ${(e as Error).message}`);
+    throw new FileError(file, `not a PS stack HDF5 (needs slc, date, bperp, latitude, longitude): ${(e as Error).message}`);
   }
   const { slc, date, bperp, latitude, longitude } = h5.datasets;
   if (slc.shape.length !== 4 || slc.shape[3] !== 2 || !(slc.data instanceof Float32Array)) {
-    throw new StackError(file, `slc must be float32 [dates, lines, samples, 2], found ${slc.shape.join("×")}`);
+    throw new FileError(file, `slc must be float32 [dates, lines, samples, 2], found ${slc.shape.join("×")}`);
   }
   const [K, H, W] = slc.shape;
   const dates = (Array.isArray(date.data) ? date.data : Array.from(date.data, String)).map((d) => {
     const c = String(d).trim();
-    if (!/^\d{8}$/.test(c)) throw new StackError(file, `date "${c}" is not YYYYMMDD`);
-    return isoFromCompact(c);
+    if (!/^\d{8}$/.test(c) || !isDate(c)) throw new FileError(file, `date "${c}" is not YYYYMMDD`);
+    return isoDate(c);
   });
-  if (dates.length !== K) throw new StackError(file, `${dates.length} dates for ${K} SLCs`);
+  if (dates.length !== K) throw new FileError(file, `${dates.length} dates for ${K} SLCs`);
   const num = (name: string, dflt: number): number => {
     const v = h5.attrs[name];
     return typeof v === "number" ? v : Array.isArray(v) && typeof v[0] === "number" ? v[0] : dflt;

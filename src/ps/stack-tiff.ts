@@ -14,17 +14,16 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { readComplexRaster, readRaster, RasterError, writeComplexRaster, writeRaster, type ComplexDataType } from "../io/raster";
 import { writeFileAtomic } from "../core/atomic";
+import { compactDate, isDate, isoDate } from "../core/dates";
+import { FileError } from "../core/errors";
 import {
-  compactFromIso,
-  isoFromCompact,
   memoryStack,
   SENTINEL1_GEOMETRY,
-  StackError,
   validateMeta,
   type StackJson,
   type StackMeta,
   type StackSource,
-} from "./stack";
+} from "./stack-source";
 
 const DATE_TIF = /^(?:.*[_-])?(\d{8})(\.slc)?\.tiff?$/i;
 
@@ -34,13 +33,13 @@ function dateFiles(dir: string): Map<string, string> {
   for (const name of readdirSync(dir).sort()) {
     const m = DATE_TIF.exec(name);
     if (!m) {
-      if (/\.slc\.tiff?$/i.test(name)) throw new StackError(join(dir, name), "SLC GeoTIFF name carries no YYYYMMDD date");
+      if (/\.slc\.tiff?$/i.test(name)) throw new FileError(join(dir, name), "SLC GeoTIFF name carries no YYYYMMDD date");
       continue;
     }
     const c = m[1];
-    if (Number.isNaN(Date.parse(isoFromCompact(c)))) throw new StackError(join(dir, name), `"${c}" is not a valid date`);
+    if (!isDate(c)) throw new FileError(join(dir, name), `"${c}" is not a valid date`);
     const prev = out.get(c);
-    if (prev) throw new StackError(join(dir, name), `second SLC for date ${isoFromCompact(c)} (also ${prev})`);
+    if (prev) throw new FileError(join(dir, name), `second SLC for date ${isoDate(c)} (also ${prev})`);
     out.set(c, join(dir, name));
   }
   return out;
@@ -53,40 +52,40 @@ export function isComplexTiffStack(dir: string): boolean {
 }
 
 function readStackJson(file: string): StackJson {
-  if (!existsSync(file)) throw new StackError(file, "missing (the complex GeoTIFF layout keeps dates and baselines there)");
+  if (!existsSync(file)) throw new FileError(file, "missing (the complex GeoTIFF layout keeps dates and baselines there)");
   try {
     return JSON.parse(readFileSync(file, "utf8")) as StackJson;
   } catch (e) {
-    throw new StackError(file, `not valid JSON (${(e as Error).message})`);
+    throw new FileError(file, `not valid JSON (${(e as Error).message})`);
   }
 }
 
-/** Opens a complex GeoTIFF stack folder (see the module comment). Every inconsistency is a StackError. */
+/** Opens a complex GeoTIFF stack folder (see the module comment). Every inconsistency is a FileError. */
 export async function openComplexTiffStack(dir: string): Promise<StackSource> {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new StackError(dir, "not a folder");
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new FileError(dir, "not a folder");
   const sjFile = join(dir, "stack.json");
   const sj = readStackJson(sjFile);
-  if (!Array.isArray(sj.dates) || sj.dates.length === 0) throw new StackError(sjFile, `needs "dates": ["YYYYMMDD", ...] for the complex GeoTIFF layout`);
-  if (!Array.isArray(sj.bperp)) throw new StackError(sjFile, `needs "bperp": [m per date] for the complex GeoTIFF layout`);
+  if (!Array.isArray(sj.dates) || sj.dates.length === 0) throw new FileError(sjFile, `needs "dates": ["YYYYMMDD", ...] for the complex GeoTIFF layout`);
+  if (!Array.isArray(sj.bperp)) throw new FileError(sjFile, `needs "bperp": [m per date] for the complex GeoTIFF layout`);
   const compact = sj.dates.map((d) => {
-    const c = compactFromIso(String(d));
-    if (!/^\d{8}$/.test(c)) throw new StackError(sjFile, `date "${d}" is not YYYYMMDD or yyyy-mm-dd`);
+    const c = isDate(String(d)) ? compactDate(String(d)) : "";
+    if (!/^\d{8}$/.test(c)) throw new FileError(sjFile, `date "${d}" is not YYYYMMDD or yyyy-mm-dd`);
     return c;
   });
-  if (sj.bperp.length !== compact.length) throw new StackError(sjFile, `${sj.bperp.length} baselines for ${compact.length} dates`);
+  if (sj.bperp.length !== compact.length) throw new FileError(sjFile, `${sj.bperp.length} baselines for ${compact.length} dates`);
   sj.bperp.forEach((b, i) => {
-    if (typeof b !== "number" || !Number.isFinite(b)) throw new StackError(sjFile, `bperp[${i}] = ${JSON.stringify(b)} is not a number`);
+    if (typeof b !== "number" || !Number.isFinite(b)) throw new FileError(sjFile, `bperp[${i}] = ${JSON.stringify(b)} is not a number`);
   });
   const files = dateFiles(dir);
   const listed = new Set(compact);
   for (const c of compact) {
-    if (!files.has(c)) throw new StackError(join(dir, `${c}.tif`), `date ${isoFromCompact(c)} is in stack.json but has no SLC GeoTIFF`);
+    if (!files.has(c)) throw new FileError(join(dir, `${c}.tif`), `date ${isoDate(c)} is in stack.json but has no SLC GeoTIFF`);
   }
   for (const [c, f] of files) {
-    if (!listed.has(c)) throw new StackError(f, `SLC for date ${isoFromCompact(c)} which stack.json does not list`);
+    if (!listed.has(c)) throw new FileError(f, `SLC for date ${isoDate(c)} which stack.json does not list`);
   }
 
-  const wrap = (e: unknown): Error => (e instanceof RasterError ? new StackError(e.file, e.message.slice(e.file.length + 2)) : (e as Error));
+  const wrap = (e: unknown): Error => (e instanceof RasterError ? new FileError(e.file, e.message.slice(e.file.length + 2)) : (e as Error));
   const slc: Float32Array[] = [];
   let width = 0;
   let height = 0;
@@ -99,7 +98,7 @@ export async function openComplexTiffStack(dir: string): Promise<StackSource> {
     if (!first) {
       [width, height, first] = [r.width, r.height, f];
     } else if (r.width !== width || r.height !== height) {
-      throw new StackError(f, `size ${r.width}×${r.height} differs from ${first} (${width}×${height}); the stack is not coregistered`);
+      throw new FileError(f, `size ${r.width}×${r.height} differs from ${first} (${width}×${height}); the stack is not coregistered`);
     }
     const z = new Float32Array(2 * width * height);
     for (let i = 0; i < width * height; i++) {
@@ -110,12 +109,12 @@ export async function openComplexTiffStack(dir: string): Promise<StackSource> {
   }
   const band = async (name: string): Promise<Float64Array> => {
     const f = join(dir, name);
-    if (!existsSync(f)) throw new StackError(f, "missing (per-pixel WGS-84 geometry of the stack)");
+    if (!existsSync(f)) throw new FileError(f, "missing (per-pixel WGS-84 geometry of the stack)");
     const r = await readRaster(f, { bands: [0] }).catch((e: unknown) => {
       throw wrap(e);
     });
     if (r.width !== width || r.height !== height) {
-      throw new StackError(f, `geometry ${r.width}×${r.height} does not match the SLCs (${width}×${height})`);
+      throw new FileError(f, `geometry ${r.width}×${r.height} does not match the SLCs (${width}×${height})`);
     }
     return Float64Array.from(r.bands[0]);
   };
@@ -123,7 +122,7 @@ export async function openComplexTiffStack(dir: string): Promise<StackSource> {
   const lon = await band("lon.tif");
   const meta: StackMeta = {
     source: dir,
-    dates: compact.map(isoFromCompact),
+    dates: compact.map((c) => isoDate(c)),
     width,
     height,
     bperp: Float64Array.from(sj.bperp),
@@ -148,17 +147,17 @@ export function writeComplexTiffStack(
   extra: { hgt?: Float64Array; sensor?: string; dataType?: ComplexDataType } = {},
 ): void {
   validateMeta(meta, dir);
-  if (slc.length !== meta.dates.length) throw new StackError(dir, `${slc.length} SLCs for ${meta.dates.length} dates`);
+  if (slc.length !== meta.dates.length) throw new FileError(dir, `${slc.length} SLCs for ${meta.dates.length} dates`);
   const n = meta.width * meta.height;
   meta.dates.forEach((iso, d) => {
-    if (slc[d].length !== 2 * n) throw new StackError(dir, `SLC ${iso} has ${slc[d].length / 2} pixels, expected ${meta.width}×${meta.height}`);
+    if (slc[d].length !== 2 * n) throw new FileError(dir, `SLC ${iso} has ${slc[d].length / 2} pixels, expected ${meta.width}×${meta.height}`);
     const re = new Float32Array(n);
     const im = new Float32Array(n);
     for (let i = 0; i < n; i++) {
       re[i] = slc[d][2 * i];
       im[i] = slc[d][2 * i + 1];
     }
-    const c = compactFromIso(iso);
+    const c = compactDate(iso);
     writeComplexRaster(join(dir, `${c}.tif`), { width: meta.width, height: meta.height, re, im, dataType: extra.dataType ?? "CFloat32", bandName: `SLC ${c}` });
   });
   writeRaster(join(dir, "lat.tif"), { width: meta.width, height: meta.height, bands: [Float64Array.from(meta.lat)], bandNames: ["latitude"] });
@@ -170,7 +169,7 @@ export function writeComplexTiffStack(
     slantRange: meta.slantRange,
     incidenceDeg: meta.incidenceDeg,
     flattened: true,
-    dates: meta.dates.map(compactFromIso),
+    dates: meta.dates.map((d) => compactDate(d)),
     bperp: Array.from(meta.bperp),
   };
   writeFileAtomic(join(dir, "stack.json"), JSON.stringify(sj, null, 2) + "\n");

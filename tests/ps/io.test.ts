@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parsePsGeoJson, psToCsv, readPsGeoJson, writePsGeoJson, type PsResult } from "../../src/ps/io";
+import { parsePsGeoJson, psToCsv, readLines, readPsGeoJson, writePsGeoJson, type PsResult } from "../../src/ps/io";
+import { FileError } from "../../src/core/errors";
 
 const sample: PsResult = {
   dates: ["2015-06-15", "2015-06-27", "2015-07-09"],
@@ -45,5 +46,29 @@ describe("PS GeoJSON contract", () => {
     expect(csv[0]).toBe("id,lon,lat,velocity_mm_yr,velocity_std_mm_yr,coherence,dem_error_m,d_2015-06-15,d_2015-06-27,d_2015-07-09");
     expect(csv[1].split(",")).toHaveLength(10);
     expect(csv[1].startsWith("1,113.1,23,-12.346,0.42,0.91,3.2,0,-0.4,-0.8")).toBe(true);
+  });
+
+  it("reads the LineStrings of a lines GeoJSON, named, and names the file when it is not one (FileError)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ps-lines-"));
+    const f = join(dir, "lines.geojson");
+    writeFileSync(
+      f,
+      JSON.stringify({
+        type: "FeatureCollection",
+        features: [
+          { type: "Feature", geometry: { type: "LineString", coordinates: [[113.1, 23.0], [113.2, 23.05]] }, properties: { name: "Line 2" } },
+          { type: "Feature", geometry: { type: "Point", coordinates: [113.1, 23.0] }, properties: {} },
+          { type: "Feature", geometry: { type: "LineString", coordinates: [[113.0, 23.0], [113.0, 23.1]] }, properties: {} },
+        ],
+      }),
+    );
+    expect(readLines(f)).toEqual([
+      { name: "Line 2", coordinates: [[113.1, 23.0], [113.2, 23.05]] },
+      { name: "line 2", coordinates: [[113.0, 23.0], [113.0, 23.1]] },
+    ]);
+    writeFileSync(f, "{}");
+    expect(() => readLines(f)).toThrow(FileError);
+    expect(() => readLines(f)).toThrow(`${f}: not a GeoJSON FeatureCollection`);
+    expect(() => readLines(join(dir, "none.geojson"))).toThrow(/none\.geojson: cannot read lines GeoJSON/);
   });
 });

@@ -4,17 +4,22 @@
  * Velocities are relative to the reference PS, so errors are compared after removing their median.
  */
 import { describe, expect, it } from "vitest";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { simulatePsStack, truthLookup, linesGeoJson, type SimulatedPsStack } from "../../src/samples/ps-stack";
-import { runPs, type PsRun } from "../../src/ps/pipeline";
+import { PS_STEPS, runPs, runPsSteps, type PsRun } from "../../src/ps/pipeline";
+import { applyParams } from "../../src/core/params";
+import { PS_SCHEMA } from "../../src/ps/params";
 import { FOSHAN_PS } from "../../src/studies/foshan/ps";
 import { writeIsceStack } from "../../src/ps/stack";
 import { main } from "../../src/cli/ps";
 import { readPsGeoJson } from "../../src/ps/io";
 import { readRaster } from "../../src/io/raster";
 import { readH5 } from "../../src/io/hdf5";
+import { filterStep, integrateStep, networkStep, selectStep } from "../../src/ps/steps";
+import { assembleRun } from "../../src/ps/timeseries";
+import { createHash } from "node:crypto";
 
 const median = (a: number[]): number => [...a].sort((x, y) => x - y)[a.length >> 1];
 const rmsAbout = (a: number[], m: number): number => Math.sqrt(a.reduce((s, x) => s + (x - m) ** 2, 0) / a.length);
@@ -132,7 +137,7 @@ describe("improved PS-InSAR on the simulated stack", () => {
     const stackDir = join(dir, "stack");
     writeIsceStack(stackDir, sim.stack.meta, sim.slc);
     const out = join(dir, "out");
-    const code = await main(["--input", stackDir, "--out", out, "--param", "coherenceThreshold=0.5", "--hdf5", "--quiet"]);
+    const code = await main(["--input", stackDir, "--out", out, "--study", "foshan", "--param", "coherenceThreshold=0.5", "--hdf5", "--quiet"]);
     expect(code).toBe(0);
     for (const f of ["ps.geojson", "ps.csv", "summary.json", "velocity.tif", "ps.h5"]) expect(existsSync(join(out, f))).toBe(true);
     const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
@@ -165,6 +170,69 @@ describe("improved PS-InSAR on the simulated stack", () => {
     expect(h5.attrs.FILE_TYPE).toBe("timeseries");
     expect((h5.datasets.velocity.data as Float32Array)[3]).toBeCloseTo(ps.points[3].velocity / 1000, 5);
     expect(JSON.parse(linesGeoJson(sim.lines)).features[0].geometry.type).toBe("LineString");
+
+    // The steps' products: one HDF5 file per step, each stamped with the hash of input + parameters.
+    const products = ["candidates.h5", "network.h5", "integration.h5", "filtering.h5"];
+    for (const f of products) expect((await readH5(join(out, f), [])).attrs.STEP_HASH).toMatch(/^[0-9a-f]{32}$/);
+    expect(summary.stepHash).toMatch(/^[0-9a-f]{32}$/);
+    const mtimes = (): Record<string, number> => Object.fromEntries([...products, "summary.json"].map((f) => [f, statSync(join(out, f)).mtimeMs]));
+    const before = mtimes();
+    const geojson = readFileSync(join(out, "ps.geojson"), "utf8");
+    const params = applyParams(PS_SCHEMA, FOSHAN_PS, { coherenceThreshold: "0.5" });
+
+    // Same input and parameters: every step is up to date, nothing is rewritten.
+    const again = await runPsSteps(stackDir, out, params, { hdf5: true, quiet: true });
+    expect(again.ran).toEqual([]);
+    expect(again.skipped).toEqual([...PS_STEPS]);
+    expect(mtimes()).toEqual(before);
+
+    // --dostep outputs --force: only the last step, from the four products on disk, gives the same PS table
+    // as the uninterrupted in-memory chain.
+    expect(await main(["--input", stackDir, "--out", out, "--study", "foshan", "--param", "coherenceThreshold=0.5", "--hdf5", "--quiet", "--dostep", "outputs", "--force"])).toBe(0);
+    const after = mtimes();
+    for (const f of products) expect(after[f], f).toBe(before[f]);
+    expect(after["summary.json"]).toBeGreaterThan(before["summary.json"]);
+    expect(readFileSync(join(out, "ps.geojson"), "utf8")).toBe(geojson);
+
+    // A parameter only the outputs step reads: a plain run re-runs that step alone.
+    const regrid = await runPsSteps(stackDir, out, { ...params, gridCellMeters: 100 }, { hdf5: true, quiet: true });
+    expect(regrid.ran).toEqual(["outputs"]);
+    expect((await readRaster(join(out, "velocity.tif"))).width).toBeLessThan(0.6 * tif.width);
+
+    // An integrate parameter makes integrate and every later product stale: the outputs step refuses the
+    // first stale product it needs (integration.h5), and --start integrate re-runs integrate, filter and
+    // outputs but neither select nor network.
+    const stricter = { ...params, arcCoherenceMin: 0.7 };
+    await expect(runPsSteps(stackDir, out, stricter, { steps: { dostep: "outputs" }, quiet: true })).rejects.toThrow(
+      /integration\.h5: the integrate step's product was made from another input or other parameters: re-run it \(--start integrate\)/,
+    );
+    const resumed = await runPsSteps(stackDir, out, stricter, { steps: { start: "integrate" }, quiet: true });
+    expect(resumed.ran).toEqual(["integrate", "filter", "outputs"]);
+    expect(statSync(join(out, "network.h5")).mtimeMs).toBe(before["network.h5"]);
+    expect(resumed.run!.counts.arcsLowCoherence).toBeGreaterThan(summary.counts.arcsLowCoherence);
+  });
+
+  it("no step changes the products it reads; the chained steps equal runPs", async () => {
+    const sim = simulatePsStack({ seed: 13, width: 200, height: 100, quiet: true });
+    const p = { ...FOSHAN_PS, workers: 0 };
+    const digest = (o: unknown): string =>
+      createHash("sha256")
+        .update(JSON.stringify(o, (_k, v: unknown) => (ArrayBuffer.isView(v) ? createHash("sha256").update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)).digest("hex") : v)))
+        .digest("hex");
+    const sel = selectStep(sim.stack, p, { quiet: true });
+    const d0 = digest(sel);
+    const net = await networkStep(sel, p, { quiet: true });
+    const d1 = digest(net);
+    const integ = integrateStep(sel, net, p, { quiet: true });
+    const d2 = digest(integ);
+    const filt = filterStep(sel, net, integ, p, { quiet: true });
+    const d3 = digest(filt);
+    const run = assembleRun(sel, net, integ, filt, p);
+    expect([digest(sel), digest(net), digest(integ), digest(filt)]).toEqual([d0, d1, d2, d3]);
+    const whole = await runPs(sim.stack, p, { quiet: true });
+    expect(run.counts).toEqual(whole.counts);
+    expect(run.result.points).toEqual(whole.result.points);
+    expect(run.counts.ps).toBeGreaterThan(100);
   });
 
   it("bad input: a clear CLI error naming the stack", async () => {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { simulatePsStack } from "../../src/samples/ps-stack";
 import { writeComplexRaster, writeRaster } from "../../src/io/raster";
 import { openStack, stackLayout } from "../../src/ps/open";
-import { psInput } from "../../src/ps/input";
+import { psInput } from "../../src/samples/ps-input";
 import { openIsceStack, writeIsceStack, type StackMeta, type StackSource } from "../../src/ps/stack";
 import { openComplexTiffStack, writeComplexTiffStack } from "../../src/ps/stack-tiff";
 import { writeH5Stack } from "../../src/ps/stack-h5";

@@ -1,17 +1,17 @@
 /**
- * Where notebook 20 and the CLI get their SLC stack: an explicit ISCE2 folder, or for the `sample`
- * profile the simulated `ps-stack` under `<data dir>/samples/ps-stack` (built on first use through the data
- * layer). The real Foshan SLCs (manifest `s1-foshan`, 85 Sentinel-1 IW scenes) arrive as zipped SAFE
- * products; they must be coregistered (ISCE2 topsStack) before this step, so `mirror`/`full` take the
- * coregistered stack (ISCE2 folder, complex GeoTIFF folder or .h5; layout detected by `openStack`) as `stackDir`.
+ * Where notebook 20 gets its SLC stack: an explicit stack (ISCE2 folder, complex GeoTIFF folder or .h5;
+ * layout detected by `openStack`), or for the `sample` profile the simulated `ps-stack` under
+ * `<data dir>/samples/ps-stack` (built on first use through the data layer). The real Foshan SLCs
+ * (manifest `s1-foshan`, 85 Sentinel-1 IW scenes) arrive as zipped SAFE products; they must be
+ * coregistered (ISCE2 topsStack) before this step, so `mirror`/`full` take the coregistered stack as `stackDir`.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { DataProfile } from "../core/project";
-import { ensureProfileInput } from "../samples/locate";
-import { psStack } from "../samples/ps-stack";
-import type { StackSource } from "./stack";
-import { openStack } from "./open";
+import { openStack } from "../ps/open";
+import type { StackSource } from "../ps/stack";
+import { ensureProfileInput } from "./locate";
+import { psStack } from "./ps-stack";
 
 /**
  * The sample stack folder, built through the data layer (stamped, cached per simulator version, seed and
@@ -51,19 +51,4 @@ export async function psInput(profile: DataProfile, stackDir = "", opts: { quiet
     ...(existsSync(lines) ? { linesFile: lines } : {}),
     ...(existsSync(truth) ? { truthFile: truth } : {}),
   };
-}
-
-export interface SubwayLineFeature {
-  name: string;
-  coordinates: [number, number][];
-}
-
-export function readLines(file: string): SubwayLineFeature[] {
-  const fc = JSON.parse(readFileSync(file, "utf8")) as {
-    features?: { geometry?: { type?: string; coordinates?: [number, number][] }; properties?: { name?: string } }[];
-  };
-  if (!Array.isArray(fc.features)) throw new Error(`${file}: not a GeoJSON FeatureCollection`);
-  return fc.features
-    .filter((f) => f.geometry?.type === "LineString" && Array.isArray(f.geometry.coordinates))
-    .map((f, i) => ({ name: f.properties?.name ?? `line ${i + 1}`, coordinates: f.geometry!.coordinates! }));
 }
