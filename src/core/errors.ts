@@ -21,6 +21,20 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * A dataset the chosen data profile needs is not here (not fetched, not in the mirror, or not made for
+ * this profile at all). Notebooks turn it into a *skipped* status; `command` says how to get it.
+ */
+export class MissingDataError extends Error {
+  constructor(
+    message: string,
+    readonly command: string,
+  ) {
+    super(message);
+    this.name = "MissingDataError";
+  }
+}
+
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }

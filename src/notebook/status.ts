@@ -6,6 +6,7 @@
  * - `stepWarning` marks a step that produced nothing or something suspect (status *warning*).
  * The runner reads these from the MIME bundles below.
  */
+import { MissingDataError } from "../core/errors";
 import { display, escapeHtml } from "./display";
 
 export const STATUS_MIME = "application/vnd.dlab.status+json";
@@ -42,6 +43,19 @@ export function dataOrigin(origin: DataOrigin, detail: string): void {
 export function skipNotebook(reason: string): never {
   send({ kind: "skipped", reason }, `<div class="dlab-skip"><b>Skipped:</b> ${escapeHtml(reason)}</div>`, `Skipped: ${reason}`);
   throw new NotebookSkipped(reason);
+}
+
+/**
+ * Awaits a profile's input; when the profile does not have it (MissingDataError), ends the notebook as
+ * skipped with the reason and the command that would get it. Any other error (a corrupt file) still fails.
+ */
+export async function inputOrSkip<T>(input: Promise<T>): Promise<T> {
+  try {
+    return await input;
+  } catch (e) {
+    if (e instanceof MissingDataError) skipNotebook(`${e.message}${e.command ? ` (${e.command})` : ""}`);
+    throw e;
+  }
 }
 
 export function stepWarning(reason: string): void {

@@ -215,7 +215,7 @@ export async function reproduce(opts: ReproduceOptions): Promise<{ ok: boolean; 
   const all = mergeSummaries(readPreviousSummaries(join(outDir, "run.json"), opts.profile), summaries);
   writeFileAtomic(join(outDir, "run.json"), JSON.stringify({ ...meta, notebooks: all }, null, 2) + "\n");
   writeFileAtomic(join(outDir, "index.html"), renderIndexHtml(meta, all));
-  log(`${ok ? "✓" : "✗"} ${summaries.filter((s) => s.ok).length}/${summaries.length} notebooks ok · report: ${relative(process.cwd(), join(outDir, "index.html"))}`);
+  log(`${ok ? "✓" : "✗"} ${(["ok", "warning", "skipped", "failed"] as const).map((k) => [k, summaries.filter((x) => x.status === k).length] as const).filter(([, c]) => c > 0).map(([k, c]) => `${c} ${k}`).join(", ")} of ${summaries.length} notebooks · report: ${relative(process.cwd(), join(outDir, "index.html"))}`);
   return { ok, summaries, outDir };
 }
 

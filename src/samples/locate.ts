@@ -7,21 +7,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { dataProfile, projectRoot, type DataProfile } from "../core/project";
+import { MissingDataError } from "../core/errors";
 import { datasetDir, fetchDataset, STATE_FILE, type DatasetState } from "../data/fetch";
 import { findManifest } from "../data/manifest";
 import { mirrorDirs } from "../data/mirror";
 import { buildSamples, readStamp, sampleDir, stampMatches, DEFAULT_SAMPLE_SEED, SAMPLE_DATASETS } from "./index";
 import type { SampleDataset } from "./registry";
 
-export class MissingDataError extends Error {
-  constructor(
-    message: string,
-    readonly command: string,
-  ) {
-    super(message);
-    this.name = "MissingDataError";
-  }
-}
+export { MissingDataError };
 
 /** The folder of a fetched dataset (`<data dir>/<id>`); throws naming the fetch command when absent. */
 export function datasetPath(id: string, opts: { dataDir?: string; profile?: DataProfile } = {}): string {

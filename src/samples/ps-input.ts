@@ -8,6 +8,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { DataProfile } from "../core/project";
+import { MissingDataError } from "../core/errors";
 import { openStack } from "../ps/open";
 import type { StackSource } from "../ps/stack";
 import { ensureProfileInput } from "./locate";
@@ -35,9 +36,10 @@ export async function psInput(profile: DataProfile, stackDir = "", opts: { quiet
   let dir = stackDir;
   if (!dir) {
     if (profile !== "sample") {
-      throw new Error(
+      throw new MissingDataError(
         `profile "${profile}": the Foshan Sentinel-1 SLCs (\`npm run data -- fetch s1-foshan\`, 85 scenes 2015-06-15 … 2018-09-15) ` +
           `must be coregistered first (ISCE2 topsStack); pass the stack folder (ISCE2 merged/SLC + baselines/, or complex GeoTIFFs <yyyymmdd>.tif + stack.json) or a stack .h5 as stackDir`,
+        "npm run data -- fetch s1-foshan, then coregister with ISCE2 topsStack",
       );
     }
     dir = await ensurePsSample({ quiet: opts.quiet });
