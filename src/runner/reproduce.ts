@@ -17,6 +17,7 @@ import { projectRoot, reportsDir } from "../core/project";
 import { declaredParameters, findParametersCell, cellSource, parseParamAssignments, readNotebook, type ParamValue } from "./notebook";
 import { writeFileAtomic } from "../core/atomic";
 import { renderNotebookHtml, writePlotlyBeside } from "./html";
+import { checkOverrides } from "./param-check";
 import { renderIndexHtml, type RunMetadata, type NotebookSummary } from "./report";
 import type { WorkerJob, WorkerResult } from "./worker";
 
@@ -132,6 +133,7 @@ export async function reproduce(opts: ReproduceOptions): Promise<{ ok: boolean; 
       throw new UsageError(`unknown parameter "${name}": no selected notebook declares it (declared: ${names.join(", ") || "none"})`);
     }
   }
+  checkOverrides(files, overrides);
   mkdirSync(outDir, { recursive: true });
   writePlotlyBeside(outDir);
   const tmp = mkdtempSync(join(tmpdir(), "dlab-run-"));
