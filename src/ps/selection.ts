@@ -19,6 +19,8 @@
  * of s_k·s_0*, one pixel for classic PS), stored as unit phasors: the same quantity for both kinds.
  */
 import { progress } from "../core/progress";
+import { FileError } from "../core/errors";
+import { accumulate, amplitudeAnomalies, emptyStats } from "./amplitude-check";
 import type { StackSource } from "./stack-source";
 import { spatialResidualCoherence, windowCoherence } from "./selection-coherence";
 
@@ -162,6 +164,7 @@ function amplitudeCalibration(stack: StackSource, g: Layout, opts: { quiet?: boo
   const dates = stack.meta.dates;
   const nBlocks = Math.ceil(height / rowsPerBlock);
   const ampSum = new Float64Array(K);
+  const stats = dates.map(() => emptyStats());
   const bar1 = progress("ps: amplitude calibration", nBlocks * K, { unit: "block-dates", quiet: opts.quiet });
   for (let r0 = 0; r0 < height; r0 += rowsPerBlock) {
     const rows = Math.min(rowsPerBlock, height - r0);
@@ -170,14 +173,23 @@ function amplitudeCalibration(stack: StackSource, g: Layout, opts: { quiet?: boo
       let acc = 0;
       for (let i = 0; i < s.length; i += 2) acc += Math.hypot(s[i], s[i + 1]);
       ampSum[k] += acc;
+      accumulate(stats[k], s);
       bar1.tick();
     }
   }
   bar1.done();
+  const anomalies = amplitudeAnomalies(stats, dates);
+  if (anomalies.length) {
+    throw new FileError(
+      stack.meta.source,
+      `${anomalies.length} SLC date${anomalies.length > 1 ? "s look" : " looks"} corrupt:\n  ${anomalies.map((a) => `${a.problem}${stack.fileOf ? ` (${stack.fileOf(a.dateIndex)})` : ""}`).join("\n  ")}\n` +
+        `Exclude the date(s) or re-export the SLC; the amplitude statistics would be wrong.`,
+    );
+  }
   const meanAll = ampSum.reduce((a, b) => a + b, 0) / K;
   const calibration = Float64Array.from(ampSum, (v) => (meanAll > 0 ? v / meanAll : 1));
   calibration.forEach((c, k) => {
-    if (!(c > 0)) throw new Error(`${stack.meta.source}: date ${dates[k]} has zero amplitude everywhere (empty SLC?)`);
+    if (!(c > 0)) throw new FileError(stack.meta.source, `date ${dates[k]} has zero amplitude everywhere (empty SLC?)`);
   });
   return calibration;
 }

@@ -31,6 +31,8 @@ export interface StackMeta {
 export interface StackSource {
   meta: StackMeta;
   readRows(dateIndex: number, row0: number, rows: number): Float32Array;
+  /** The file a date is read from, for messages (readers with one file per date). */
+  fileOf?(dateIndex: number): string;
   close?(): void;
 }
 

@@ -146,6 +146,7 @@ export function openIsceStack(dir: string): StackSource {
   const fds = new Map<number, number>();
   return {
     meta,
+    fileOf: (d) => files[d],
     readRows(d, row0, rows) {
       if (row0 < 0 || row0 + rows > height) throw new FileError(files[d], `rows ${row0}..${row0 + rows} outside 0..${height}`);
       let fd = fds.get(d);
