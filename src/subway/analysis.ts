@@ -27,7 +27,8 @@ import {
 import type { SubwayGeometry } from "./data";
 import type { PsPoints } from "./ps";
 import { progress } from "../core/progress";
-import { regularDates, simulatePsAlongLines, type SubsidenceZone } from "./simulate";
+import { regularDates } from "../settlement/simulate";
+import { simulatePsAlongLines, type SubsidenceZone } from "./simulate";
 
 export interface SubwayAnalysisParams {
   bufferRadiusM: number;

@@ -6,9 +6,9 @@
  * module so the two steps meet only at the file format.
  */
 import { basename } from "node:path";
+import { parseDate } from "../core/dates";
 import { convertLonLat, parseDatum, type Datum } from "../geometry/datum";
 import { readJsonFile } from "../geometry/geojson";
-import { parseDate } from "../settlement/fit";
 
 export interface PsPoints {
   /** Always WGS-84 once read. */
