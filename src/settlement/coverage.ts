@@ -18,7 +18,8 @@ export interface CoverageOptions {
   firstSeed: number;
   level: number;
   fraction: number;
-  method: IntervalMethod;
+  /** Methods compared on the same fits. */
+  methods: readonly IntervalMethod[];
 }
 
 export interface CoverageResult {
@@ -39,32 +40,35 @@ export const TWO_SENSOR_DESIGN: FullCycleOptions["sensors"] = [
   { name: "Sentinel-1", first: "2015-06-15", last: "2018-09-15", stepDays: 12, noiseMm: 2 },
 ];
 
-export function intervalCoverage(o: CoverageOptions): CoverageResult {
+export function intervalCoverage(o: CoverageOptions): CoverageResult[] {
   const tfName = `t${Math.round(o.fraction * 100)}`;
   const truth: Record<string, number> = { a: o.truth.a, b: o.truth.b, c: o.truth.c, [tfName]: plateauTime("logistic", [o.truth.a, o.truth.b, o.truth.c], o.fraction) };
-  const hits: Record<string, number> = {};
-  const open: Record<string, number> = {};
-  const widths: Record<string, number[]> = {};
-  for (const k of Object.keys(truth)) (hits[k] = 0), (open[k] = 0), (widths[k] = []);
+  const tally = o.methods.map(() => {
+    const t = { hits: {} as Record<string, number>, open: {} as Record<string, number>, widths: {} as Record<string, number[]> };
+    for (const k of Object.keys(truth)) (t.hits[k] = 0), (t.open[k] = 0), (t.widths[k] = []);
+    return t;
+  });
   for (let r = 0; r < o.runs; r++) {
     const series = simulateFullCycle(o.truth, { seed: o.firstSeed + r, sensors: o.sensors });
     const j = joinSensors(series, o.truth.origin);
     const fit = fitSettlement({ t: j.t, y: j.y, group: j.group, sensors: j.sensors }, { model: "logistic", confidence: o.level });
-    const est = [...estimates(fit, o.level, o.method, ["a", "b", "c"]), plateauTimeEstimate(fit, o.fraction, o.level, o.method)];
-    for (const e of est) {
-      const v = truth[e.name];
-      if (e.lower <= v && v <= e.upper) hits[e.name]++;
-      if (!Number.isFinite(e.upper - e.lower)) open[e.name]++;
-      else widths[e.name].push(e.upper - e.lower);
-    }
+    o.methods.forEach((method, m) => {
+      const est = [...estimates(fit, o.level, method, ["a", "b", "c"]), plateauTimeEstimate(fit, o.fraction, o.level, method)];
+      for (const e of est) {
+        const v = truth[e.name];
+        if (e.lower <= v && v <= e.upper) tally[m].hits[e.name]++;
+        if (!Number.isFinite(e.upper - e.lower)) tally[m].open[e.name]++;
+        else tally[m].widths[e.name].push(e.upper - e.lower);
+      }
+    });
   }
   const med = (v: number[]): number => (v.length ? v.sort((p, q) => p - q)[Math.floor(v.length / 2)] : NaN);
-  return {
-    method: o.method,
+  return o.methods.map((method, m) => ({
+    method,
     runs: o.runs,
     level: o.level,
-    coverage: Object.fromEntries(Object.entries(hits).map(([k, h]) => [k, h / o.runs])),
-    open,
-    medianWidth: Object.fromEntries(Object.entries(widths).map(([k, w]) => [k, med(w)])),
-  };
+    coverage: Object.fromEntries(Object.entries(tally[m].hits).map(([k, h]) => [k, h / o.runs])),
+    open: tally[m].open,
+    medianWidth: Object.fromEntries(Object.entries(tally[m].widths).map(([k, w]) => [k, med(w)])),
+  }));
 }
