@@ -152,7 +152,7 @@ function groupSse(curve: Curve, theta: readonly number[], obs: Observations): { 
  * Residual degrees of freedom of each sensor, n_g − Σ_g h_ii (the leverages of its samples): what its
  * noise variance is estimated with. Charging parameters in proportion to sample counts instead would
  * under-estimate the noise of a sparse sensor that carries the curve's shape (PALSAR's 26 samples fix
- * a, b and c; Sentinel-1's 98 little more than its offset).
+ * a, b and c; Sentinel-1's 100 little more than its offset).
  */
 function sensorDof(curve: Curve, theta: readonly number[], obs: Observations): number[] {
   const count = new Array<number>(obs.nGroups).fill(0);

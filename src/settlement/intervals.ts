@@ -54,8 +54,8 @@ export function confidenceBand(fit: SettlementFit, t: ArrayLike<number>, level =
  * Degrees of freedom of the critical value for a quantity with gradient `grad` (in θ): where the
  * sensors' noise levels are estimated separately, the quantity's variance is a sum over sensors of
  * c_g·σ̂_g², and its degrees of freedom follow Welch–Satterthwaite, ν = (Σ c_g σ̂_g²)² / Σ (c_g σ̂_g²)²/ν_g.
- * For eq. 2 across the PALSAR/Sentinel-1 gap, a, b, c and t_f rest on PALSAR's ~23 residual degrees
- * of freedom, not on all ~120 (using 120 shrinks every interval by ~4 %).
+ * For eq. 2 across the PALSAR/Sentinel-1 gap, a, b, c and t_f typically rest on PALSAR's ~23 residual degrees
+ * of freedom, not on all 122 (t(0.975) 2.07 instead of 1.98).
  */
 export function effectiveDof(fit: SettlementFit, grad: readonly number[]): number {
   if (fit.obs.nGroups === 1 || !fit.obs.w.some((w) => w !== 1)) return fit.dof;
