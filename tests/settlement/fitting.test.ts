@@ -1,13 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { yearsSince } from "../../src/core/dates";
 import { mulberry32, normal } from "../../src/core/random";
-import { compareModels } from "../../src/settlement/comparison";
 import { fitSettlement } from "../../src/settlement/fitting";
 import { confidenceBand } from "../../src/settlement/intervals";
 import { applyOffsets, joinSensors } from "../../src/settlement/joining";
 import { logit, plateauTime } from "../../src/settlement/models";
 import { simulateFullCycle } from "../../src/settlement/simulate";
-import { studentTQuantile } from "../../src/settlement/student";
+import { TWO_SENSOR_DESIGN } from "../../src/settlement/coverage";
 
 const gaussian = normal;
 const seededRandom = mulberry32;
@@ -55,24 +54,6 @@ describe("logistic fit (eq. 2)", () => {
     });
     expect(inside / ts.length).toBeGreaterThan(0.85);
     for (let i = 0; i < ts.length; i++) expect(band.upper[i]).toBeGreaterThan(band.lower[i]);
-  });
-  it("AIC prefers the logistic over linear and exponential on logistic data", () => {
-    const ranking = compareModels({ t, y });
-    expect(ranking[0].model).toBe("logistic");
-    expect(ranking[1].deltaAicc).toBeGreaterThan(10);
-    expect(ranking.reduce((s, r) => s + r.weight, 0)).toBeCloseTo(1, 12);
-    expect(ranking.reduce((s, r) => s + r.weightAic, 0)).toBeCloseTo(1, 12);
-  });
-  it("AIC prefers the linear model on a linear series", () => {
-    const g = gaussian(seededRandom(5));
-    const tl = Array.from({ length: 60 }, (_, i) => i * 0.05);
-    const yl = tl.map((ti) => -12 * ti + 3 + 1.5 * g());
-    const lin = fitSettlement({ t: tl, y: yl }, { model: "linear" });
-    expect(lin.params[0]).toBeCloseTo(-12, 0);
-    expect(Math.abs(lin.params[0] + 12)).toBeLessThan(3 * lin.stdErrors[0]);
-    const ranking = compareModels({ t: tl, y: yl });
-    const linRow = ranking.find((r) => r.model === "linear")!;
-    expect(linRow.deltaAicc).toBeLessThan(2.5);
   });
   it("the exponential model recovers its own parameters", () => {
     const g = gaussian(seededRandom(9));
@@ -132,10 +113,22 @@ describe("degenerate input", () => {
   });
 });
 
-describe("Student t quantile", () => {
-  it("matches tables", () => {
-    expect(studentTQuantile(0.95, 10)).toBeCloseTo(2.228139, 5);
-    expect(studentTQuantile(0.95, 1)).toBeCloseTo(12.7062, 3);
-    expect(studentTQuantile(0.99, 30)).toBeCloseTo(2.749996, 5);
+describe("noise per sensor", () => {
+  it("estimates each sensor's σ (PALSAR 3 mm, Sentinel-1 2 mm) and weights by it; equal weights without it", () => {
+    const noise = [0, 0];
+    for (let seed = 1; seed <= 20; seed++) {
+      const j = joinSensors(simulateFullCycle({ origin: "2008-01-01", a: 39.7, b: -60, c: 1.472 }, { seed, sensors: TWO_SENSOR_DESIGN }), "2008-01-01");
+      const fit = fitSettlement({ t: j.t, y: j.y, group: j.group });
+      noise[0] += fit.noise[0] / 20;
+      noise[1] += fit.noise[1] / 20;
+      expect(fit.obs.w[j.group.indexOf(0)]).toBeCloseTo(1 / fit.noise[0] ** 2, 3);
+      expect(fit.sensorDof[0] + fit.sensorDof[1]).toBeCloseTo(fit.dof, 8);
+      const ols = fitSettlement({ t: j.t, y: j.y, group: j.group }, { weighting: "none" });
+      expect(new Set(ols.obs.w).size).toBe(1);
+    }
+    expect(noise[0]).toBeGreaterThan(2.8);
+    expect(noise[0]).toBeLessThan(3.2);
+    expect(noise[1]).toBeGreaterThan(1.9);
+    expect(noise[1]).toBeLessThan(2.1);
   });
 });
