@@ -41,13 +41,16 @@ export function comparisonTable(comparison: readonly ModelComparison[]): string 
   return [line(head), ...rows.map(line)].join("\n");
 }
 
-/** A plain-JSON summary of the analysis. */
+/** An interval end for JSON: ±∞ (an open side, where the data rule out no value) becomes null, which JSON can carry. */
+const end = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
+/** A plain-JSON summary of the analysis; an open interval end is null. */
 export function analysisSummary(an: SettlementAnalysis): Record<string, unknown> {
   const fit = an.fit;
   const s = an.stabilisation;
   const date = (t: number): string | undefined => (an.origin && Number.isFinite(t) ? dateAfter(an.origin, t) : undefined);
-  const params: Record<string, { value: number; stdError: number; lower: number; upper: number }> = {};
-  for (const e of an.estimates) params[e.name] = { value: e.value, stdError: e.stdError, lower: e.lower, upper: e.upper };
+  const params: Record<string, { value: number; stdError: number; lower: number | null; upper: number | null }> = {};
+  for (const e of an.estimates) params[e.name] = { value: e.value, stdError: e.stdError, lower: end(e.lower), upper: end(e.upper) };
   return {
     model: fit.model,
     preferred: an.preferred,
@@ -67,7 +70,7 @@ export function analysisSummary(an: SettlementAnalysis): Record<string, unknown>
       message: s.message,
       fraction: s.fraction,
       ...(s.status === "stabilised"
-        ? { years: s.t, lower: s.lower, upper: s.upper, date: date(s.t), lowerDate: date(s.lower), upperDate: date(s.upper), onsetYears: s.onsetT, onsetDate: date(s.onsetT), durationYears: s.duration, durationLower: s.durationLower, durationUpper: s.durationUpper }
+        ? { years: s.t, lower: end(s.lower), upper: end(s.upper), date: date(s.t), lowerDate: date(s.lower), upperDate: date(s.upper), onsetYears: s.onsetT, onsetDate: date(s.onsetT), durationYears: s.duration, durationLower: end(s.durationLower), durationUpper: end(s.durationUpper) }
         : {}),
       ...(s.status === "not-stabilised" ? { notBeforeYears: s.notBefore, notBeforeDate: date(s.notBefore), fittedYears: s.fittedT, lastObservationDate: date(s.lastObservation) } : {}),
     },
