@@ -4,9 +4,18 @@
  * Wuhan University). Every value names where in the paper it comes from; values the paper leaves open
  * are marked "not in the paper" and are choices of this project.
  */
+import { withOverrides, type StudyOverrides } from "../../core/params";
 import type { Datum } from "../../geometry/datum";
 import type { MetricFrameKind } from "../../geometry/projection";
-import type { SettlementModel } from "../../settlement/fit";
+import { SETTLEMENT_SCHEMA, type SettlementParams } from "../../settlement/params";
+
+/** The settlement model of §4 (Fig 10); the rest of the settlement parameters keep their generic defaults. */
+export const FOSHAN_SETTLEMENT_OVERRIDES: StudyOverrides<SettlementParams> = {
+  model: { value: "logistic", source: "§4, eq. 2: S(t) = b / (1 + a·e^(−c·t)); the comparison with linear and exponential is still computed and reported" },
+  origin: { value: "2008-01-01", source: "§4: \"本文模型的时间选择从2008年算起\" (the modelled section was begun in 2008)" },
+};
+
+export const FOSHAN_SETTLEMENT: SettlementParams = withOverrides(SETTLEMENT_SCHEMA, FOSHAN_SETTLEMENT_OVERRIDES);
 
 export interface FoshanSubwayDefaults {
   bufferRadiusM: number;
@@ -24,11 +33,7 @@ export interface FoshanSubwayDefaults {
   lineNames: Record<string, string>;
   stationNames: Record<string, string>;
   figures: Record<string, { line: string; caption: string }>;
-  settlement: {
-    model: SettlementModel;
-    origin: string;
-    stabiliseFraction: number;
-    confidence: number;
+  settlement: SettlementParams & {
     sensors: { name: string; first: string; last: string }[];
     reference: { line: string; fromStation: string; toStation: string; fraction: number };
     siteRadiusM: number;
@@ -87,14 +92,8 @@ export const FOSHAN_SUBWAY: FoshanSubwayDefaults = {
     fig9: { line: "GZ7", caption: "Fig 9 — Guangzhou Line 7 (west extension)" },
   },
   settlement: {
-    // §4, eq. 2.
-    model: "logistic",
-    // §4: "本文模型的时间选择从2008年算起" (the modelled section was begun in 2008).
-    origin: "2008-01-01",
-    // Not in the paper: "stable" when 95 % of the final settlement b is reached.
-    stabiliseFraction: 0.95,
-    // Not in the paper: 95 % confidence band.
-    confidence: 0.95,
+    // Model, origin, stabilisation fraction, intervals: FOSHAN_SETTLEMENT_OVERRIDES above.
+    ...FOSHAN_SETTLEMENT,
     // §4: ALOS-1/PALSAR 2008–2011 and Sentinel-1 2015–2018 (2015-06-15 … 2018-09-15, §2).
     sensors: [
       { name: "ALOS-1 PALSAR", first: "2008-01-01", last: "2011-03-31" },
