@@ -13,7 +13,7 @@ import proj4 from "proj4";
 import { area as turfArea } from "@turf/turf";
 import type { Feature, FeatureCollection, Polygon, Position } from "geojson";
 import type { GeoTransform } from "../io/raster";
-import { ZIGUI_LANDSLIDES, type PolygonParams } from "../studies/zigui/landslides";
+import { DEFAULT_POLYGONS, DEFAULT_UNET, type PolygonParams } from "./params";
 
 export interface Components {
   /** Component id per pixel, 1…count; 0 for background. */
@@ -267,9 +267,9 @@ export function polygonize(
   height: number,
   opts: PolygonizeOptions,
 ): LandslideCollection {
-  const p = { ...ZIGUI_LANDSLIDES.polygons, ...opts };
+  const p = { ...DEFAULT_POLYGONS, ...opts };
   const t = opts.transform;
-  const threshold = opts.threshold ?? ZIGUI_LANDSLIDES.unet.threshold;
+  const threshold = opts.threshold ?? DEFAULT_UNET.threshold;
   const cc = connectedComponents(mask, width, height, p.connectivity, threshold);
   const project = toWgs84(opts.epsg);
   const geographic = opts.epsg === 4326;

@@ -12,7 +12,7 @@
  * Weights and Adam moments go in and out in tfjs' layouts and names (`enc1_conv1/kernel`, …), so the tfjs
  * model stays the reference for saving, checkpoints and scene inference.
  */
-import type { UNetConfig } from "../../landslide/unet";
+import type { UNetConfig } from "../unet-spec";
 import { gemmDispatch, gemmWgsl, splitEpilogueWgsl, splitForGrid, type GemmSpec } from "./gemm";
 import {
   adamWgsl,
