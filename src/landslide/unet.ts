@@ -14,6 +14,7 @@ import * as tf from "@tensorflow/tfjs";
 import { DEFAULT_UNET, type UNetParams } from "./params";
 import { UPSAMPLE_SIZE, validateUNetConfig, type UNetConfig } from "../engine/unet-spec";
 import { fastDropout } from "../engine";
+import { glorotUniformKeras, heNormalKeras, kernelFans } from "../engine/init";
 import { activeEngine } from "./backend";
 import { Rng } from "./rng";
 
@@ -160,7 +161,29 @@ export function buildUNet(config: UNetConfig = PAPER_UNET, seed = 42): BuiltUNet
     .apply(x) as tf.SymbolicTensor;
   const out = tf.layers.activation({ activation: "sigmoid", name: "head" }).apply(logits) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: out, name: "zigui_unet" });
+  initialiseAsKeras(model, seed);
   return { model, dropoutRng };
+}
+
+/**
+ * Replaces tfjs' initial kernels with Keras' (src/engine/init.ts): he_normal with the truncated-normal
+ * correction for the ReLU convolutions, glorot_uniform for the transposed convolutions and the head;
+ * biases zero. One seeded stream in layer order, so a seed fixes every weight.
+ */
+export function initialiseAsKeras(model: tf.LayersModel, seed: number): void {
+  const rng = new Rng((seed ^ 0x6b657261) >>> 0);
+  const uniform = (): number => rng.next();
+  for (const layer of model.layers) {
+    const cls = layer.getClassName();
+    if (cls !== "Conv2D" && cls !== "Conv2DTranspose") continue;
+    const [kernel, bias] = layer.getWeights();
+    const { fanIn, fanOut } = kernelFans(kernel.shape);
+    const he = cls === "Conv2D" && layer.name !== LOGITS_LAYER;
+    const values = he ? heNormalKeras(kernel.size, fanIn, uniform) : glorotUniformKeras(kernel.size, fanIn, fanOut, uniform);
+    const fresh = [tf.tensor(values, kernel.shape), tf.zerosLike(bias)];
+    layer.setWeights(fresh);
+    tf.dispose(fresh); // kernel and bias are the layer's own variables: kept
+  }
 }
 
 /** Name of the layer whose output is the head's logits (before the sigmoid). */
