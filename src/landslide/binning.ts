@@ -7,7 +7,6 @@
  * paper does not say how it measured. A landslide's distance is its centroid's by default.
  */
 import { distance as turfDistance, point, pointToPolygonDistance } from "@turf/turf";
-import type { Polygon } from "geojson";
 import type { LandslideCollection } from "./polygons";
 import type { DamParams, FactorName, FactorRange } from "./params";
 
@@ -28,7 +27,7 @@ export function landslideDistancesKm(
   return fc.features.map((f) => {
     if (measure === "centroid") return distanceKm(f.properties.centroid_lon, f.properties.centroid_lat, dam.lon, dam.lat);
     // Nearest edge of the outline (0 when the dam lies inside).
-    const d = pointToPolygonDistance(point([dam.lon, dam.lat]), f.geometry as Polygon, { units: "kilometers" });
+    const d = pointToPolygonDistance(point([dam.lon, dam.lat]), f.geometry, { units: "kilometers" });
     return Math.max(0, d);
   });
 }
