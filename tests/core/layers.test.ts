@@ -108,10 +108,6 @@ const KNOWN = new Set<string>([
   "src/ps/input -> src/samples/locate",
   "src/ps/input -> src/samples/ps-stack",
   "src/ps/pipeline -> src/studies/foshan/ps",
-  "src/sbas/outputs -> src/studies/zigui/sbas",
-  "src/sbas/pipeline -> src/studies/zigui/sbas",
-  "src/sbas/zigui -> src/samples/locate",
-  "src/sbas/zigui -> src/studies/zigui/sbas",
   "src/landslide/train -> src/landslide/gpu-train -> src/landslide/train",
 ]);
 
