@@ -105,7 +105,7 @@ async function run(argv: string[]): Promise<number> {
   const out = [
     `steps run: ${rep.ran.join(", ") || "none"}; skipped: ${rep.skipped.map((s) => `${s.step} (${s.why})`).join(", ") || "none"}`,
     `${net.dates.length} dates, ${net.pairs.length}/${net.pairNames.length} pairs kept` + (net.dropped.length ? ` (dropped: ${net.dropped.map((d) => `${d.pair}: ${d.reason}`).join("; ")})` : ""),
-    `reference point: ${where}row ${ref.row}, col ${ref.col} (${ref.method}: ${ref.how}); neighbourhood ${(ref.neighbourhoodVelocity * 1000).toFixed(1)} mm/yr from the scene median`,
+    `reference point: ${where}row ${ref.row}, col ${ref.col} (${ref.method}: ${ref.how}); neighbourhood ${(ref.neighbourhoodVelocity * 1000).toFixed(1)} mm/yr from the scene's stable ground`,
     ...ref.warnings.map((w) => `WARNING: ${w}`),
     ...[...net.notes, ...r.notes].map((n) => `note: ${n}`),
     `products in ${args.out}`,

@@ -113,15 +113,15 @@ export const SBAS_SCHEMA: ParamSchema<SbasParams> = {
     description:
       "reference pixel: auto, maxCoherence, row,col or ll:lon,lat. MintPy's auto (= maxCoherence here, its argmax for reproducibility) " +
       "takes the most coherent pixel even inside a deforming area; auto here takes, among coherent pixels in a coherent " +
-      "neighbourhood, the one whose first-pass (stacking) velocity and neighbourhood are closest to the scene's robust median",
+      "neighbourhood, the one whose first-pass (unweighted inversion) velocity and neighbourhood are closest to the scene's stable ground (the centre of its densest velocities)",
   },
   referenceMinCoherence: {
     kind: "number", default: 0.85, min: 0, max: 1, group: REF, source: MINTPY,
     description: "[0.0-1.0], auto for 0.85, minimum coherence for auto method (reference.minCoherence)",
   },
   referenceWarnVelocity: {
-    kind: "number", default: 0.005, min: 0, unit: "m/year", group: REF, source: "choice: 5 mm/yr is about twice a stacking velocity's noise on a 2-year Sentinel-1 record",
-    description: "warn when the reference neighbourhood's first-pass velocity differs from the scene median by more than this",
+    kind: "number", default: 0.005, min: 0, unit: "m/year", group: REF, source: "choice: 5 mm/yr is about twice a single pixel's velocity noise on a 2-year Sentinel-1 record",
+    description: "warn when the reference neighbourhood's first-pass velocity differs from the scene's stable ground (its densest velocities) by more than this",
   },
   weightFunc: {
     kind: "enum", default: "var", values: ["var", "fim", "coh", "no"], group: INV, source: MINTPY,

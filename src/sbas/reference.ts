@@ -2,11 +2,13 @@
  * Reference point in space (MintPy reference_point). MintPy 1.5.1's automatic choice takes a (random)
  * pixel of average spatial coherence ≥ 0.85, which can sit inside a subsidence bowl: every velocity of
  * the scene then carries the bowl's motion. The automatic choice here ("stable") first estimates a
- * stacking velocity per pixel (Σ φ·Δt / Σ Δt² over the pairs, relative to the most coherent pixel), then
+ * velocity per pixel (unweighted network inversion and a straight line, relative to the most coherent
+ * pixel: the same noise as the final velocity, unlike a stacking rate), then
  * among coherent pixels in a coherent neighbourhood takes the one that minimises
- *   |median velocity of the neighbourhood − scene median| + |own velocity − neighbourhood median| + own σ,
+ *   |median velocity of the neighbourhood − scene's stable velocity| + |own velocity − neighbourhood median| + own σ,
  * i.e. a pixel on ground that moves like most of the scene, agrees with its neighbours and fits a
- * straight line well. The scene median is stable ground wherever most coherent pixels are stable.
+ * straight line well. The scene's stable velocity is the centre of the densest quarter of the velocities
+ * (a mode: unlike the median it is not pulled by a large deforming area).
  * "maxCoherence" keeps MintPy's rule (its argmax, so runs are reproducible); a row,col or lon/lat is
  * taken as given and checked the same way.
  */
@@ -15,6 +17,7 @@ import { SbasInputError } from "./types";
 import { lonLatPixel, pixelLonLat } from "./geo";
 import { median, quantileSorted, sortedFinite } from "../core/stats";
 import { yearsSince } from "../core/dates";
+import { invertStack } from "./inversion-stack";
 import { UsageError } from "../core/errors";
 
 /** Mean coherence over the kept interferograms (MintPy avgSpatialCoh.h5), NaN counted as 0. */
@@ -62,7 +65,7 @@ export interface ReferencePoint {
   lat?: number;
   /** How it was chosen, in words (printed by the CLI, the notebook and summary.json). */
   how: string;
-  /** First-pass velocity of its neighbourhood relative to the scene median (m/yr). */
+  /** First-pass velocity of its neighbourhood relative to the scene's stable ground (m/yr). */
   neighbourhoodVelocity: number;
   warnings: string[];
 }
@@ -81,7 +84,7 @@ export function parseReference(spec: string): ReferenceSpec {
 export interface ReferenceOptions {
   /** MintPy reference.minCoherence (0.85). */
   minCoherence: number;
-  /** Warn when the neighbourhood moves more than this (m/yr) relative to the scene median. */
+  /** Warn when the neighbourhood moves more than this (m/yr) relative to the scene's stable ground. */
   warnVelocity: number;
   /** Half width of the neighbourhood window (pixels). */
   radius?: number;
@@ -89,43 +92,77 @@ export interface ReferenceOptions {
   previous?: { row: number; col: number };
 }
 
+/** The kept network in the form the inversion takes. */
+export interface KeptNetwork {
+  dates: string[];
+  pairs: [number, number][];
+  /** Indices of the kept pairs in the stack. */
+  keptPairs: number[];
+}
+
 /**
- * Stacking velocity (m/yr) and its standard error per pixel relative to pixel `ref`, from the kept
- * pairs valid at both pixels: the cheap first pass that tells moving from stable ground.
+ * First-pass velocity (m/yr) and its standard error per pixel relative to pixel `ref`: an unweighted
+ * network inversion (cheap: one shared factorisation per no-data pattern) and a straight line per
+ * pixel. Its noise is the final velocity's, so a pixel chosen for a small first-pass velocity also has
+ * a small final one.
  */
-export function stackingVelocity(stack: IfgramStack, keep: readonly boolean[], ref: number): { v: Float32Array; sigma: Float32Array } {
+export function firstPassVelocity(stack: IfgramStack, net: KeptNetwork, ref: number): { v: Float32Array; sigma: Float32Array } {
   const nPix = stack.width * stack.height;
-  const t = yearsSince(stack.dates);
-  const sy = new Float64Array(nPix);
-  const st2 = new Float64Array(nPix);
-  const sy2 = new Float64Array(nPix);
-  const n = new Int32Array(nPix);
-  stack.unwrapPhase.forEach((ph, k) => {
-    const r = ph[ref];
-    if (!keep[k] || r !== r || r === 0) return;
-    const dt = t[stack.pairs[k][1]] - t[stack.pairs[k][0]];
-    for (let p = 0; p < nPix; p++) {
-      const v = ph[p];
-      if (v !== v || v === 0) continue;
-      const y = v - r;
-      sy[p] += y * dt;
-      st2[p] += dt * dt;
-      sy2[p] += y * y;
-      n[p]++;
-    }
-  });
+  const phase = net.keptPairs.map((k) => stack.unwrapPhase[k]);
+  const inv = invertStack(
+    {
+      net: { dates: net.dates, pairs: net.pairs },
+      width: stack.width,
+      height: stack.height,
+      phase,
+      refPhase: Float64Array.from(phase, (ph) => ph[ref]),
+      refIndex: ref,
+      maxMemoryBytes: 2 ** 30,
+      quiet: true,
+    },
+    { weightFunc: "no", minRedundancy: 1, looks: 1 },
+  );
+  const t = yearsSince(net.dates);
+  const N = t.length;
+  let tm = 0;
+  for (const x of t) tm += x;
+  tm /= N;
+  let stt = 0;
+  for (const x of t) stt += (x - tm) ** 2;
   const scale = -stack.wavelength / (4 * Math.PI);
   const v = new Float32Array(nPix).fill(NaN);
   const sigma = new Float32Array(nPix).fill(NaN);
   for (let p = 0; p < nPix; p++) {
-    if (n[p] < 3) continue;
-    const rate = sy[p] / st2[p];
-    const rss = Math.max(0, sy2[p] - rate * sy[p]);
-    v[p] = rate * scale;
-    sigma[p] = (Math.sqrt(rss / (n[p] - 1)) / Math.sqrt(st2[p])) * Math.abs(scale);
+    if (!(inv.numInvIfgram[p] > 0) || N < 3) continue;
+    let ym = 0;
+    for (let d = 0; d < N; d++) ym += inv.ts[d][p];
+    ym /= N;
+    let sty = 0;
+    for (let d = 0; d < N; d++) sty += (t[d] - tm) * (inv.ts[d][p] - ym);
+    const slope = sty / stt;
+    let rss = 0;
+    for (let d = 0; d < N; d++) rss += (inv.ts[d][p] - ym - slope * (t[d] - tm)) ** 2;
+    v[p] = slope * scale;
+    sigma[p] = Math.sqrt(rss / (N - 2) / stt) * Math.abs(scale);
   }
   v[ref] = 0;
+  sigma[ref] = 0;
   return { v, sigma };
+}
+
+/**
+ * Centre of the densest quarter of the values (midpoint-median of the shortest interval holding 25 %
+ * of them): the velocity of the stable ground where the median would be pulled by a large deforming
+ * area (a bowl covering 30 % of the scene moves the median by half a pixel's noise).
+ */
+export function densestCentre(values: readonly number[]): number {
+  const s = sortedFinite(values);
+  const n = s.length;
+  if (n < 8) return quantileSorted(s, 0.5);
+  const k = Math.max(4, Math.floor(n / 4));
+  let best = 0;
+  for (let i = 1; i + k - 1 < n; i++) if (s[i + k - 1] - s[i] < s[best + k - 1] - s[best]) best = i;
+  return quantileSorted(s.subarray(best, best + k), 0.5);
 }
 
 function locate(stack: IfgramStack, index: number): { lon?: number; lat?: number } {
@@ -148,20 +185,25 @@ function argmaxCoherence(valid: Uint8Array, coh: Float32Array): number {
 
 export function selectReferencePoint(
   stack: IfgramStack,
-  keep: readonly boolean[],
+  net: KeptNetwork & { keep: readonly boolean[] },
   spec: ReferenceSpec,
   avgCoh: Float32Array,
   opts: ReferenceOptions,
 ): ReferencePoint {
   const { width: W, height: H } = stack;
-  const valid = validInAllMask(stack, keep);
+  const valid = validInAllMask(stack, net.keep);
   const fallback = argmaxCoherence(valid, avgCoh);
   if (fallback < 0) throw new SbasInputError(stack.source, "no pixel is valid in every kept interferogram: cannot pick a reference point");
-  const first = stackingVelocity(stack, keep, fallback);
-  const usable = (p: number): boolean => valid[p] === 1 && first.v[p] === first.v[p] && avgCoh[p] >= opts.minCoherence - 0.15;
+  const first = firstPassVelocity(stack, net, fallback);
+  // Pixels whose first-pass velocity counts for the scene's stable velocity and the neighbourhoods: coherent ones,
+  // with a threshold that follows the scene where it is less coherent than MintPy's candidates.
+  const validCoh: number[] = [];
+  for (let p = 0; p < W * H; p++) if (valid[p]) validCoh.push(avgCoh[p]);
+  const usableCoh = Math.min(opts.minCoherence - 0.15, median(validCoh));
+  const usable = (p: number): boolean => valid[p] === 1 && first.v[p] === first.v[p] && avgCoh[p] >= usableCoh;
   const sceneV: number[] = [];
   for (let p = 0; p < W * H; p++) if (usable(p)) sceneV.push(first.v[p]);
-  const sceneMedian = median(sceneV);
+  const sceneStable = densestCentre(sceneV);
   const R = opts.radius ?? 2;
   const nbrMedian = (p: number): { med: number; frac: number } => {
     const r0 = Math.floor(p / W);
@@ -185,34 +227,47 @@ export function selectReferencePoint(
       method = "maxCoherence";
       how = `highest average spatial coherence (${avgCoh[fallback].toFixed(3)}), MintPy's rule`;
     } else {
-      const cands: number[] = [];
-      for (let p = 0; p < W * H; p++) if (valid[p] && avgCoh[p] >= opts.minCoherence && usable(p)) cands.push(p);
-      if (!cands.length) {
-        // No pixel reaches MintPy's threshold: the most coherent tenth of the valid pixels.
-        const c = [...avgCoh].filter((_, p) => usable(p)).sort((a, b) => b - a);
-        const thr = c[Math.floor(c.length / 10)] ?? 0;
-        for (let p = 0; p < W * H; p++) if (usable(p) && avgCoh[p] >= thr) cands.push(p);
-      }
-      let best = -1;
-      let bestScore = Infinity;
-      for (const minFrac of [0.6, 0]) {
-        for (const p of cands) {
-          const nb = nbrMedian(p);
-          if (nb.frac < minFrac || nb.med !== nb.med) continue;
-          const score = Math.abs(nb.med - sceneMedian) + Math.abs(first.v[p] - nb.med) + first.sigma[p];
-          if (score < bestScore || (score === bestScore && avgCoh[p] > avgCoh[best])) {
-            bestScore = score;
-            best = p;
+      const pick = (cands: number[]): { best: number; moving: number } => {
+        let best = -1;
+        let bestScore = Infinity;
+        for (const minFrac of [0.6, 0]) {
+          for (const p of cands) {
+            const nb = nbrMedian(p);
+            if (nb.frac < minFrac || nb.med !== nb.med) continue;
+            const score = Math.abs(nb.med - sceneStable) + Math.abs(first.v[p] - nb.med) + first.sigma[p];
+            if (score < bestScore || (score === bestScore && avgCoh[p] > avgCoh[best])) {
+              bestScore = score;
+              best = p;
+            }
           }
+          if (best >= 0) break;
         }
-        if (best >= 0) break;
+        return { best, moving: best >= 0 ? Math.abs(nbrMedian(best).med - sceneStable) : Infinity };
+      };
+      const strict: number[] = [];
+      const wide: number[] = [];
+      for (let p = 0; p < W * H; p++) {
+        if (!usable(p)) continue;
+        wide.push(p);
+        if (avgCoh[p] >= opts.minCoherence) strict.push(p);
       }
+      // MintPy's candidates first; when all of them move (e.g. a coherent subsiding town), every coherent pixel.
+      let chosen = pick(strict);
+      let pool = `${strict.length} pixels with average coherence ≥ ${opts.minCoherence}`;
+      if (chosen.moving > opts.warnVelocity) {
+        const w = pick(wide);
+        if (w.moving < chosen.moving) {
+          chosen = w;
+          pool = `${wide.length} pixels with average coherence ≥ ${usableCoh.toFixed(2)} (the ${strict.length} above ${opts.minCoherence} all move)`;
+        }
+      }
+      const best = chosen.best;
       index = best >= 0 ? best : fallback;
       method = best >= 0 ? "stable" : "maxCoherence";
       how =
         best >= 0
-          ? `stable coherent ground: among ${cands.length} pixels with average coherence ≥ ${opts.minCoherence} the one whose ` +
-            `${2 * R + 1}×${2 * R + 1} neighbourhood and own first-pass (stacking) velocity are closest to the scene median`
+          ? `stable coherent ground: among ${pool}, the one whose ${2 * R + 1}×${2 * R + 1} neighbourhood and own first-pass ` +
+            `(unweighted inversion) velocity are closest to the scene's stable ground (densest velocities)`
           : "highest average spatial coherence (no coherent neighbourhood found)";
     }
   } else {
@@ -236,13 +291,13 @@ export function selectReferencePoint(
     method = "given";
   }
   const nb = nbrMedian(index);
-  const rel = (nb.med === nb.med ? nb.med : first.v[index]) - sceneMedian;
+  const rel = (nb.med === nb.med ? nb.med : first.v[index]) - sceneStable;
   const row = Math.floor(index / W);
   const col = index % W;
   const warnings: string[] = [];
   if (Math.abs(rel) > opts.warnVelocity)
     warnings.push(
-      `reference (row ${row}, col ${col}) sits in an area moving ${(rel * 1000).toFixed(1)} mm/yr relative to the scene median: ` +
+      `reference (row ${row}, col ${col}) sits in an area moving ${(rel * 1000).toFixed(1)} mm/yr relative to the scene's stable ground: ` +
         `every velocity carries this offset; give a stable point with reference=ll:lon,lat or row,col`,
     );
   if (opts.previous && (opts.previous.row !== row || opts.previous.col !== col))

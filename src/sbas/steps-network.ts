@@ -138,7 +138,7 @@ export const referencePointStep: StepDef<"reference_point"> = {
       spec = { row: Number(stack.attrs.REF_Y), col: Number(stack.attrs.REF_X) };
       fromStack = true;
     }
-    const reference = selectReferencePoint(stack, net.keep, spec, avg, {
+    const reference = selectReferencePoint(stack, net, spec, avg, {
       minCoherence: ctx.params.referenceMinCoherence,
       warnVelocity: ctx.params.referenceWarnVelocity,
       previous: ctx.previousReference,
