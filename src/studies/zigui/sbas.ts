@@ -22,6 +22,10 @@ export const ZIGUI_SBAS_OVERRIDES: StudyOverrides<SbasParams> = {
     value: 0.02,
     source: "choice: the valley's subsiding zone (−5…−15 cm/yr, §3.3) must not be taken for a ramp or a height correlation",
   },
+  uncertaintyQuantification: {
+    value: "atmosphere",
+    source: "choice: velocity σ calibrated against simulated atmosphere and decorrelation (docs/sbas.md, Uncertainty); MintPy's residue σ is 1.6–2.1× too small there",
+  },
   pointCoherence: { value: 0.9, source: "choice: the paper's Fig 9 shows PS-like points; MintPy's PS extraction is not specified" },
   velocityClassEdges: { value: [-20, -15, -5, 5, 15, 20], source: "paper §3.3 (velocities −20…+20 cm/yr, subsidence −5…−15 cm/yr)" },
   slopeUnit: { value: "mm/acquisition", source: "choice: Figs 10–12 print bare slopes (−0.8756 …), consistent with mm per acquisition" },
