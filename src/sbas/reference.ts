@@ -258,7 +258,9 @@ export function selectReferencePoint(
         const w = pick(wide);
         if (w.moving < chosen.moving) {
           chosen = w;
-          pool = `${wide.length} pixels with average coherence ≥ ${usableCoh.toFixed(2)} (the ${strict.length} above ${opts.minCoherence} all move)`;
+          pool =
+            `${wide.length} pixels with average coherence ≥ ${usableCoh.toFixed(2)} ` +
+            (strict.length ? `(the ${strict.length} above ${opts.minCoherence} all move)` : `(none reaches ${opts.minCoherence})`);
         }
       }
       const best = chosen.best;

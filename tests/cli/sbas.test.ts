@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { parseArgs, usage } from "../../src/cli/sbas";
-import { applyParams } from "../../src/core/params";
+import { readFileSync } from "node:fs";
+import { applyParams, paramTable } from "../../src/core/params";
 import { SBAS_DEFAULTS, SBAS_SCHEMA } from "../../src/sbas/params";
-import { ZIGUI_SBAS } from "../../src/studies/zigui/sbas";
+import { ZIGUI_SBAS, ZIGUI_SBAS_OVERRIDES } from "../../src/studies/zigui/sbas";
 import { parseReference } from "../../src/sbas/reference";
 import { velocityClassFractions } from "../../src/sbas/zigui";
 
@@ -67,6 +68,11 @@ describe("CLI arguments and parameters", () => {
     for (const k of Object.keys(SBAS_SCHEMA)) expect(h).toMatch(new RegExp(`^  ${k} = `, "m"));
     expect(h).toContain("minTempCoh = 0.7  # [0.0-1.0], auto for 0.7, min temporal coherence for mask (networkInversion.minTempCoh) {0 … 1} (MintPy smallbaselineApp.cfg)");
     expect(h).toMatch(/zigui: linear \(paper §2.3/);
+  });
+
+  it("docs/sbas.md holds the current parameter table", () => {
+    const doc = readFileSync("docs/sbas.md", "utf8");
+    expect(doc).toContain(paramTable(SBAS_SCHEMA, { zigui: ZIGUI_SBAS_OVERRIDES }));
   });
 
   it("--help starts without loading the pipeline and exits 0; a bad option exits 2", () => {
