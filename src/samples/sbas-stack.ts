@@ -15,11 +15,12 @@ import { join } from "node:path";
 import { writeRaster, type GeoTransform } from "../io/raster";
 import { progress } from "../core/progress";
 import type { SampleBuildOptions, SampleDataset } from "./types";
-import { daysBetween, decimalYear, jsToDate, dateToJs } from "../sbas/dates";
+import { daysBetween, decimalYear } from "../core/dates";
+import { jsToDate, dateToJs } from "../sbas/dates";
 import { slantRangeFromIncidence } from "../sbas/assemble";
 import { SENTINEL1_FREQUENCY } from "../sbas/hyp3";
 import { SPEED_OF_LIGHT } from "../sbas/gamma";
-import { mulberry32 } from "../core/random";
+import { mulberry32, normal } from "../core/random";
 
 export const SBAS_SAMPLE_VERSION = "2";
 
@@ -83,15 +84,6 @@ export const SAMPLE_LANDSLIDES: SampleLandslide[] = [
 
 /** Relative sliding rate by calendar month: Mar–Aug sliding, Apr–May strongest, Sep–Feb at rest. */
 export const MONTHLY_SLIDING = [0, 0, 1, 3, 3, 1, 1, 1, 0, 0, 0, 0];
-
-
-function gaussian(rand: () => number): () => number {
-  return () => {
-    const u = Math.max(1e-12, rand());
-    const v = rand();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  };
-}
 
 function boxBlur(a: Float64Array, w: number, h: number, r: number): Float64Array {
   const tmp = new Float64Array(a.length);
@@ -191,7 +183,7 @@ export async function buildSbasStack(outDir: string, opts: SampleBuildOptions): 
   const scale = W / S.width;
   const n = W * H;
   const rand = mulberry32(opts.seed);
-  const g = gaussian(rand);
+  const g = normal(rand);
   const dates = sampleDates();
   const N = dates.length;
   const t = dates.map((d) => daysBetween(dates[0], d) / 365.25);
