@@ -54,6 +54,7 @@ async function errors(over: Partial<SbasParams>) {
 describe("SBAS chain on the simulated stack", () => {
   it("recovers displacement and velocity within the stated thresholds", async () => {
     const e = await errors({});
+    console.log(`all corrections: displacement RMSE ${e.ts.toFixed(2)} mm, velocity RMSE ${e.vel.toFixed(2)} mm/yr`);
     expect(e.reliable).toBeGreaterThan(0.9 * 100 * 120 * 0.9);
     expect(e.ts).toBeLessThan(4.8);
     expect(e.vel).toBeLessThan(1.5);
@@ -65,6 +66,7 @@ describe("SBAS chain on the simulated stack", () => {
     const noTropo = await errors({ troposphere: "no" });
     const noDeramp = await errors({ deramp: "no" });
     const noDem = await errors({ topographicResidual: false });
+    console.log(`without troposphere / deramp / DEM error: ${[noTropo, noDeramp, noDem].map((e) => `${e.ts.toFixed(2)} mm, ${e.vel.toFixed(2)} mm/yr`).join(" / ")}`);
     for (const e of [noTropo, noDeramp, noDem]) {
       expect(e.ts).toBeGreaterThan(6.0);
       expect(e.vel).toBeGreaterThan(1.8);
