@@ -8,8 +8,8 @@
  * the deramp or the DEM error each pushes the displacement RMSE above 6.0 mm (measured 6.3, 7.0, 7.0)
  * and the velocity RMSE above 1.8 mm/yr (measured 3.1, 1.9, 3.8).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync, existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildSbasStack, SAMPLE_LANDSLIDES } from "../../src/samples/sbas-stack";
@@ -172,5 +172,14 @@ describe("SBAS chain on the simulated stack", () => {
     expect(files.filter((f) => fourth[f] !== third[f]).sort()).toEqual(["summary.json", "velocity.h5"]);
     const vel = await readH5(join(out, "velocity.h5"));
     expect(Object.keys(vel.datasets)).toContain("acceleration");
+    // a step whose input products are missing says which file and which step makes it (exit 1)
+    const empty = join(dir, "empty");
+    mkdirSync(join(empty, "inputs"), { recursive: true });
+    copyFileSync(join(out, "inputs", "ifgramStack.h5"), join(empty, "inputs", "ifgramStack.h5"));
+    const errs: string[] = [];
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((m) => (errs.push(String(m)), true));
+    expect(await main(["--out", empty, "--quiet", "--dostep", "velocity"])).toBe(1);
+    spy.mockRestore();
+    expect(errs.join("")).toMatch(/timeseries.h5: missing: run the step "reference_date" \(or the steps before it\) first/);
   });
 });
