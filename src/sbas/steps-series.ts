@@ -184,7 +184,9 @@ export const velocityStep: StepDef<"velocity"> = {
     if (p.uncertaintyQuantification === "residue") return { fit, uncertainty: { method: "residue (MintPy: white residuals per pixel)" } };
     const net = await ctx.get("modify_network");
     const inv = await ctx.get("invert_network");
-    const rs = residualStructure(series.ts, net, model, fit, series.refDate, inv.maskTempCoh);
+    const topo = p.topographicResidual ? await ctx.get("correct_topography") : undefined;
+    const demFitted = topo !== undefined && topo.demError.some((v) => v === v);
+    const rs = residualStructure(series.ts, net, model, fit, series.refDate, inv.maskTempCoh, demFitted ? series.bperp : undefined);
     fit.std.forEach((s, k) => {
       for (let i = 0; i < s.length; i++) s[i] *= rs.factors[k];
     });
@@ -192,7 +194,9 @@ export const velocityStep: StepDef<"velocity"> = {
     return {
       fit,
       uncertainty: {
-        method: `atmosphere: residue with white (per date) + network-correlated residual covariance, weights ${rs.white.toExponential(2)} / ${rs.network.toExponential(2)} from ${rs.pixels} pixels`,
+        method:
+          `atmosphere: residue with white (per date) + network-correlated residual covariance, weights ${rs.white.toExponential(2)} / ${rs.network.toExponential(2)} ` +
+          `from ${rs.pixels} pixels${demFitted ? ", DEM-error trade-off included" : ""}`,
         residualCorrelation: rs.lag1,
         factor: rs.factors[vi],
       },

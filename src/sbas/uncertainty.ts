@@ -62,7 +62,16 @@ export interface ResidualStructure {
  * Estimates the residual structure from the pixels in `mask` and returns the std factors. `ts` is the
  * series the fit was made on (per date), `fit` its time-function fit.
  */
-export function residualStructure(ts: ArrayLike<number>[], net: Network, model: TimeFuncModel, fit: TimeFuncFit, refDate: string, mask: Uint8Array): ResidualStructure {
+export function residualStructure(
+  ts: ArrayLike<number>[],
+  net: Network,
+  model: TimeFuncModel,
+  fit: TimeFuncFit,
+  refDate: string,
+  mask: Uint8Array,
+  /** Per-date perpendicular baseline when a DEM error was estimated from this series (its trade-off with the velocity is added). */
+  bperp?: ArrayLike<number>,
+): ResidualStructure {
   const N = net.dates.length;
   const G = timeFuncDesign(net.dates, model, refDate);
   const P = fit.names.length;
@@ -131,8 +140,21 @@ export function residualStructure(ts: ArrayLike<number>[], net: Network, model: 
   let trMCMall = 0;
   const MCMall = matMul(matMul(M, C, N, N, N), M, N, N, N);
   for (let i = 0; i < N; i++) trMCMall += MCMall[i * N + i];
-  const GpC = matMul(matMul(Gp, C, P, N, N), transpose(Gp, P, N), P, N, P);
+  // With a DEM error fitted on the same dates, the parameters' variance is that of the joint design
+  // [G, bperp] (the column's per-pixel scale 1/(r·sin θ) does not change it).
+  let Jp = Gp;
+  let Q = P;
+  if (bperp) {
+    const J = new Float64Array(N * (P + 1));
+    for (let d = 0; d < N; d++) {
+      for (let i = 0; i < P; i++) J[d * (P + 1) + i] = G[d * P + i];
+      J[d * (P + 1) + P] = bperp[d];
+    }
+    Jp = pseudoInverse(J, N, P + 1);
+    Q = P + 1;
+  }
+  const GpC = matMul(matMul(Jp, C, Q, N, N), transpose(Jp, Q, N), Q, N, Q);
   const GtGinv = matMul(Gp, transpose(Gp, P, N), P, N, P);
-  const factors = unit.map((_, k) => Math.sqrt(((N - P) / trMCMall) * (GpC[k * P + k] / GtGinv[k * P + k])));
+  const factors = unit.map((_, k) => Math.sqrt(((N - P) / trMCMall) * (GpC[k * Q + k] / GtGinv[k * P + k])));
   return { white: a, network: b, lag1: s1 / s0, factors, pixels: np };
 }
