@@ -1,0 +1,118 @@
+/**
+ * Test helper: the improved PS-InSAR chain of src/ps/pipeline.ts with the DS numerics hooked in where
+ * the pipeline should call them (pipeline.ts itself is being restructured on another branch):
+ *   selectCandidates → phaseLinkCells (kind-2 phases replaced) → delaunayArcs → searchArcs →
+ *   integrateArcs (arc weights × point-quality weights, PS tier first) → stable reference →
+ *   integrateResiduals → separateResidual → pointQuality (reject) → velocitySigma (σ_v).
+ */
+import type { StackSource } from "../../src/ps/stack";
+import { yearsSinceFirst } from "../../src/ps/stack";
+import { selectCandidates } from "../../src/ps/selection";
+import { delaunayArcs, toMetric } from "../../src/ps/network";
+import { arcModel } from "../../src/ps/periodogram";
+import { searchArcs } from "../../src/ps/arc-search";
+import { integrateArcs, arcWeight } from "../../src/ps/integration";
+import { integrateResiduals, separateResidual } from "../../src/ps/filtering";
+import { stableReference } from "../../src/ps/pipeline";
+import { phaseLinkCells } from "../../src/ps/phase-link-cells";
+import type { DsMethod } from "../../src/ps/phase-link";
+import { FOSHAN_PS, type FoshanPsParams } from "../../src/studies/foshan/ps";
+
+export interface ChainOptions {
+  classicOnly?: boolean;
+  dsMethod?: DsMethod;
+  /** Apply the per-point quality rejection (default true). */
+  reject?: boolean;
+  /** PS tier integrated first, DS attached to it (default true). */
+  tiered?: boolean;
+  params?: Partial<FoshanPsParams>;
+}
+
+export interface ChainPoint {
+  row: number;
+  col: number;
+  kind: number;
+  /** 1 PS tier (classic or PS-dominated cell), 2 DS tier. */
+  tier: number;
+  velocity: number;
+  sigma: number;
+  /** Arc-closure / residual quality used for rejection. */
+  quality: number;
+  rejected: boolean;
+}
+
+export async function runChain(stack: StackSource, o: ChainOptions = {}): Promise<ChainPoint[]> {
+  const params: FoshanPsParams = { ...FOSHAN_PS, workers: 0, ...o.params };
+  const meta = stack.meta;
+  const K = meta.dates.length;
+  const sel = selectCandidates(stack, { ...params, useMultilook: !o.classicOnly }, { quiet: true });
+  const cand = sel.candidates;
+  const tier = Uint8Array.from(cand.kind);
+  const plQuality = new Float64Array(cand.n).fill(NaN);
+  if (!o.classicOnly && (o.dsMethod ?? "emi") === "emi") {
+    const idx: number[] = [];
+    for (let c = 0; c < cand.n; c++) if (cand.kind[c] === 2) idx.push(c);
+    const pl = phaseLinkCells(stack, idx.map((c) => cand.row[c]), idx.map((c) => cand.col[c]), {
+      method: "emi",
+      multilookRange: params.multilookRange,
+      multilookAzimuth: params.multilookAzimuth,
+    });
+    idx.forEach((c, q) => {
+      cand.phase.set(pl.phase.subarray(q * K * 2, (q + 1) * K * 2), c * K * 2);
+      if (pl.psDominated[q]) tier[c] = 1;
+      plQuality[c] = pl.quality[q];
+    });
+  }
+  const { x, y } = toMetric(cand.lon, cand.lat);
+  const arcs = delaunayArcs(x, y, params.maxArcLength);
+  const t = yearsSinceFirst(meta.dates);
+  const model = arcModel(t, meta.bperp, meta.wavelength, meta.slantRange, meta.incidenceDeg);
+  const search = await searchArcs(cand.phase, K, arcs.i, arcs.j, model, params, { workers: 0, quiet: true });
+  const keep = Uint8Array.from(search.gamma, (g) => (g >= params.arcCoherenceMin ? 1 : 0));
+  const integ = integrateArcs(cand.n, arcs.i, arcs.j, search.dv, search.dz, search.gamma, keep, { outlierSigma: params.arcOutlierSigma });
+  integ.reference = stableReference(integ.velocity, integ.connected, arcs.i, arcs.j, search.gamma, integ.arcKept);
+  const v0 = integ.velocity[integ.reference];
+  const z0 = integ.demError[integ.reference];
+  for (let c = 0; c < cand.n; c++) {
+    integ.velocity[c] -= v0;
+    integ.demError[c] -= z0;
+  }
+  const w = Float64Array.from(integ.arcKept, (k, e) => (k ? arcWeight(search.gamma[e]) : 0));
+  const graph = { n: cand.n, i: arcs.i, j: arcs.j, w };
+  const residual = integrateResiduals(cand.phase, K, graph, model, integ.velocity, integ.demError, integ.reference, integ.connected, { quiet: true });
+  const tDays = Float64Array.from(t, (v) => v * 365.25);
+  const sep = separateResidual(residual, K, tDays, x, y, integ.connected, params);
+  const toMm = (meta.wavelength / (4 * Math.PI)) * 1e3;
+  const tMean = t.reduce((a, b) => a + b, 0) / K;
+  let stt = 0;
+  for (let k = 0; k < K; k++) stt += (t[k] - tMean) ** 2;
+  const out: ChainPoint[] = [];
+  for (let c = 0; c < cand.n; c++) {
+    if (!integ.connected[c]) continue;
+    let sr = 0;
+    let si = 0;
+    let nv = 0;
+    for (let k = 0; k < K; k++) {
+      const e = sep.noise[c * K + k];
+      sr += Math.cos(e);
+      si += Math.sin(e);
+      nv += e * e;
+    }
+    const coherence = Math.hypot(sr, si) / K;
+    if (coherence < params.psCoherenceMin && c !== integ.reference) continue;
+    const nl0 = sep.nonlinear[c * K];
+    let sxy = 0;
+    for (let k = 0; k < K; k++) sxy += (t[k] - tMean) * (integ.velocity[c] * t[k] + (sep.nonlinear[c * K + k] - nl0) * toMm);
+    out.push({
+      row: cand.row[c],
+      col: cand.col[c],
+      kind: cand.kind[c],
+      tier: tier[c],
+      velocity: sxy / stt,
+      sigma: (Math.sqrt(nv / Math.max(1, K - 2)) * toMm) / Math.sqrt(stt),
+      quality: plQuality[c],
+      rejected: false,
+    });
+  }
+  return out;
+}
