@@ -82,6 +82,7 @@ export function phaseLinkCells(
     psDominated: new Uint8Array(nc),
     linked: new Uint8Array(nc),
   };
+
   if (nc === 0) return out;
   const mlR = Math.max(1, Math.round(o.multilookRange));
   const mlA = Math.max(1, Math.round(o.multilookAzimuth));

@@ -132,3 +132,4 @@ export function singleMasterPhases(s: Float64Array, L: number, N: number): Float
   }
   return th;
 }
+

@@ -11,9 +11,11 @@ import { selectCandidates } from "../../src/ps/selection";
 import { delaunayArcs, toMetric } from "../../src/ps/network";
 import { arcModel } from "../../src/ps/periodogram";
 import { searchArcs } from "../../src/ps/arc-search";
-import { integrateArcs, arcWeight } from "../../src/ps/integration";
 import { integrateResiduals, separateResidual } from "../../src/ps/filtering";
 import { stableReference } from "../../src/ps/pipeline";
+import { integrateTiered, arcConsistency } from "../../src/ps/quality-network";
+import { acceptPoints, residualCoherence, REJECT } from "../../src/ps/quality";
+import { velocitySigma } from "../../src/ps/quality-sigma";
 import { phaseLinkCells } from "../../src/ps/phase-link-cells";
 import type { DsMethod } from "../../src/ps/phase-link";
 import { FOSHAN_PS, type FoshanPsParams } from "../../src/studies/foshan/ps";
@@ -35,9 +37,15 @@ export interface ChainPoint {
   /** 1 PS tier (classic or PS-dominated cell), 2 DS tier. */
   tier: number;
   velocity: number;
+  /** Calibrated σ_v (quality-sigma.ts) and the pipeline's noise-only one. */
   sigma: number;
-  /** Arc-closure / residual quality used for rejection. */
+  sigmaPaper: number;
+  /** Phase-linking coherence γ_PL (NaN for PS tier). */
   quality: number;
+  misclosure: number;
+  arcs: number;
+  resCoherence: number;
+  /** Flagged by acceptPoints (kept in the list so tests can count what rejection removes). */
   rejected: boolean;
 }
 
@@ -69,7 +77,10 @@ export async function runChain(stack: StackSource, o: ChainOptions = {}): Promis
   const model = arcModel(t, meta.bperp, meta.wavelength, meta.slantRange, meta.incidenceDeg);
   const search = await searchArcs(cand.phase, K, arcs.i, arcs.j, model, params, { workers: 0, quiet: true });
   const keep = Uint8Array.from(search.gamma, (g) => (g >= params.arcCoherenceMin ? 1 : 0));
-  const integ = integrateArcs(cand.n, arcs.i, arcs.j, search.dv, search.dz, search.gamma, keep, { outlierSigma: params.arcOutlierSigma });
+  const tiered = o.tiered ?? true;
+  if (!tiered) tier.fill(1);
+  const pq = Float64Array.from(plQuality, (q) => (Number.isFinite(q) ? Math.max(0, q) : 1));
+  const integ = integrateTiered(cand.n, arcs.i, arcs.j, search.dv, search.dz, search.gamma, keep, tier, pq, { outlierSigma: params.arcOutlierSigma });
   integ.reference = stableReference(integ.velocity, integ.connected, arcs.i, arcs.j, search.gamma, integ.arcKept);
   const v0 = integ.velocity[integ.reference];
   const z0 = integ.demError[integ.reference];
@@ -77,29 +88,27 @@ export async function runChain(stack: StackSource, o: ChainOptions = {}): Promis
     integ.velocity[c] -= v0;
     integ.demError[c] -= z0;
   }
-  const w = Float64Array.from(integ.arcKept, (k, e) => (k ? arcWeight(search.gamma[e]) : 0));
+  const w = integ.arcWeight;
+  const cons = arcConsistency(cand.n, arcs.i, arcs.j, search.dv, integ.velocity, w, integ.arcKept);
   const graph = { n: cand.n, i: arcs.i, j: arcs.j, w };
   const residual = integrateResiduals(cand.phase, K, graph, model, integ.velocity, integ.demError, integ.reference, integ.connected, { quiet: true });
   const tDays = Float64Array.from(t, (v) => v * 365.25);
   const sep = separateResidual(residual, K, tDays, x, y, integ.connected, params);
+  const vs = velocitySigma({ residual, noise: sep.noise, K, tYears: t, tDays, temporalFilterDays: params.temporalFilterDays, wavelength: meta.wavelength, active: integ.connected });
   const toMm = (meta.wavelength / (4 * Math.PI)) * 1e3;
   const tMean = t.reduce((a, b) => a + b, 0) / K;
   let stt = 0;
   for (let k = 0; k < K; k++) stt += (t[k] - tMean) ** 2;
+  const resCoh = residualCoherence(sep.noise, K);
+  const verdict = acceptPoints(integ.connected, tier, resCoh, plQuality, integ.reference, {
+    residualCoherenceMin: params.psCoherenceMin,
+    dsLinkingMin: o.reject === false ? -Infinity : undefined,
+  });
   const out: ChainPoint[] = [];
   for (let c = 0; c < cand.n; c++) {
-    if (!integ.connected[c]) continue;
-    let sr = 0;
-    let si = 0;
+    if (verdict[c] === REJECT.disconnected || verdict[c] === REJECT.residualCoherence) continue;
     let nv = 0;
-    for (let k = 0; k < K; k++) {
-      const e = sep.noise[c * K + k];
-      sr += Math.cos(e);
-      si += Math.sin(e);
-      nv += e * e;
-    }
-    const coherence = Math.hypot(sr, si) / K;
-    if (coherence < params.psCoherenceMin && c !== integ.reference) continue;
+    for (let k = 0; k < K; k++) nv += sep.noise[c * K + k] ** 2;
     const nl0 = sep.nonlinear[c * K];
     let sxy = 0;
     for (let k = 0; k < K; k++) sxy += (t[k] - tMean) * (integ.velocity[c] * t[k] + (sep.nonlinear[c * K + k] - nl0) * toMm);
@@ -109,9 +118,13 @@ export async function runChain(stack: StackSource, o: ChainOptions = {}): Promis
       kind: cand.kind[c],
       tier: tier[c],
       velocity: sxy / stt,
-      sigma: (Math.sqrt(nv / Math.max(1, K - 2)) * toMm) / Math.sqrt(stt),
+      sigma: vs.sigma[c],
+      sigmaPaper: (Math.sqrt(nv / Math.max(1, K - 2)) * toMm) / Math.sqrt(stt),
       quality: plQuality[c],
-      rejected: false,
+      misclosure: cons.misclosure[c],
+      arcs: cons.arcs[c],
+      resCoherence: resCoh[c],
+      rejected: verdict[c] !== REJECT.none,
     });
   }
   return out;
