@@ -102,7 +102,7 @@ export async function runChain(stack: StackSource, o: ChainOptions = {}): Promis
   const resCoh = residualCoherence(sep.noise, K);
   const verdict = acceptPoints(integ.connected, tier, resCoh, plQuality, integ.reference, {
     residualCoherenceMin: params.psCoherenceMin,
-    dsLinkingMin: o.reject === false ? -Infinity : undefined,
+    ...(o.reject === false ? { dsLinkingMin: -Infinity } : {}),
   });
   const out: ChainPoint[] = [];
   for (let c = 0; c < cand.n; c++) {
