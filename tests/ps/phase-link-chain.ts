@@ -77,7 +77,8 @@ export async function runChain(stack: StackSource, o: ChainOptions = {}): Promis
   const model = arcModel(t, meta.bperp, meta.wavelength, meta.slantRange, meta.incidenceDeg);
   const search = await searchArcs(cand.phase, K, arcs.i, arcs.j, model, params, { workers: 0, quiet: true });
   const keep = Uint8Array.from(search.gamma, (g) => (g >= params.arcCoherenceMin ? 1 : 0));
-  const tiered = o.tiered ?? true;
+  // The paper's method integrates all points jointly: one tier, no γ_PL.
+  const tiered = (o.tiered ?? true) && (o.dsMethod ?? "emi") === "emi";
   if (!tiered) tier.fill(1);
   const pq = Float64Array.from(plQuality, (q) => (Number.isFinite(q) ? Math.max(0, q) : 1));
   const integ = integrateTiered(cand.n, arcs.i, arcs.j, search.dv, search.dz, search.gamma, keep, tier, pq, { outlierSigma: params.arcOutlierSigma });
