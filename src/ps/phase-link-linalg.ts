@@ -125,8 +125,8 @@ export function smallestEigenvector(
   n: number,
   xr: Float64Array,
   xi: Float64Array,
-  maxIter = 60,
-  tol = 1e-12,
+  maxIter = 200,
+  tol = 1e-10,
 ): number {
   let trace = 0;
   for (let k = 0; k < n; k++) trace += mr[k * n + k];
@@ -158,14 +158,20 @@ export function smallestEigenvector(
     pi.set(xi);
     solveHermitian(lr, li, n, xr, xi);
     normalise();
-    // |⟨x_prev, x⟩| → 1 as the direction settles (the global phase is free).
+    // Change of direction ‖x − c·x_prev‖ with the free global phase c aligned; computed from the
+    // differences (not as 1 − |⟨x_prev, x⟩|, which rounds to 0 at angles of 1e-8).
     let dr = 0;
     let di = 0;
     for (let k = 0; k < n; k++) {
       dr += pr[k] * xr[k] + pi[k] * xi[k];
       di += pr[k] * xi[k] - pi[k] * xr[k];
     }
-    if (1 - Math.hypot(dr, di) < tol) break;
+    const m = Math.hypot(dr, di) || 1;
+    const cr = dr / m;
+    const ci = di / m;
+    let change = 0;
+    for (let k = 0; k < n; k++) change += (xr[k] - (cr * pr[k] - ci * pi[k])) ** 2 + (xi[k] - (cr * pi[k] + ci * pr[k])) ** 2;
+    if (Math.sqrt(change) < tol) break;
   }
   // Rayleigh quotient xᴴ·M·x.
   let q = 0;
