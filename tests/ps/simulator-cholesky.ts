@@ -22,6 +22,10 @@ export interface CholeskySim {
   /** Per pixel truth velocity (LSQ slope of the displacement, mm/yr), PS and DS pixels. */
   velocity: Float64Array;
   width: number;
+  /** Deformation + DEM phase per pixel and date (n×K, rad; no atmosphere). */
+  truthPhase: Float64Array;
+  /** The specified coherence Γ_mn of a DS pixel. */
+  gamma(pixel: number, m: number, n: number): number;
 }
 
 export interface CholeskySimOptions {
@@ -62,7 +66,7 @@ export function simulateCholesky(o: CholeskySimOptions): CholeskySim {
       amp[i] = 4 + 6 * rand();
     }
   }
-  const fields: { x0: number; y0: number; w: number; h: number; L: Float64Array }[] = [];
+  const fields: { x0: number; y0: number; w: number; h: number; L: Float64Array; G: Float64Array }[] = [];
   const nFields = Math.round((0.6 * W * H * 0.3) / 60);
   for (let f = 0; f < nFields; f++) {
     const w = 6 + Math.floor(15 * rand());
@@ -74,8 +78,9 @@ export function simulateCholesky(o: CholeskySimOptions): CholeskySim {
     const tau = 30 + 400 * rand();
     const G = new Float64Array(K * K);
     for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) G[a * K + b] = a === b ? 1 : floor + (g0 - floor) * Math.exp(-((((t[a] - t[b]) * 365.25) / tau) ** 2));
-    if (!choleskyReal(G, K)) throw new Error("simulator: coherence matrix not positive definite");
-    fields.push({ x0, y0, w, h, L: G });
+    const Lc = Float64Array.from(G);
+    if (!choleskyReal(Lc, K)) throw new Error("simulator: coherence matrix not positive definite");
+    fields.push({ x0, y0, w, h, L: Lc, G });
     for (let y = y0; y < y0 + h; y++) for (let x = x0; x < x0 + w; x++) if (kind[y * W + x] === 0) kind[y * W + x] = 2;
   }
   const fieldOf = new Int32Array(n).fill(-1);
@@ -170,7 +175,7 @@ export function simulateCholesky(o: CholeskySimOptions): CholeskySim {
   const lat = Float64Array.from({ length: n }, (_, i) => lat0 + ym[i] / 110_574);
   const dates = Array.from({ length: K }, (_, k) => new Date(Date.UTC(2019, 0, 3) + 12 * k * 86400e3).toISOString().slice(0, 10));
   const stack = memoryStack({ source: "cholesky-sim", dates, width: W, height: H, bperp, wavelength, slantRange: R, incidenceDeg: inc, lon, lat }, slc);
-  return { stack, kind, velocity, width: W };
+  return { stack, kind, velocity, width: W, truthPhase: phase, gamma: (i, m, nn) => fields[fieldOf[i]].G[m * K + nn] };
 }
 
 /**
@@ -178,21 +183,21 @@ export function simulateCholesky(o: CholeskySimOptions): CholeskySim {
  * row, col) is its PS pixel's if it holds one, else the mean of its DS pixels' when at least 3 of the 5
  * are DS. Undefined = no truth (a false or mixed detection).
  */
-export function choleskyTruth(sim: CholeskySim, row: number, col: number, kind: number): { v: number; ds: boolean } | undefined {
+export function choleskyTruth(sim: CholeskySim, row: number, col: number, kind: number): { v: number; ds: boolean; pixel: number } | undefined {
   const W = sim.width;
   if (kind === 1) {
     const i = row * W + col;
-    return sim.kind[i] ? { v: sim.velocity[i], ds: sim.kind[i] === 2 } : undefined;
+    return sim.kind[i] ? { v: sim.velocity[i], ds: sim.kind[i] === 2, pixel: i } : undefined;
   }
   let ds = 0;
   let s = 0;
   for (let p = 0; p < 5 && col + p < W; p++) {
     const i = row * W + col + p;
-    if (sim.kind[i] === 1) return { v: sim.velocity[i], ds: false };
+    if (sim.kind[i] === 1) return { v: sim.velocity[i], ds: false, pixel: i };
     if (sim.kind[i] === 2) {
       ds++;
       s += sim.velocity[i];
     }
   }
-  return ds >= 3 ? { v: s / ds, ds: true } : undefined;
+  return ds >= 3 ? { v: s / ds, ds: true, pixel: row * W + col } : undefined;
 }
