@@ -52,12 +52,16 @@ describe("ps-stack simulator", () => {
     const truth = JSON.parse(readFileSync(join(dir, "truth.json"), "utf8"));
     expect(truth.dates).toEqual(st.meta.dates);
     expect(truth.scatterers[0].displacement).toHaveLength(dims.dates);
+    // Version 6: the registered sample's DS decorrelate in time (τ and floor in the truth).
+    const ds = truth.scatterers.filter((x: { kind: string }) => x.kind === "ds");
+    expect(ds.length).toBeGreaterThan(0);
+    expect(ds.every((x: { decorrelationDays: number | null; gammaFloor: number; gamma: number }) => x.decorrelationDays !== null && x.gammaFloor <= x.gamma)).toBe(true);
   });
 
   it("DS coherence decays with the time between dates towards the patch's floor, as dsCoherence says", () => {
     // No atmosphere; each DS pixel's deformation + DEM phase is common to its 5×1 cell, so the phase is
     // removed per cell from the truth before the coherence is summed over all DS pixels.
-    const s = simulatePsStack({ seed: 8, width: 400, height: 200, dates: 40, atmosphereStd: 0, quiet: true });
+    const s = simulatePsStack({ seed: 8, width: 400, height: 200, dates: 40, atmosphereStd: 0, dsDecorrelation: true, quiet: true });
     const m = s.stack.meta;
     const tr = s.truth.scatterers;
     const K = m.dates.length;
