@@ -86,7 +86,8 @@ export function emiPhases(cr: Float64Array, ci: Float64Array, N: number, regular
     xr[k] = Math.cos(a);
     xi[k] = Math.sin(a);
   }
-  const lambda = smallestEigenvector(mr, mi, N, xr, xi);
+  // A direction change below 1e-6 is far below any phase precision that matters (mrad).
+  const lambda = smallestEigenvector(mr, mi, N, xr, xi, 50, 1e-6);
   if (!Number.isFinite(lambda)) return null;
   const th = new Float64Array(N);
   const a0 = Math.atan2(xi[0], xr[0]);
