@@ -6,7 +6,10 @@
 import { describe, expect, it } from "vitest";
 import { choleskyHermitian, choleskyReal, inverseSpd, smallestEigenvector, solveHermitian } from "../../src/ps/phase-link-linalg";
 import { coherenceMatrix, emiPhases, linkingCoherence, singleMasterPhases } from "../../src/ps/phase-link";
-import { phaseLinkCells } from "../../src/ps/phase-link-cells";
+import { PHASE_LINK_DEFAULTS, phaseLinkCells } from "../../src/ps/phase-link-cells";
+import { DS_SCHEMA, phaseLinkOptions } from "../../src/ps/phase-link-params";
+import { POINT_QUALITY_DEFAULTS } from "../../src/ps/quality";
+import { defaultsOf } from "../../src/core/params";
 import { mulberry32, normal } from "../../src/core/random";
 import { simulatePsStack } from "../../src/samples/ps-stack";
 
@@ -212,5 +215,13 @@ describe("phase linking on the ps-stack sample", () => {
     const paper = phaseLinkCells(sim.stack, idx.map((i) => tr.row[i]), cellCol, { method: "paper" });
     expect(Array.from(paper.linked).every((v) => v === 0)).toBe(true);
     expect(Array.from(paper.looks).every((v) => v === 5)).toBe(true);
+  });
+});
+
+describe("DS parameters", () => {
+  it("the schema's defaults are the pure functions' defaults", () => {
+    const p = defaultsOf(DS_SCHEMA);
+    expect(phaseLinkOptions({ ...p, multilookRange: 5, multilookAzimuth: 1, memoryBudgetMiB: 512 })).toEqual(PHASE_LINK_DEFAULTS);
+    expect(p.dsLinkingMin).toBe(POINT_QUALITY_DEFAULTS.dsLinkingMin);
   });
 });
