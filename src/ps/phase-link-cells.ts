@@ -207,3 +207,43 @@ const NEIGHBOURS: [number, number][] = [
   [1, 0],
   [-1, 0],
 ];
+
+/** What the network step needs from the DS step, per candidate. */
+export interface LinkedCandidates {
+  /** 1 = PS tier (classic PS, PS-dominated cells; every point with "paper"), 2 = linked DS. */
+  tier: Uint8Array;
+  /** Phase-linking coherence γ_PL (NaN for tier 1). */
+  linking: Float64Array;
+  /** Per multilooked candidate (in candidate order), the driver's full result. */
+  cells: PhaseLinkResult;
+}
+
+/**
+ * The DS step on selection.ts's candidates: replaces, in place, the phase series of every multilooked
+ * candidate (kind 2) by its linked one when `method` is "emi", and assigns the tiers the network
+ * integration uses. With "paper" the phases stay the paper's and every point is tier 1 (the paper
+ * integrates all points together).
+ */
+export function linkCandidates(
+  stack: StackSource,
+  cand: { n: number; K: number; row: Int32Array; col: Int32Array; kind: Uint8Array; phase: Float32Array },
+  options: Partial<PhaseLinkOptions> = {},
+): LinkedCandidates {
+  const o = { ...PHASE_LINK_DEFAULTS, ...options };
+  const idx: number[] = [];
+  for (let c = 0; c < cand.n; c++) if (cand.kind[c] === 2) idx.push(c);
+  const cells = phaseLinkCells(stack, idx.map((c) => cand.row[c]), idx.map((c) => cand.col[c]), o);
+  const tier = new Uint8Array(cand.n).fill(1);
+  const linking = new Float64Array(cand.n).fill(NaN);
+  if (o.method === "emi") {
+    const K = cand.K;
+    idx.forEach((c, q) => {
+      cand.phase.set(cells.phase.subarray(q * K * 2, (q + 1) * K * 2), c * K * 2);
+      if (!cells.psDominated[q]) {
+        tier[c] = 2;
+        linking[c] = cells.quality[q];
+      }
+    });
+  }
+  return { tier, linking, cells };
+}

@@ -1,9 +1,9 @@
 /**
  * Test helper: the improved PS-InSAR chain of src/ps/pipeline.ts with the DS numerics hooked in where
  * the pipeline should call them (pipeline.ts itself is being restructured on another branch):
- *   selectCandidates → phaseLinkCells (kind-2 phases replaced) → delaunayArcs → searchArcs →
- *   integrateArcs (arc weights × point-quality weights, PS tier first) → stable reference →
- *   integrateResiduals → separateResidual → pointQuality (reject) → velocitySigma (σ_v).
+ *   selectCandidates → linkCandidates (kind-2 phases replaced, tiers) → delaunayArcs → searchArcs →
+ *   integrateTiered (arc weights × γ_PL, PS tier first) → stableReference →
+ *   integrateResiduals → separateResidual → acceptPoints (flags) → velocitySigma (σ_v).
  */
 import type { StackSource } from "../../src/ps/stack";
 import { yearsSinceFirst } from "../../src/ps/stack";
@@ -16,7 +16,9 @@ import { stableReference } from "../../src/ps/pipeline";
 import { integrateTiered, arcConsistency } from "../../src/ps/quality-network";
 import { acceptPoints, residualCoherence, REJECT } from "../../src/ps/quality";
 import { velocitySigma } from "../../src/ps/quality-sigma";
-import { phaseLinkCells } from "../../src/ps/phase-link-cells";
+import { linkCandidates } from "../../src/ps/phase-link-cells";
+import { DS_SCHEMA, phaseLinkOptions } from "../../src/ps/phase-link-params";
+import { defaultsOf } from "../../src/core/params";
 import type { DsMethod } from "../../src/ps/phase-link";
 import { FOSHAN_PS, type FoshanPsParams } from "../../src/studies/foshan/ps";
 
@@ -55,21 +57,12 @@ export async function runChain(stack: StackSource, o: ChainOptions = {}): Promis
   const K = meta.dates.length;
   const sel = selectCandidates(stack, { ...params, useMultilook: !o.classicOnly }, { quiet: true });
   const cand = sel.candidates;
-  const tier = Uint8Array.from(cand.kind);
-  const plQuality = new Float64Array(cand.n).fill(NaN);
-  if (!o.classicOnly && (o.dsMethod ?? "emi") === "emi") {
-    const idx: number[] = [];
-    for (let c = 0; c < cand.n; c++) if (cand.kind[c] === 2) idx.push(c);
-    const pl = phaseLinkCells(stack, idx.map((c) => cand.row[c]), idx.map((c) => cand.col[c]), {
-      method: "emi",
-      multilookRange: params.multilookRange,
-      multilookAzimuth: params.multilookAzimuth,
-    });
-    idx.forEach((c, q) => {
-      cand.phase.set(pl.phase.subarray(q * K * 2, (q + 1) * K * 2), c * K * 2);
-      if (pl.psDominated[q]) tier[c] = 1;
-      plQuality[c] = pl.quality[q];
-    });
+  let tier = new Uint8Array(cand.n).fill(1);
+  let plQuality = new Float64Array(cand.n).fill(NaN);
+  if (!o.classicOnly) {
+    const linked = linkCandidates(stack, cand, phaseLinkOptions({ ...defaultsOf(DS_SCHEMA), dsMethod: o.dsMethod ?? "emi", ...params }));
+    tier = linked.tier;
+    plQuality = linked.linking;
   }
   const { x, y } = toMetric(cand.lon, cand.lat);
   const arcs = delaunayArcs(x, y, params.maxArcLength);
@@ -77,9 +70,7 @@ export async function runChain(stack: StackSource, o: ChainOptions = {}): Promis
   const model = arcModel(t, meta.bperp, meta.wavelength, meta.slantRange, meta.incidenceDeg);
   const search = await searchArcs(cand.phase, K, arcs.i, arcs.j, model, params, { workers: 0, quiet: true });
   const keep = Uint8Array.from(search.gamma, (g) => (g >= params.arcCoherenceMin ? 1 : 0));
-  // The paper's method integrates all points jointly: one tier, no γ_PL.
-  const tiered = (o.tiered ?? true) && (o.dsMethod ?? "emi") === "emi";
-  if (!tiered) tier.fill(1);
+  if (o.tiered === false) tier.fill(1);
   const pq = Float64Array.from(plQuality, (q) => (Number.isFinite(q) ? Math.max(0, q) : 1));
   const integ = integrateTiered(cand.n, arcs.i, arcs.j, search.dv, search.dz, search.gamma, keep, tier, pq, { outlierSigma: params.arcOutlierSigma });
   integ.reference = stableReference(integ.velocity, integ.connected, arcs.i, arcs.j, search.gamma, integ.arcKept);
