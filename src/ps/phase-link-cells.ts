@@ -14,6 +14,7 @@
  * Cost per DS: O(L·N²) for Ĉ plus O(N³) for the factorisations; rows are read in blocks under a memory
  * budget, so the stack is never held whole.
  */
+import { FileError } from "../core/errors";
 import type { StackSource } from "./stack";
 import { coherenceMatrix, emiPhases, linkingCoherence, singleMasterPhases, type DsMethod } from "./phase-link";
 
@@ -84,6 +85,12 @@ export function phaseLinkCells(
   };
 
   if (nc === 0) return out;
+  if (col.length !== nc) throw new FileError(stack.meta.source, `phase linking: ${nc} cell rows but ${col.length} cell columns`);
+  for (let c = 0; c < nc; c++) {
+    if (!(row[c] >= 0 && row[c] < height && col[c] >= 0 && col[c] < width) || !Number.isInteger(row[c]) || !Number.isInteger(col[c])) {
+      throw new FileError(stack.meta.source, `phase linking: cell ${c} at row ${row[c]}, column ${col[c]} is outside the ${width}×${height} stack`);
+    }
+  }
   const mlR = Math.max(1, Math.round(o.multilookRange));
   const mlA = Math.max(1, Math.round(o.multilookAzimuth));
   const wr = Math.max(0, Math.round(o.windowRange));

@@ -218,6 +218,14 @@ describe("phase linking on the ps-stack sample", () => {
   });
 });
 
+describe("phase linking: bad input", () => {
+  it("names the stack and the cell outside it", () => {
+    const sim = simulatePsStack({ seed: 1, width: 60, height: 40, dates: 20, quiet: true });
+    expect(() => phaseLinkCells(sim.stack, [10, 40], [0, 5])).toThrow(/memory: phase linking: cell 1 at row 40, column 5 is outside the 60×40 stack/);
+    expect(() => phaseLinkCells(sim.stack, [10], [0, 5])).toThrow(/1 cell rows but 2 cell columns/);
+  });
+});
+
 describe("DS parameters", () => {
   it("the schema's defaults are the pure functions' defaults", () => {
     const p = defaultsOf(DS_SCHEMA);
