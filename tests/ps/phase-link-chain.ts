@@ -30,6 +30,8 @@ export interface ChainOptions {
   /** PS tier integrated first, DS attached to it (default true). */
   tiered?: boolean;
   params?: Partial<FoshanPsParams>;
+  /** Sees the arcs and their periodogram Δv (diagnostics in tests and scripts). */
+  onArcs?: (a: { i: Int32Array; j: Int32Array; dv: Float64Array; gamma: Float64Array; row: Int32Array; col: Int32Array; kind: Uint8Array; tier: Uint8Array }) => void;
 }
 
 export interface ChainPoint {
@@ -69,6 +71,7 @@ export async function runChain(stack: StackSource, o: ChainOptions = {}): Promis
   const t = yearsSinceFirst(meta.dates);
   const model = arcModel(t, meta.bperp, meta.wavelength, meta.slantRange, meta.incidenceDeg);
   const search = await searchArcs(cand.phase, K, arcs.i, arcs.j, model, params, { workers: 0, quiet: true });
+  o.onArcs?.({ i: arcs.i, j: arcs.j, dv: search.dv, gamma: search.gamma, row: cand.row, col: cand.col, kind: cand.kind, tier });
   const keep = Uint8Array.from(search.gamma, (g) => (g >= params.arcCoherenceMin ? 1 : 0));
   if (o.tiered === false) tier.fill(1);
   const pq = Float64Array.from(plQuality, (q) => (Number.isFinite(q) ? Math.max(0, q) : 1));
