@@ -53,7 +53,7 @@ export function highPassShare(tDays: Float64Array, fwhmDays: number): Float64Arr
 export interface VelocitySigma {
   /** Calibrated σ_v (mm/yr) per point, NaN where not active. */
   sigma: Float64Array;
-  /** The noise-only part (the pipeline's former "internal precision"), mm/yr; NaN without `noise`. */
+  /** The noise-only part (from `noise`, propagated like σ_v: the paper's "internal precision"), mm/yr; NaN without `noise`. */
   noiseSigma: Float64Array;
   /** The per-date high-pass variance shares f_k used. */
   share: Float64Array;
