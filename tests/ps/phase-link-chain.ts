@@ -6,7 +6,7 @@
  *   integrateResiduals → separateResidual → acceptPoints (flags) → velocitySigma (σ_v).
  */
 import type { StackSource } from "../../src/ps/stack";
-import { yearsSinceFirst } from "../../src/ps/stack";
+import { yearsSince } from "../../src/core/dates";
 import { selectCandidates } from "../../src/ps/selection";
 import { delaunayArcs, toMetric } from "../../src/ps/network";
 import { arcModel } from "../../src/ps/periodogram";
@@ -20,7 +20,8 @@ import { linkCandidates } from "../../src/ps/phase-link-cells";
 import { DS_SCHEMA, phaseLinkOptions } from "../../src/ps/phase-link-params";
 import { defaultsOf } from "../../src/core/params";
 import type { DsMethod } from "../../src/ps/phase-link";
-import { FOSHAN_PS, type FoshanPsParams } from "../../src/studies/foshan/ps";
+import { FOSHAN_PS } from "../../src/studies/foshan/ps";
+import type { PsParams as FoshanPsParams } from "../../src/ps/params";
 
 export interface ChainOptions {
   classicOnly?: boolean;
@@ -68,7 +69,7 @@ export async function runChain(stack: StackSource, o: ChainOptions = {}): Promis
   }
   const { x, y } = toMetric(cand.lon, cand.lat);
   const arcs = delaunayArcs(x, y, params.maxArcLength);
-  const t = yearsSinceFirst(meta.dates);
+  const t = yearsSince(meta.dates);
   const model = arcModel(t, meta.bperp, meta.wavelength, meta.slantRange, meta.incidenceDeg);
   const search = await searchArcs(cand.phase, K, arcs.i, arcs.j, model, params, { workers: 0, quiet: true });
   o.onArcs?.({ i: arcs.i, j: arcs.j, dv: search.dv, gamma: search.gamma, row: cand.row, col: cand.col, kind: cand.kind, tier });
