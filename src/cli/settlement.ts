@@ -55,7 +55,19 @@ export function usage(): string {
   ].join("\n");
 }
 
-/** Reads `date,value[,sensor]` rows; a header row and `#` comments are skipped. */
+/**
+ * The column delimiter of a series file: `;` or tab when a data line has one (spreadsheets in locales with
+ * a decimal comma write `2019-01-01;-3,5`), else `,`. One delimiter per file, so a decimal comma can never
+ * split a value into a value and a "sensor".
+ */
+export function detectDelimiter(lines: readonly string[]): "," | ";" | "\t" {
+  const data = lines.filter((l) => l.trim() !== "" && !l.trim().startsWith("#"));
+  if (data.some((l) => l.includes(";"))) return ";";
+  if (data.some((l) => l.includes("\t"))) return "\t";
+  return ",";
+}
+
+/** Reads `date,value[,sensor]` rows (`;` or tab also accepted, see detectDelimiter); a header row and `#` comments are skipped. */
 export function readSeriesCsv(file: string): SensorSeries[] {
   let text: string;
   try {
@@ -63,34 +75,48 @@ export function readSeriesCsv(file: string): SensorSeries[] {
   } catch (e) {
     throw new FileError(file, `cannot read (${(e as Error).message})`);
   }
-  const bySensor = new Map<string, { dates: string[]; values: number[] }>();
+  const lines = text.split(/\r?\n/);
+  const delim = detectDelimiter(lines);
+  const expected = `"date${delim === "\t" ? "<tab>" : delim}value[${delim === "\t" ? "<tab>" : delim}sensor]"`;
+  const bySensor = new Map<string, { dates: string[]; values: number[]; line: Map<string, number> }>();
   let rows = 0;
-  text.split(/\r?\n/).forEach((raw, i) => {
+  lines.forEach((raw, i) => {
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) return;
-    const cells = line.split(/[,;\t]/).map((c) => c.trim());
+    const cells = line.split(delim).map((c) => c.trim());
     const at = `line ${i + 1}`;
     if (rows === 0 && !/^\d{4}-?\d{2}-?\d{2}/.test(cells[0])) return; // header
-    if (cells.length < 2) throw new FileError(file, `${at}: expected "date,value", found "${line}"`);
+    if (cells.length < 2) throw new FileError(file, `${at}: expected ${expected}, found "${line}"`);
+    if (cells.length > 3) throw new FileError(file, `${at}: ${cells.length} columns, expected ${expected} (is "${delim === "," ? "," : delim}" also used inside a value?)`);
     try {
       parseDate(cells[0]);
     } catch (e) {
       throw new FileError(file, `${at}: ${(e as Error).message}`);
     }
     if (cells[1] === "") throw new FileError(file, `${at}: value missing for ${cells[0]}`);
-    const v = Number(cells[1]);
+    // With ";" or tab columns, a decimal comma is the locale's decimal separator.
+    const text1 = delim !== "," && /^[-+]?\d+,\d+$/.test(cells[1]) ? cells[1].replace(",", ".") : cells[1];
+    const v = Number(text1);
     if (!Number.isFinite(v)) throw new FileError(file, `${at}: value "${cells[1]}" is not a number`);
     const sensor = cells[2] && cells[2] !== "" ? cells[2] : "series";
     let s = bySensor.get(sensor);
     if (!s) {
-      s = { dates: [], values: [] };
+      s = { dates: [], values: [], line: new Map() };
       bySensor.set(sensor, s);
     }
-    s.dates.push(isoDate(cells[0]));
+    const d = isoDate(cells[0]);
+    const prev = s.line.get(d);
+    if (prev !== undefined) {
+      const pv = s.values[s.dates.indexOf(d)];
+      if (pv !== v) throw new FileError(file, `${at}: ${d} already has value ${pv} at line ${prev} (sensor ${sensor}); conflicting duplicate dates`);
+      return; // an exact repeat carries no new information
+    }
+    s.line.set(d, i + 1);
+    s.dates.push(d);
     s.values.push(v);
     rows++;
   });
-  if (rows === 0) throw new FileError(file, 'no data rows (expected "date,value[,sensor]")');
+  if (rows === 0) throw new FileError(file, `no data rows (expected ${expected})`);
   return [...bySensor.entries()].map(([sensor, s]) => ({ sensor, dates: s.dates, values: s.values }));
 }
 

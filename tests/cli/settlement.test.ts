@@ -135,4 +135,25 @@ describe("settlement CLI", () => {
     expect(() => run(["fit", "--input", file, "--model", "cubic"], false)).toThrow(/model/);
     expect(() => run(["fit"], false)).toThrow(/--input/);
   });
+
+  it("semicolon-separated file with decimal commas: read as the locale wrote it, not as 39 sensors", () => {
+    const dir = mkdtempSync(join(tmpdir(), "settle-csv-"));
+    const f = join(dir, "semicolon.csv");
+    writeFileSync(f, "date;value\n2019-01-01;-3,5\n2019-02-01;-4,25\n2019-03-01;-5\n");
+    expect(readSeriesCsv(f)).toEqual([{ sensor: "series", dates: ["2019-01-01", "2019-02-01", "2019-03-01"], values: [-3.5, -4.25, -5] }]);
+    const g = join(dir, "mixed.csv");
+    writeFileSync(g, "date,value\n2019-01-01,-3,5,PALSAR,x\n");
+    expect(() => readSeriesCsv(g)).toThrow(/mixed\.csv: line 2: 5 columns, expected "date,value\[,sensor\]"/);
+  });
+
+  it("duplicate dates with conflicting values are refused, naming both lines; an exact repeat is kept once", () => {
+    const dir = mkdtempSync(join(tmpdir(), "settle-csv-"));
+    const f = join(dir, "dup.csv");
+    writeFileSync(f, "2019-01-01,-3\n2019-02-01,-4\n2019-02-01,-6\n");
+    expect(() => readSeriesCsv(f)).toThrow(/dup\.csv: line 3: 2019-02-01 already has value -4 at line 2 \(sensor series\); conflicting duplicate dates/);
+    const g = join(dir, "repeat.csv");
+    writeFileSync(g, "2019-01-01,-3\n2019-02-01,-4\n2019-02-01,-4\n2019-03-01,-5\n");
+    expect(readSeriesCsv(g)[0].dates).toEqual(["2019-01-01", "2019-02-01", "2019-03-01"]);
+  });
 });
+
