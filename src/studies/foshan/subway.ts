@@ -6,8 +6,8 @@
  */
 import { withOverrides, type StudyOverrides } from "../../core/params";
 import type { Datum } from "../../geometry/datum";
-import type { MetricFrameKind } from "../../geometry/projection";
 import { SETTLEMENT_SCHEMA, type SettlementParams } from "../../settlement/params";
+import { SUBWAY_SCHEMA, type SubwayParams } from "../../subway/params";
 
 /** The settlement model of §4 (Fig 10); the rest of the settlement parameters keep their generic defaults. */
 export const FOSHAN_SETTLEMENT_OVERRIDES: StudyOverrides<SettlementParams> = {
@@ -17,17 +17,17 @@ export const FOSHAN_SETTLEMENT_OVERRIDES: StudyOverrides<SettlementParams> = {
 
 export const FOSHAN_SETTLEMENT: SettlementParams = withOverrides(SETTLEMENT_SCHEMA, FOSHAN_SETTLEMENT_OVERRIDES);
 
-export interface FoshanSubwayDefaults {
-  bufferRadiusM: number;
+/** The Foshan paper's values for the corridor analysis; the other subway parameters keep their generic defaults' reasons. */
+export const FOSHAN_SUBWAY_OVERRIDES: StudyOverrides<SubwayParams> = {
+  bufferRadiusM: { value: 600, source: "§3: \"选择地铁沿线600 m缓冲区内的PS点目标进行分析\"" },
+};
+
+const FOSHAN_CORRIDOR: SubwayParams = withOverrides(SUBWAY_SCHEMA, FOSHAN_SUBWAY_OVERRIDES);
+
+export interface FoshanSubwayDefaults extends SubwayParams {
   datumOfLines: Datum;
-  metricFrame: MetricFrameKind;
   psDates: { first: string; last: string; scenes: number };
   psVelocityUnit: string;
-  subsidingThreshold: number;
-  rankStatistic: "median" | "p10" | "mean";
-  minPointsPerSegment: number;
-  segmentLengthWithoutStationsM: number;
-  topSegments: number;
   collapse: { date: string; line: string; fromStation: string; toStation: string; siteFraction: number; siteRadiusM: number };
   studyArea: { lonMin: number; lonMax: number; latMin: number; latMax: number };
   lineNames: Record<string, string>;
@@ -42,27 +42,15 @@ export interface FoshanSubwayDefaults {
 }
 
 export const FOSHAN_SUBWAY: FoshanSubwayDefaults = {
-  // §3 (地铁沿线沉降分析): "选择地铁沿线600 m缓冲区内的PS点目标进行分析".
-  bufferRadiusM: 600,
+  // bufferRadiusM (§3), subsidingThreshold, rankStatistic, minPointsPerSegment, topSegments,
+  // segmentLengthWithoutStationsM and metricFrame: SUBWAY_SCHEMA with FOSHAN_SUBWAY_OVERRIDES.
+  ...FOSHAN_CORRIDOR,
   // Not in the paper ("根据收集到的佛山地铁路线分布图"); the mirrored geometry is WGS-84 (converted from BD-09).
   datumOfLines: "WGS84",
-  // Not in the paper: a transverse Mercator through the lines keeps distance error < 2 cm at 600 m.
-  metricFrame: "local",
   // §2: 85 Sentinel-1 scenes, 2015-06-15 … 2018-09-15.
   psDates: { first: "2015-06-15", last: "2018-09-15", scenes: 85 },
   // §3, Figs 3, 5–9: velocities in mm/a (negative = subsidence, LOS).
   psVelocityUnit: "mm/yr",
-  // Not in the paper: a segment "subsides" where velocities fall below −10 mm/a, the level the paper
-  // uses to describe the Dengzhou–Xianyong section of Line 2 (§3.2: "形变速率在-10 mm/a左右").
-  subsidingThreshold: -10,
-  // Not in the paper: segments are ranked by the 10th percentile of PS velocity, robust to single
-  // outlying PS yet sensitive to a subsiding part of the segment.
-  rankStatistic: "p10",
-  // Not in the paper: segments with fewer PS are reported but not ranked.
-  minPointsPerSegment: 5,
-  // Not in the paper: lines without station data (the simulated sample lines) are cut every 1 km.
-  segmentLengthWithoutStationsM: 1000,
-  topSegments: 5,
   collapse: {
     // §1 and §3.2: 2018-02-07, shield tunnel between Huchong (湖涌) and Lüdaohu (绿岛湖) stations of Line 2.
     date: "2018-02-07",
