@@ -1,0 +1,3 @@
+import { main } from "../src/cli/params-doc";
+
+process.exitCode = main();
