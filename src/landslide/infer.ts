@@ -15,6 +15,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { dirname, join } from "node:path";
 import { readRaster, writeRaster, type Raster } from "../io/raster";
 import { SeededDropout, type UNetConfig } from "./unet";
+import { FileError } from "../core/errors";
+import { L4S_BAND_COUNT } from "./features";
+import { checkRecipe, recipeFeatures, tilesAlignToBlocks, type FeatureRecipe } from "./recipe";
 
 // ---------------------------------------------------------------- save / load
 
@@ -25,6 +28,8 @@ export interface ModelMeta {
   features?: string[];
   /** Probability above which a pixel is a landslide. */
   threshold?: number;
+  /** How the input features were made (src/landslide/recipe.ts). */
+  recipe?: FeatureRecipe;
   /** Anything else worth keeping with the weights (epoch, validation F1, data, seed, backend). */
   [key: string]: unknown;
 }
@@ -96,7 +101,10 @@ function readJson(file: string, what: string): Record<string, unknown> {
 /** Reads `unet.json` beside a saved model (empty if the model came from elsewhere). */
 export function readModelMeta(dir: string): ModelMeta {
   const f = join(dir, "unet.json");
-  return existsSync(f) ? (readJson(f, "model metadata") as ModelMeta) : {};
+  if (!existsSync(f)) return {};
+  const meta = readJson(f, "model metadata") as ModelMeta;
+  if (meta.recipe !== undefined) meta.recipe = checkRecipe(meta.recipe, f);
+  return meta;
 }
 
 /** Loads a model saved by `saveModel` (or any tfjs layers model with a single weights file). */
@@ -171,6 +179,11 @@ export interface PredictSceneOptions {
   overlap?: number;
   /** Tiles per forward pass (default 8). */
   batchSize?: number;
+  /**
+   * Tiles on the grid of multiples of the tile size, without overlap (edge tiles mirrored past the
+   * scene): each tile then covers whole normalisation blocks as a training patch did. `overlap` is ignored.
+   */
+  alignToGrid?: boolean;
   onProgress?: (tilesDone: number, tilesTotal: number) => void;
 }
 
@@ -227,10 +240,11 @@ export async function predictScene(
   const fixed = modelTileSize(model);
   const tile = opts.tileSize ?? fixed ?? 128;
   if (fixed !== null && tile !== fixed) throw new Error(`predictScene: the model takes ${fixed}-pixel tiles, not ${tile}`);
-  const overlap = Math.min(opts.overlap ?? Math.floor(tile / 4), tile - 1);
+  const overlap = opts.alignToGrid ? 0 : Math.min(opts.overlap || Math.floor(tile / 4), tile - 1);
   const batchSize = Math.max(1, opts.batchSize ?? 8);
-  const xs = tileStarts(width, tile, overlap);
-  const ys = tileStarts(height, tile, overlap);
+  const starts = (n: number): number[] => (opts.alignToGrid ? Array.from({ length: Math.ceil(n / tile) }, (_, i) => i * tile) : tileStarts(n, tile, overlap));
+  const xs = starts(width);
+  const ys = starts(height);
   const tiles: [number, number][] = [];
   for (const y0 of ys) for (const x0 of xs) tiles.push([x0, y0]);
   const ramp = edgeRamp(tile, overlap);
@@ -304,26 +318,46 @@ export function writeProbabilityGeoTiff(file: string, prob: Float32Array, like: 
 }
 
 /**
- * Reads an 11-band feature GeoTIFF (Table 2 order, as `npm run landslide -- features` writes it), predicts
- * every pixel and writes the probability GeoTIFF on the same grid. Returns the probabilities.
+ * Predicts every pixel of a GeoTIFF and writes the probability GeoTIFF on the same grid. The input is
+ * either a 14-band scene in L4S order, whose features are made here with the model's `recipe` (and tiles
+ * aligned to its blocks), or a feature GeoTIFF with the model's channels (`npm run landslide -- features`,
+ * which must have used the same recipe). Returns the probabilities.
  */
 export async function predictGeoTiff(
   model: tf.LayersModel,
   inFile: string,
   outFile: string | undefined,
-  opts: PredictSceneOptions & { threshold?: number } = {},
-): Promise<{ prob: Float32Array; raster: Raster }> {
+  opts: PredictSceneOptions & { threshold?: number; recipe?: FeatureRecipe } = {},
+): Promise<{ prob: Float32Array; raster: Raster; from: "scene" | "features" }> {
   const r = await readRaster(inFile);
   const channels = model.inputs[0].shape[3];
-  if (r.bands.length !== channels) {
-    throw new Error(`${inFile}: has ${r.bands.length} bands; the model takes ${channels} feature channels (Table 2 order)`);
+  let x: Float32Array;
+  let from: "scene" | "features";
+  let tiling: PredictSceneOptions = opts;
+  if (r.bands.length === L4S_BAND_COUNT && channels !== L4S_BAND_COUNT) {
+    if (!opts.recipe) throw new FileError(inFile, "is a 14-band scene but the model has no feature recipe (unet.json); make features with `npm run landslide -- features` first");
+    const bands = r.bands.map((b) => {
+      if (r.noData === undefined) return b;
+      const f = Float32Array.from(b);
+      for (let i = 0; i < f.length; i++) if (f[i] === r.noData) f[i] = NaN;
+      return f;
+    });
+    x = recipeFeatures({ width: r.width, height: r.height, bands }, opts.recipe);
+    from = "scene";
+    if (tilesAlignToBlocks(opts.recipe)) tiling = { ...opts, alignToGrid: true };
+  } else {
+    if (r.bands.length !== channels) {
+      throw new FileError(inFile, `has ${r.bands.length} bands; the model takes ${channels} feature channels (Table 2 order) or a 14-band L4S scene`);
+    }
+    x = bandsToChannelsLast(r.bands, r.width * r.height);
+    from = "features";
+    if (r.noData !== undefined) {
+      // Nodata pixels get 0 features rather than a huge sentinel value the network never saw.
+      for (let i = 0; i < x.length; i++) if (x[i] === r.noData || Number.isNaN(x[i])) x[i] = 0;
+    }
+    if (opts.recipe && tilesAlignToBlocks(opts.recipe)) tiling = { ...opts, alignToGrid: true };
   }
-  const x = bandsToChannelsLast(r.bands, r.width * r.height);
-  if (r.noData !== undefined) {
-    // Nodata pixels get 0 features rather than a huge sentinel value the network never saw.
-    for (let i = 0; i < x.length; i++) if (x[i] === r.noData || Number.isNaN(x[i])) x[i] = 0;
-  }
-  const prob = await predictScene(model, x, r.width, r.height, opts);
+  const prob = await predictScene(model, x, r.width, r.height, tiling);
   if (outFile) writeProbabilityGeoTiff(outFile, prob, r, opts.threshold);
-  return { prob, raster: r };
+  return { prob, raster: r, from };
 }
