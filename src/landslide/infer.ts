@@ -11,8 +11,9 @@
  * see zero padding) count least and no seams appear. Parts of a scene smaller than a tile are mirrored.
  */
 import * as tf from "@tensorflow/tfjs";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { writeFolderAtomic } from "../core/atomic";
 import { readRaster, writeRaster, type Raster } from "../io/raster";
 import { SeededDropout, type UNetConfig } from "./unet";
 import { FileError } from "../core/errors";
@@ -48,18 +49,6 @@ function toStockTopology(node: Json): Json {
   return node;
 }
 
-/** Writes a directory atomically: into a temporary sibling, then renamed into place. */
-export function writeDirAtomic(dir: string, files: Record<string, string | Uint8Array>): void {
-  mkdirSync(dirname(dir), { recursive: true });
-  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
-  mkdirSync(tmp, { recursive: true });
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(tmp, name), content);
-  const old = `${dir}.old-${process.pid}-${Date.now()}`;
-  if (existsSync(dir)) renameSync(dir, old);
-  renameSync(tmp, dir);
-  if (existsSync(old)) rmSync(old, { recursive: true, force: true });
-}
-
 function joinWeightData(w: tf.io.WeightData | undefined): ArrayBuffer {
   if (!w) return new ArrayBuffer(0);
   return Array.isArray(w) ? tf.io.concatenateArrayBuffers(w) : w;
@@ -82,19 +71,22 @@ export async function saveModel(dir: string, model: tf.LayersModel, meta: ModelM
     modelTopology: toStockTopology(artifacts.modelTopology as Json),
     weightsManifest: [{ paths: ["weights.bin"], weights: artifacts.weightSpecs ?? [] }],
   };
-  writeDirAtomic(dir, {
+  const files: Record<string, string | Uint8Array> = {
     "model.json": JSON.stringify(modelJson),
     "weights.bin": new Uint8Array(joinWeightData(artifacts.weightData)),
     "unet.json": JSON.stringify({ ...meta, savedAt: new Date().toISOString() }, null, 2),
+  };
+  await writeFolderAtomic(dir, (staging) => {
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(staging, name), content);
   });
 }
 
 function readJson(file: string, what: string): Record<string, unknown> {
-  if (!existsSync(file)) throw new Error(`${file}: missing (${what})`);
+  if (!existsSync(file)) throw new FileError(file, `missing (${what})`);
   try {
     return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
   } catch (e) {
-    throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
+    throw new FileError(file, `not valid JSON (${(e as Error).message})`);
   }
 }
 
