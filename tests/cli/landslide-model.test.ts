@@ -103,6 +103,6 @@ describe("npm run landslide -- train | evaluate | predict", () => {
     expect(existsSync(join(out, "final", "model.json"))).toBe(true);
     expect(existsSync(join(out, "best"))).toBe(false);
     const meta = JSON.parse(readFileSync(join(out, "final", "unet.json"), "utf8")) as { recipe: { extent: string; block: number; bands: { midInfrared: number } } };
-    expect(meta.recipe).toMatchObject({ extent: "block", block: 128, bands: { midInfrared: 10 } });
+    expect(meta.recipe).toMatchObject({ extent: "block", block: 128, bands: { midInfrared: 12 } });
   });
 });

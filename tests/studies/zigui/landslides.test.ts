@@ -17,7 +17,7 @@ describe("Zigui landslide parameters", () => {
   it("carry the paper's values, every override with a source", () => {
     const U = ZIGUI_LANDSLIDES.unet;
     expect([U.patchSize, U.inputChannels, U.encoderFilters, U.batchSize, U.epochs, U.learningRate, U.threshold]).toEqual([128, 11, [16, 32, 64, 128, 256], 16, 100, 1e-3, 0.5]);
-    expect(ZIGUI_LANDSLIDES.features.bands).toMatchObject({ blue: 2, green: 3, red: 4, nir: 8, swir1: 11, midInfrared: 10, slope: 13, elevation: 14 });
+    expect(ZIGUI_LANDSLIDES.features.bands).toMatchObject({ blue: 2, green: 3, red: 4, nir: 8, swir1: 11, midInfrared: 12, slope: 13, elevation: 14 });
     for (const o of [ZIGUI_UNET_OVERRIDES, ZIGUI_FEATURE_OVERRIDES, ZIGUI_BAND_OVERRIDES]) {
       for (const [k, v] of Object.entries(o)) expect((v as { source: string }).source.length, k).toBeGreaterThan(3);
     }
