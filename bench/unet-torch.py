@@ -2,7 +2,9 @@
 
 usage: python3 bench/unet-torch.py count [channels]
        python3 bench/unet-torch.py step <batch> <size> <threads> <steps> [device]
-Prints one JSON object. Same architecture as buildUNet: conv3x3(ReLU, he-normal, same) -> dropout ->
+       python3 bench/unet-torch.py serve <batch> <size> <threads> [device]
+step prints one JSON object. serve warms up, then runs one step per "step" line on stdin and prints its
+milliseconds as one JSON line (so a caller can alternate its own steps with PyTorch's); "quit" ends it. Same architecture as buildUNet: conv3x3(ReLU, he-normal, same) -> dropout ->
 conv3x3 per encoder level with 2x2 max-pool between levels; 2x2 stride-2 transposed conv, concatenation
 (upsampled first), conv -> dropout -> conv per decoder level; 1x1 head (sigmoid applied to its logits); Adam 1e-3,
 BCE from logits.
@@ -65,8 +67,13 @@ def main():
         m = UNet(ch)
         print(json.dumps({"params": sum(p.numel() for p in m.parameters()), "torch": torch.__version__}))
         return
-    batch, size, threads, steps = (int(v) for v in sys.argv[2:6])
-    dev = sys.argv[6] if len(sys.argv) > 6 else "cpu"
+    if cmd == "serve":
+        batch, size, threads = (int(v) for v in sys.argv[2:5])
+        steps = 0
+        dev = sys.argv[5] if len(sys.argv) > 5 else "cpu"
+    else:
+        batch, size, threads, steps = (int(v) for v in sys.argv[2:6])
+        dev = sys.argv[6] if len(sys.argv) > 6 else "cpu"
     torch.set_num_threads(threads)
     # cuDNN may use TF32 tensor cores for "fp32" convolutions by default; DLAB_TORCH_TF32=0 forbids it.
     import os
@@ -88,6 +95,17 @@ def main():
         return loss.item()
 
     step()  # warm-up
+    if cmd == "serve":
+        print(json.dumps({"ready": True, "torch": torch.__version__}), flush=True)
+        for line in sys.stdin:
+            if line.strip() != "step":
+                break
+            t0 = time.perf_counter()
+            step()
+            if dev != "cpu":
+                torch.cuda.synchronize()
+            print(json.dumps({"ms": (time.perf_counter() - t0) * 1000}), flush=True)
+        return
     times = []
     for _ in range(steps):
         t0 = time.perf_counter()

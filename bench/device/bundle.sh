@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 mkdir -p .device-carry/webgpu/dist/linux-x64
 # Bundled CommonJS code (typescript, pulled in by src/raster) expects require, __filename and __dirname.
 BANNER="import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; import { dirname as __dn } from 'node:path'; const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);"
-for pair in gpu-entry:bench gpu-check:check train-sample:train; do
+for pair in gpu-entry:bench gpu-check:check train-sample:train mir-compare:mir; do
   npx esbuild "bench/device/${pair%%:*}.ts" --bundle --platform=node --format=esm --target=node20 \
     --outfile=".device-carry/${pair##*:}.mjs" --external:webgpu --external:h5wasm --minify --log-level=warning --banner:js="$BANNER"
 done

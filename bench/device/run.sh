@@ -11,4 +11,5 @@ rm -rf node_modules/h5wasm && cp -r .device-carry/h5wasm node_modules/
 nvidia-smi --query-gpu=name,driver_version,clocks.sm --format=csv,noheader
 if [ "$1" = "check" ]; then shift; /tmp/node .device-carry/check.mjs || exit 1; fi
 if [ "$1" = "train" ]; then shift; /tmp/node .device-carry/train.mjs || exit 1; fi
+if [ "$1" = "mir" ]; then shift; /tmp/node .device-carry/mir.mjs || exit 1; fi
 if [ "$#" -gt 0 ]; then /tmp/node .device-carry/bench.mjs "$@"; fi

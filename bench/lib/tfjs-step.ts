@@ -10,6 +10,28 @@ export interface KernelShare {
   calls: number;
 }
 
+/** One prepared training step of the paper's U-Net (model, optimiser and a fixed batch built once). */
+export function makeStep(batch: number, size: number): { step: () => Promise<void>; dispose: () => void } {
+  const { model } = buildUNet({ ...PAPER_UNET, inputSize: size }, 1);
+  const net = logitsModel(model)!;
+  const opt = tf.train.adam(1e-3);
+  const varList = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const x = tf.randomUniform([batch, size, size, 11], 0, 1, "float32", 1);
+  const y = tf.cast(tf.greater(tf.randomUniform([batch, size, size, 1], 0, 1, "float32", 2), 0.9), "float32");
+  return {
+    step: async () => {
+      const cost = opt.minimize(() => bceFromLogits(y, net.apply(x, { training: true }) as tf.Tensor), true, varList);
+      await cost!.data();
+      cost!.dispose();
+    },
+    dispose: () => {
+      tf.dispose([x, y]);
+      opt.dispose();
+      model.dispose();
+    },
+  };
+}
+
 export async function timeSteps(batch: number, size: number, steps: number, profile: boolean, warmup = true): Promise<{ ms: number[]; profile?: KernelShare[] }> {
   const { model } = buildUNet({ ...PAPER_UNET, inputSize: size }, 1);
   const net = logitsModel(model)!;

@@ -1,58 +1,91 @@
 /**
  * `npm run landslide -- train | evaluate | predict`: the U-Net half of the landslide CLI, with the same
- * parameters as notebook 11 (defaults from ZIGUI_LANDSLIDES.unet in src/studies/zigui/landslides.ts).
+ * parameters as notebook 11 (the area's schema in src/landslide/params.ts, the Zigui study's values).
  */
+import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { optionHelp, parseCommand, type OptionTable } from "../core/cli";
+import { UsageError } from "../core/errors";
+import { applyParams, paramHelp, parseAssignments, type ParamSchema } from "../core/params";
 import { dataProfile, outputsDir, type DataProfile } from "../core/project";
-import { ZIGUI_LANDSLIDES } from "../studies/zigui/landslides";
-import { parseBackendName, selectBackend, type BackendName } from "../landslide/backend";
-import { l4sDir } from "../samples/landslide-input";
-import { FEATURE_NAMES } from "../landslide/features";
+import { parseBackendName, selectBackend } from "../landslide/backend";
 import { loadModel, predictGeoTiff, readModelMeta } from "../landslide/infer";
+import { DEFAULT_INFERENCE, FEATURE_SCHEMA, INFERENCE_SCHEMA, L4S_BANDS_SCHEMA, POLYGON_SCHEMA, UNET_SCHEMA, type FeatureOptions, type FeatureParams, type InferenceParams, type L4SBands, type PolygonParams, type UNetParams } from "../landslide/params";
 import { loadL4SPatches } from "../landslide/patches";
-import { evaluateSet, train, type TrainConfig } from "../landslide/train";
+import { polygonize, writeGeoJson } from "../landslide/polygons";
+import { evaluateSet, train } from "../landslide/train";
+import { trainConfigFromParams } from "../landslide/train-config";
 import { PAPER_UNET, type UNetConfig } from "../landslide/unet";
+import { l4sDir } from "../samples/landslide-input";
+import { ZIGUI_BAND_OVERRIDES, ZIGUI_FEATURE_OVERRIDES, ZIGUI_LANDSLIDES, ZIGUI_POLYGON_OVERRIDES, ZIGUI_UNET_OVERRIDES } from "../studies/zigui/landslides";
 
-const U = ZIGUI_LANDSLIDES.unet;
+type ModelParams = UNetParams & InferenceParams & PolygonParams & FeatureOptions & L4SBands;
+const MODEL_SCHEMA = { ...UNET_SCHEMA, ...INFERENCE_SCHEMA, ...POLYGON_SCHEMA, ...FEATURE_SCHEMA, ...L4S_BANDS_SCHEMA } as ParamSchema<ModelParams>;
+const Z = ZIGUI_LANDSLIDES;
+const STUDY: ModelParams = { ...Z.unet, ...DEFAULT_INFERENCE, ...Z.polygons, ...Z.features, ...Z.features.bands };
+
+export const MODEL_OPTIONS = {
+  data: { type: "string", value: "DIR", description: "L4S folder with image_N.h5 + mask_N.h5 (side by side or img/ + mask/)" },
+  profile: { type: "string", value: "sample|mirror|full", description: "where to find the data when --data is absent (default DLAB_PROFILE or sample)" },
+  limit: { type: "string", value: "N", description: "only the first N patches" },
+  crop: { type: "string", value: "PX", description: "cut patches into PX×PX tiles (must divide 128; the model's input size follows)" },
+  out: { type: "string", value: "PATH", description: "train: output folder (default outputs/zigui-training); predict: probability GeoTIFF" },
+  epochs: { type: "string", value: "N", description: "= --param epochs=N" },
+  "batch-size": { type: "string", value: "N", description: "= --param batchSize=N" },
+  "learning-rate": { type: "string", value: "X", description: "= --param learningRate=X" },
+  "validation-fraction": { type: "string", value: "X", description: "= --param validationFraction=X (0: train on all patches; only final/ is written)" },
+  seed: { type: "string", value: "N", description: "= --param seed=N" },
+  threshold: { type: "string", value: "X", description: "= --param threshold=X; evaluate/predict: overrides the model's saved threshold" },
+  "val-data": { type: "string", value: "DIR", description: "train: separate labelled validation folder" },
+  filters: { type: "string", value: "A,B,…", description: "encoder filters; the dropout lists keep the paper's pattern" },
+  "no-resume": { type: "boolean", description: "train: start afresh even if a checkpoint exists" },
+  model: { type: "string", value: "DIR", description: "evaluate/predict: a saved model (default outputs/zigui-training/best, else …/final)" },
+  input: { type: "string", value: "FILE", description: "predict: a 14-band L4S-order scene (features made by the model's recipe) or an 11-band feature GeoTIFF" },
+  polygons: { type: "string", value: "FILE", description: "predict: landslide polygons GeoJSON (default <out>.geojson)" },
+  overlap: { type: "string", value: "PX", description: "= --param overlap=PX" },
+  batch: { type: "string", value: "N", description: "= --param batch=N (inference)" },
+  backend: { type: "string", value: "NAME", description: "auto|tensorflow|webgpu|wasm|cpu (default DLAB_TF_BACKEND or auto)" },
+  param: { type: "string", multiple: true, value: "NAME=VALUE", description: "set a parameter (list below)" },
+  help: { type: "boolean", short: "h", description: "this text" },
+} as const satisfies OptionTable;
+
+/** Convenience flags and the parameter each sets. */
+const FLAG_PARAMS: Record<string, keyof ModelParams> = {
+  epochs: "epochs",
+  "batch-size": "batchSize",
+  "learning-rate": "learningRate",
+  "validation-fraction": "validationFraction",
+  seed: "seed",
+  threshold: "threshold",
+  overlap: "overlap",
+  batch: "batch",
+};
 
 export const MODEL_HELP = `Usage: npm run landslide -- <train | evaluate | predict> [options]
 
-  train     train the Zigui U-Net (Fig 1) on Landslide4Sense patches; resumes from <out>/checkpoint.ckpt
-  evaluate  precision, recall and F1 of a trained model on labelled patches, printed as JSON
-  predict   landslide probability GeoTIFF from an 11-band feature GeoTIFF (npm run landslide -- features)
+  train     train the U-Net (Zigui Fig 1) on Landslide4Sense patches; resumes from <out>/checkpoint.ckpt;
+            writes <out>/best/ (best validation F1) and <out>/final/ (last epoch), each with unet.json
+            holding the feature recipe
+  evaluate  precision, recall and F1 of a trained model on labelled patches (features by the model's
+            recipe), as JSON; the Keras metrics are averaged per patch
+  predict   landslide probability GeoTIFF and polygons (GeoJSON) for a scene
 
-Data (train, evaluate):
-  --data <folder>             L4S folder with image_N.h5 + mask_N.h5 (side by side or img/ + mask/)
-  --profile sample|mirror|full  where to find it when --data is absent (default DLAB_PROFILE or sample)
-  --limit <n>                 only the first n patches
-  --crop <px>                 cut patches into px×px tiles (must divide 128; the model's input size follows)
+Options:
+${optionHelp(MODEL_OPTIONS)}
 
-Training (defaults from src/studies/zigui/landslides.ts):
-  --out <dir>                 output folder (default outputs/zigui-training)
-  --epochs <n>                (default ${U.epochs})
-  --batch-size <n>            (default ${U.batchSize})
-  --learning-rate <x>         Adam learning rate (default ${U.learningRate})
-  --validation-fraction <x>   held out when no --val-data (default ${U.validationFraction})
-  --val-data <folder>         separate labelled validation folder
-  --seed <n>                  split, initialisation, batch order, dropout (default ${U.seed})
-  --filters <a,b,...>         encoder filters (default ${U.encoderFilters.join(",")}); dropout lists keep their length
-  --no-resume                 start afresh even if a checkpoint exists
-
-Evaluate / predict:
-  --model <dir>               a saved model (default outputs/zigui-training/best)
-  --threshold <x>             probability threshold (default ${U.threshold})
-  --input <features.tif>      (predict) 11 bands in Table 2 order
-  --out <prob.tif>            (predict) probability GeoTIFF, same grid as the input
-  --overlap <px>              (predict) tile overlap (default a quarter of the tile)
-
-Common:
-  --backend auto|tensorflow|webgpu|wasm|cpu   TensorFlow.js backend (default DLAB_TF_BACKEND or auto)
-  --batch <n>                 inference batch size (default 8)
-  --help
+Parameters (--param name=value; default, then the Zigui study's value):
+${paramHelp(UNET_SCHEMA, ZIGUI_UNET_OVERRIDES, "zigui")}
+${paramHelp(INFERENCE_SCHEMA)}
+${paramHelp(POLYGON_SCHEMA, ZIGUI_POLYGON_OVERRIDES, "zigui")}
+${paramHelp(FEATURE_SCHEMA, ZIGUI_FEATURE_OVERRIDES, "zigui")}
+${paramHelp(L4S_BANDS_SCHEMA, ZIGUI_BAND_OVERRIDES, "zigui")}
 `;
 
 export interface ModelArgs {
   command: "train" | "evaluate" | "predict";
+  params: ModelParams;
+  /** Whether the threshold was given on the command line (it then beats the model's saved one). */
+  thresholdGiven: boolean;
   data?: string;
   valData?: string;
   profile: DataProfile;
@@ -61,76 +94,57 @@ export interface ModelArgs {
   out?: string;
   model?: string;
   input?: string;
-  train: Partial<TrainConfig>;
+  polygons?: string;
   filters?: number[];
   resume: boolean;
-  threshold: number;
-  overlap?: number;
-  inferBatch: number;
-  backend?: BackendName | "auto";
+  backend?: ReturnType<typeof parseBackendName>;
 }
 
-function num(flag: string, v: string, opts: { int?: boolean; min?: number; max?: number } = {}): number {
+function int(flag: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined;
   const x = Number(v);
-  if (!Number.isFinite(x) || (opts.int && !Number.isInteger(x)) || (opts.min !== undefined && x < opts.min) || (opts.max !== undefined && x > opts.max)) {
-    throw new Error(`${flag} must be ${opts.int ? "an integer" : "a number"}${opts.min !== undefined ? ` ≥ ${opts.min}` : ""}${opts.max !== undefined ? ` ≤ ${opts.max}` : ""}, not "${v}"`);
-  }
+  if (!Number.isInteger(x) || x < min) throw new UsageError(`--${flag} must be an integer ≥ ${min}, not "${v}"`);
   return x;
 }
 
 export function parseModelArgs(argv: string[]): ModelArgs | "help" {
   const [command, ...rest] = argv;
   if (!command || command === "--help" || command === "-h") return "help";
-  if (command !== "train" && command !== "evaluate" && command !== "predict") {
-    throw new Error(`unknown command "${command}" (train, evaluate or predict; see --help)`);
+  if (command !== "train" && command !== "evaluate" && command !== "predict") throw new UsageError(`unknown command "${command}" (train, evaluate or predict)`);
+  const { options: o } = parseCommand(rest, MODEL_OPTIONS);
+  if (o.help) return "help";
+  const assign: Record<string, string> = parseAssignments(o.param);
+  for (const [flag, name] of Object.entries(FLAG_PARAMS)) {
+    const v = (o as Record<string, unknown>)[flag];
+    if (typeof v === "string") assign[name] = v;
   }
-  const a: ModelArgs = { command, profile: dataProfile(), train: {}, resume: true, threshold: U.threshold, inferBatch: 8 };
-  for (let i = 0; i < rest.length; i++) {
-    const flag = rest[i];
-    const value = (): string => {
-      const v = rest[++i];
-      if (v === undefined || v.startsWith("--")) throw new Error(`${command}: ${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case "--help":
-      case "-h":
-        return "help";
-      case "--data": a.data = value(); break;
-      case "--val-data": a.valData = value(); break;
-      case "--profile": {
-        const v = value();
-        if (v !== "sample" && v !== "mirror" && v !== "full") throw new Error(`--profile must be sample, mirror or full, not "${v}"`);
-        a.profile = v;
-        break;
-      }
-      case "--limit": a.limit = num(flag, value(), { int: true, min: 1 }); break;
-      case "--crop": a.crop = num(flag, value(), { int: true, min: 16 }); break;
-      case "--out": a.out = value(); break;
-      case "--model": a.model = value(); break;
-      case "--input": a.input = value(); break;
-      case "--epochs": a.train.epochs = num(flag, value(), { int: true, min: 1 }); break;
-      case "--batch-size": a.train.batchSize = num(flag, value(), { int: true, min: 1 }); break;
-      case "--learning-rate": a.train.learningRate = num(flag, value(), { min: 0 }); break;
-      case "--validation-fraction": a.train.validationFraction = num(flag, value(), { min: 0, max: 0.9 }); break;
-      case "--seed": a.train.seed = num(flag, value(), { int: true, min: 0 }); break;
-      case "--threshold": a.threshold = num(flag, value(), { min: 0, max: 1 }); a.train.threshold = a.threshold; break;
-      case "--filters": a.filters = value().split(",").map((f) => num(flag, f, { int: true, min: 1 })); break;
-      case "--no-resume": a.resume = false; break;
-      case "--overlap": a.overlap = num(flag, value(), { int: true, min: 0 }); break;
-      case "--batch": a.inferBatch = num(flag, value(), { int: true, min: 1 }); break;
-      case "--backend": a.backend = parseBackendName(value(), "--backend"); break;
-      default:
-        throw new Error(`${command}: unknown option "${flag}" (see --help)`);
-    }
-  }
-  if (a.command === "predict" && (!a.input || !a.out)) throw new Error("predict: --input <features.tif> and --out <prob.tif> are required");
+  const params = applyParams(MODEL_SCHEMA, STUDY, assign);
+  if (params.connectivity !== 4 && params.connectivity !== 8) throw new UsageError(`parameter connectivity: ${params.connectivity} is not 4 or 8`);
+  const profile = o.profile ?? dataProfile();
+  if (profile !== "sample" && profile !== "mirror" && profile !== "full") throw new UsageError(`--profile must be sample, mirror or full, not "${profile}"`);
+  const a: ModelArgs = {
+    command,
+    params,
+    thresholdGiven: "threshold" in assign,
+    data: o.data,
+    valData: o["val-data"],
+    profile,
+    limit: int("limit", o.limit, 1),
+    crop: int("crop", o.crop, 16),
+    out: o.out,
+    model: o.model,
+    input: o.input,
+    polygons: o.polygons,
+    filters: o.filters?.split(",").map((f) => int("filters", f, 1)!),
+    resume: !o["no-resume"],
+    backend: o.backend === undefined ? undefined : parseBackendName(o.backend, "--backend"),
+  };
+  if (command === "predict" && (!a.input || !a.out)) throw new UsageError("predict: --input <scene.tif | features.tif> and --out <prob.tif> are required");
   return a;
 }
 
 /** The U-Net configuration for given filters and patch size, keeping the paper's dropout pattern. */
-export function unetFor(filters: number[] | undefined, size: number): UNetConfig {
-  const base = PAPER_UNET;
+export function unetFor(filters: number[] | undefined, size: number, base: UNetConfig = PAPER_UNET): UNetConfig {
   if (!filters) return { ...base, inputSize: size };
   const L = filters.length;
   const pick = (rates: number[], n: number): number[] => Array.from({ length: n }, (_, i) => rates[Math.min(i, rates.length - 1)]);
@@ -143,52 +157,77 @@ export function unetFor(filters: number[] | undefined, size: number): UNetConfig
   };
 }
 
-export async function main(argv: string[]): Promise<void> {
+function featureParams(p: ModelParams): FeatureParams {
+  return {
+    mode: p.mode, extent: p.extent, block: p.block, nanFill: p.nanFill, epsilon: p.epsilon, normaliseBsi: p.normaliseBsi,
+    bands: { blue: p.blue, green: p.green, red: p.red, nir: p.nir, swir1: p.swir1, midInfrared: p.midInfrared, slope: p.slope, elevation: p.elevation },
+    fixedRanges: Z.features.fixedRanges,
+  };
+}
+
+/** The default model: `best/` of the default training folder, else its `final/` (a run without validation). */
+export function defaultModelDir(): string {
+  const root = outputsDir("zigui-training");
+  return existsSync(join(root, "best", "model.json")) ? join(root, "best") : join(root, "final");
+}
+
+function print(x: unknown): void {
+  process.stdout.write(JSON.stringify(x, null, 2) + "\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
   const a = parseModelArgs(argv);
   if (a === "help") {
     process.stdout.write(MODEL_HELP);
-    return;
+    return 0;
   }
+  const p = a.params;
   const backend = await selectBackend({ backend: a.backend });
-  const defaultModel = join(outputsDir("zigui-training"), "best");
 
   if (a.command === "predict") {
-    const dir = a.model ?? defaultModel;
+    const dir = a.model ?? defaultModelDir();
     const model = await loadModel(dir);
-    const threshold = (readModelMeta(dir).threshold as number | undefined) ?? a.threshold;
-    const { prob, raster } = await predictGeoTiff(model, a.input!, a.out, { overlap: a.overlap, batchSize: a.inferBatch, threshold });
+    const meta = readModelMeta(dir);
+    const threshold = a.thresholdGiven ? p.threshold : (meta.threshold ?? p.threshold);
+    const { prob, raster, from } = await predictGeoTiff(model, a.input!, a.out, { overlap: p.overlap, batchSize: p.batch, threshold, recipe: meta.recipe });
     let n = 0;
-    for (const p of prob) if (p > threshold) n++;
-    process.stdout.write(JSON.stringify({ output: a.out, width: raster.width, height: raster.height, landslidePixels: n, threshold, backend: backend.name }) + "\n");
-    return;
+    for (const v of prob) if (v > threshold) n++;
+    let polygons: { file: string; count: number } | { skipped: string };
+    if (raster.transform && raster.epsg) {
+      const fc = polygonize(prob, raster.width, raster.height, { transform: raster.transform, epsg: raster.epsg, threshold, minAreaM2: p.minAreaM2, connectivity: p.connectivity });
+      const file = a.polygons ?? a.out!.replace(/\.tiff?$/i, "") + ".geojson";
+      writeGeoJson(file, fc);
+      polygons = { file, count: fc.features.length };
+    } else polygons = { skipped: `${a.input}: no georeference, so no polygons` };
+    print({ output: a.out, input: from, width: raster.width, height: raster.height, landslidePixels: n, threshold, thresholdFrom: a.thresholdGiven ? "command line" : meta.threshold !== undefined ? "model" : "study", polygons, backend: backend.name });
+    return 0;
   }
 
   const dataFolder = a.data ?? (await l4sDir(a.profile));
-  const data = await loadL4SPatches(dataFolder, { limit: a.limit, crop: a.crop });
-
   if (a.command === "evaluate") {
-    const dir = a.model ?? defaultModel;
+    const dir = a.model ?? defaultModelDir();
     const model = await loadModel(dir);
-    const m = await evaluateSet(model, data, a.inferBatch, a.threshold);
-    process.stdout.write(
-      JSON.stringify({ model: dir, data: dataFolder, patches: data.count, threshold: a.threshold, precision: m.precision, recall: m.recall, f1: m.f1, kerasPrecision: m.kerasPrecision, kerasRecall: m.kerasRecall, kerasF1: m.kerasF1, loss: m.loss, backend: backend.name }, null, 2) + "\n",
-    );
-    return;
+    const meta = readModelMeta(dir);
+    const data = await loadL4SPatches(dataFolder, { limit: a.limit, crop: a.crop, ...(meta.recipe ? { recipe: meta.recipe } : { features: featureParams(p) }) });
+    const threshold = a.thresholdGiven ? p.threshold : (meta.threshold ?? p.threshold);
+    const m = await evaluateSet(model, data, p.batch, threshold);
+    print({ model: dir, data: dataFolder, patches: data.count, threshold, precision: m.precision, recall: m.recall, f1: m.f1, kerasPrecision: m.kerasPrecision, kerasRecall: m.kerasRecall, kerasF1: m.kerasF1, kerasAveragedOver: "patches", loss: m.loss, backend: backend.name });
+    return 0;
   }
 
-  const validation = a.valData ? await loadL4SPatches(a.valData, { crop: a.crop }) : undefined;
+  const data = await loadL4SPatches(dataFolder, { limit: a.limit, crop: a.crop, features: featureParams(p) });
+  const validation = a.valData ? await loadL4SPatches(a.valData, { crop: a.crop, recipe: data.recipe }) : undefined;
   const outDir = a.out ?? outputsDir("zigui-training");
   const r = await train(data, {
     outDir,
     validation,
-    unet: unetFor(a.filters, data.size),
-    config: a.train,
+    unet: unetFor(a.filters ?? p.encoderFilters, data.size, { ...PAPER_UNET, encoderDropout: p.encoderDropout, decoderDropout: p.decoderDropout, kernelSize: p.kernelSize }),
+    config: trainConfigFromParams(p),
     resume: a.resume,
     backend: a.backend,
-    features: [...FEATURE_NAMES],
+    recipe: data.recipe,
   });
   const last = r.log[r.log.length - 1];
-  process.stdout.write(
-    JSON.stringify({ outDir, bestModel: r.bestDir, bestEpoch: r.bestEpoch, bestValF1: r.bestValF1, epochs: r.log.length, completed: r.completed, last, trainPatches: r.trainCount, valPatches: r.valCount, backend: r.backend }, null, 2) + "\n",
-  );
+  print({ outDir, model: r.bestDir, bestModel: r.valCount > 0 ? join(outDir, "best") : null, finalModel: r.finalDir, bestEpoch: r.bestEpoch, bestValF1: r.valCount > 0 ? r.bestValF1 : null, epochs: r.log.length, completed: r.completed, last, trainPatches: r.trainCount, valPatches: r.valCount, backend: r.backend });
+  return 0;
 }

@@ -3,7 +3,8 @@
  *
  * Order of preference: `tensorflow` (native libtensorflow through @tensorflow/tfjs-node-gpu or
  * @tensorflow/tfjs-node, when installed) → `webgpu` (Dawn through the npm `webgpu` package, where a GPU
- * adapter exists; under `auto` a software adapter such as Mesa's lavapipe is skipped) → `wasm` (XNNPACK,
+ * adapter exists; under `auto` a software adapter such as Mesa's lavapipe is skipped, and the adapter is
+ * probed in a child process first so that Dawn's warnings never reach a command that did not ask for it) → `wasm` (XNNPACK,
  * SIMD) → `cpu` (plain JavaScript, the reference). A flag
  * (`--backend`) or the environment variable `DLAB_TF_BACKEND` overrides the choice; an explicit choice that
  * cannot be honoured is an error rather than a silent fallback, so benchmark numbers always name the
@@ -17,7 +18,7 @@
 import * as tf from "@tensorflow/tfjs";
 import * as tfWasm from "@tensorflow/tfjs-backend-wasm";
 import { importEsm } from "../core/esm";
-import { isSoftwareAdapterInfo } from "../engine/gpu/device";
+import { isSoftwareAdapterInfo, probeHardwareAdapter } from "../engine/gpu/device";
 import { registerWasmKernels, registerWebgpuKernels } from "./kernels";
 import { getEngine, registerFastKernels, type Engine } from "../engine";
 
@@ -82,6 +83,8 @@ export function isSoftwareAdapter(a: AdapterLike): boolean {
 
 /** `allowSoftware`: accept a CPU-emulated adapter (only when webgpu is asked for by name, e.g. in tests). */
 async function tryWebgpu(allowSoftware: boolean): Promise<string | null> {
+  // Unasked (auto), Dawn is loaded here only when a child process found a hardware adapter.
+  if (!allowSoftware && !probeHardwareAdapter().hardware) return null;
   try {
     const nav = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown | null> } } }).navigator;
     if (!nav?.gpu) {
@@ -175,6 +178,7 @@ export async function selectBackend(opts: BackendOptions = {}): Promise<BackendI
 export async function availableBackends(): Promise<BackendName[]> {
   const out: BackendName[] = [];
   for (const name of BACKEND_ORDER) {
+    if (name === "webgpu" && !probeHardwareAdapter().hardware) continue;
     try {
       await selectBackend({ backend: name });
       out.push(name);

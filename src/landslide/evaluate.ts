@@ -6,7 +6,7 @@ import { MetricAccumulator, type EpochMetrics } from "./metrics";
 import { gatherBatch, type PatchSet } from "./patchset";
 import { logitsModel } from "./unet";
 
-/** Loss and metrics of `model` (inference mode) over a patch set. */
+/** Loss and metrics of `model` (inference mode) over a patch set; the Keras metrics are averaged per patch. */
 export async function evaluateSet(model: tf.LayersModel, s: PatchSet, batchSize: number, threshold: number): Promise<EpochMetrics> {
   const acc = new MetricAccumulator(threshold);
   const lm = logitsModel(model);
@@ -23,7 +23,7 @@ export async function evaluateSet(model: tf.LayersModel, s: PatchSet, batchSize:
       const p = model.predict(xt) as tf.Tensor;
       return [p, bceLoss(yt, p)];
     });
-    acc.addBatch((await prob.data()) as Float32Array, y, (await loss.data())[0]);
+    acc.addPatches((await prob.data()) as Float32Array, y, (await loss.data())[0], s.size * s.size);
     tf.dispose([prob, loss]);
     await yieldToEventLoop();
   }

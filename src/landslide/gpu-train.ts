@@ -66,7 +66,7 @@ export async function engineArrays(gpu: GpuUNet, model: tf.LayersModel): Promise
   return out;
 }
 
-/** Loss and metrics of the engine's current weights (inference mode) over a patch set. */
+/** Loss and metrics of the engine's current weights (inference mode) over a patch set; Keras metrics per patch. */
 export async function evaluateOnEngine(
   gpu: GpuUNet,
   s: PatchSet,
@@ -78,12 +78,11 @@ export async function evaluateOnEngine(
   for (let i = 0; i < s.count; i += gpu.batch) {
     const idx = Array.from({ length: Math.min(gpu.batch, s.count - i) }, (_, k) => i + k);
     let r: GpuStepResult;
+    const { x, y } = gather(s, idx);
     if (resident) r = await gpu.evaluateOn(resident, idx);
-    else {
-      const { x, y } = gather(s, idx);
-      r = await gpu.evaluate(x, y, idx.length);
-    }
-    acc.addCounts(r, r.loss);
+    else r = await gpu.evaluate(x, y, idx.length);
+    // Per-patch Keras metrics need the probabilities (the engine returns only the batch's counts).
+    acc.addPatches(await gpu.probabilities(idx.length), y, r.loss, s.size * s.size);
   }
   return acc.result();
 }

@@ -11,10 +11,14 @@
  * see zero padding) count least and no seams appear. Parts of a scene smaller than a tile are mirrored.
  */
 import * as tf from "@tensorflow/tfjs";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { writeFolderAtomic } from "../core/atomic";
 import { readRaster, writeRaster, type Raster } from "../io/raster";
 import { SeededDropout, type UNetConfig } from "./unet";
+import { FileError } from "../core/errors";
+import { L4S_BAND_COUNT } from "./features";
+import { checkRecipe, recipeFeatures, tilesAlignToBlocks, type FeatureRecipe } from "./recipe";
 
 // ---------------------------------------------------------------- save / load
 
@@ -25,6 +29,8 @@ export interface ModelMeta {
   features?: string[];
   /** Probability above which a pixel is a landslide. */
   threshold?: number;
+  /** How the input features were made (src/landslide/recipe.ts). */
+  recipe?: FeatureRecipe;
   /** Anything else worth keeping with the weights (epoch, validation F1, data, seed, backend). */
   [key: string]: unknown;
 }
@@ -41,18 +47,6 @@ function toStockTopology(node: Json): Json {
     return out;
   }
   return node;
-}
-
-/** Writes a directory atomically: into a temporary sibling, then renamed into place. */
-export function writeDirAtomic(dir: string, files: Record<string, string | Uint8Array>): void {
-  mkdirSync(dirname(dir), { recursive: true });
-  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
-  mkdirSync(tmp, { recursive: true });
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(tmp, name), content);
-  const old = `${dir}.old-${process.pid}-${Date.now()}`;
-  if (existsSync(dir)) renameSync(dir, old);
-  renameSync(tmp, dir);
-  if (existsSync(old)) rmSync(old, { recursive: true, force: true });
 }
 
 function joinWeightData(w: tf.io.WeightData | undefined): ArrayBuffer {
@@ -77,26 +71,32 @@ export async function saveModel(dir: string, model: tf.LayersModel, meta: ModelM
     modelTopology: toStockTopology(artifacts.modelTopology as Json),
     weightsManifest: [{ paths: ["weights.bin"], weights: artifacts.weightSpecs ?? [] }],
   };
-  writeDirAtomic(dir, {
+  const files: Record<string, string | Uint8Array> = {
     "model.json": JSON.stringify(modelJson),
     "weights.bin": new Uint8Array(joinWeightData(artifacts.weightData)),
     "unet.json": JSON.stringify({ ...meta, savedAt: new Date().toISOString() }, null, 2),
+  };
+  await writeFolderAtomic(dir, (staging) => {
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(staging, name), content);
   });
 }
 
 function readJson(file: string, what: string): Record<string, unknown> {
-  if (!existsSync(file)) throw new Error(`${file}: missing (${what})`);
+  if (!existsSync(file)) throw new FileError(file, `missing (${what})`);
   try {
     return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
   } catch (e) {
-    throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
+    throw new FileError(file, `not valid JSON (${(e as Error).message})`);
   }
 }
 
 /** Reads `unet.json` beside a saved model (empty if the model came from elsewhere). */
 export function readModelMeta(dir: string): ModelMeta {
   const f = join(dir, "unet.json");
-  return existsSync(f) ? (readJson(f, "model metadata") as ModelMeta) : {};
+  if (!existsSync(f)) return {};
+  const meta = readJson(f, "model metadata") as ModelMeta;
+  if (meta.recipe !== undefined) meta.recipe = checkRecipe(meta.recipe, f);
+  return meta;
 }
 
 /** Loads a model saved by `saveModel` (or any tfjs layers model with a single weights file). */
@@ -171,6 +171,11 @@ export interface PredictSceneOptions {
   overlap?: number;
   /** Tiles per forward pass (default 8). */
   batchSize?: number;
+  /**
+   * Tiles on the grid of multiples of the tile size, without overlap (edge tiles mirrored past the
+   * scene): each tile then covers whole normalisation blocks as a training patch did. `overlap` is ignored.
+   */
+  alignToGrid?: boolean;
   onProgress?: (tilesDone: number, tilesTotal: number) => void;
 }
 
@@ -227,10 +232,11 @@ export async function predictScene(
   const fixed = modelTileSize(model);
   const tile = opts.tileSize ?? fixed ?? 128;
   if (fixed !== null && tile !== fixed) throw new Error(`predictScene: the model takes ${fixed}-pixel tiles, not ${tile}`);
-  const overlap = Math.min(opts.overlap ?? Math.floor(tile / 4), tile - 1);
+  const overlap = opts.alignToGrid ? 0 : Math.min(opts.overlap || Math.floor(tile / 4), tile - 1);
   const batchSize = Math.max(1, opts.batchSize ?? 8);
-  const xs = tileStarts(width, tile, overlap);
-  const ys = tileStarts(height, tile, overlap);
+  const starts = (n: number): number[] => (opts.alignToGrid ? Array.from({ length: Math.ceil(n / tile) }, (_, i) => i * tile) : tileStarts(n, tile, overlap));
+  const xs = starts(width);
+  const ys = starts(height);
   const tiles: [number, number][] = [];
   for (const y0 of ys) for (const x0 of xs) tiles.push([x0, y0]);
   const ramp = edgeRamp(tile, overlap);
@@ -304,26 +310,46 @@ export function writeProbabilityGeoTiff(file: string, prob: Float32Array, like: 
 }
 
 /**
- * Reads an 11-band feature GeoTIFF (Table 2 order, as `npm run landslide -- features` writes it), predicts
- * every pixel and writes the probability GeoTIFF on the same grid. Returns the probabilities.
+ * Predicts every pixel of a GeoTIFF and writes the probability GeoTIFF on the same grid. The input is
+ * either a 14-band scene in L4S order, whose features are made here with the model's `recipe` (and tiles
+ * aligned to its blocks), or a feature GeoTIFF with the model's channels (`npm run landslide -- features`,
+ * which must have used the same recipe). Returns the probabilities.
  */
 export async function predictGeoTiff(
   model: tf.LayersModel,
   inFile: string,
   outFile: string | undefined,
-  opts: PredictSceneOptions & { threshold?: number } = {},
-): Promise<{ prob: Float32Array; raster: Raster }> {
+  opts: PredictSceneOptions & { threshold?: number; recipe?: FeatureRecipe } = {},
+): Promise<{ prob: Float32Array; raster: Raster; from: "scene" | "features" }> {
   const r = await readRaster(inFile);
   const channels = model.inputs[0].shape[3];
-  if (r.bands.length !== channels) {
-    throw new Error(`${inFile}: has ${r.bands.length} bands; the model takes ${channels} feature channels (Table 2 order)`);
+  let x: Float32Array;
+  let from: "scene" | "features";
+  let tiling: PredictSceneOptions = opts;
+  if (r.bands.length === L4S_BAND_COUNT && channels !== L4S_BAND_COUNT) {
+    if (!opts.recipe) throw new FileError(inFile, "is a 14-band scene but the model has no feature recipe (unet.json); make features with `npm run landslide -- features` first");
+    const bands = r.bands.map((b) => {
+      if (r.noData === undefined) return b;
+      const f = Float32Array.from(b);
+      for (let i = 0; i < f.length; i++) if (f[i] === r.noData) f[i] = NaN;
+      return f;
+    });
+    x = recipeFeatures({ width: r.width, height: r.height, bands }, opts.recipe);
+    from = "scene";
+    if (tilesAlignToBlocks(opts.recipe)) tiling = { ...opts, alignToGrid: true };
+  } else {
+    if (r.bands.length !== channels) {
+      throw new FileError(inFile, `has ${r.bands.length} bands; the model takes ${channels} feature channels (Table 2 order) or a 14-band L4S scene`);
+    }
+    x = bandsToChannelsLast(r.bands, r.width * r.height);
+    from = "features";
+    if (r.noData !== undefined) {
+      // Nodata pixels get 0 features rather than a huge sentinel value the network never saw.
+      for (let i = 0; i < x.length; i++) if (x[i] === r.noData || Number.isNaN(x[i])) x[i] = 0;
+    }
+    if (opts.recipe && tilesAlignToBlocks(opts.recipe)) tiling = { ...opts, alignToGrid: true };
   }
-  const x = bandsToChannelsLast(r.bands, r.width * r.height);
-  if (r.noData !== undefined) {
-    // Nodata pixels get 0 features rather than a huge sentinel value the network never saw.
-    for (let i = 0; i < x.length; i++) if (x[i] === r.noData || Number.isNaN(x[i])) x[i] = 0;
-  }
-  const prob = await predictScene(model, x, r.width, r.height, opts);
+  const prob = await predictScene(model, x, r.width, r.height, tiling);
   if (outFile) writeProbabilityGeoTiff(outFile, prob, r, opts.threshold);
-  return { prob, raster: r };
+  return { prob, raster: r, from };
 }

@@ -6,21 +6,15 @@
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
+import { FileError } from "../core/errors";
 import { readH5 } from "../io/hdf5";
 import { featureBatch, fromChannelsLast, L4S_BAND_COUNT, type BandImage, type QuantityRanges } from "./features";
 import { DEFAULT_FEATURES, type FeatureParams } from "./params";
 
 export const L4S_PATCH_SIZE = 128;
 
-export class L4SError extends Error {
-  constructor(
-    readonly file: string,
-    message: string,
-  ) {
-    super(`${file}: ${message}`);
-    this.name = "L4SError";
-  }
-}
+/** A Landslide4Sense file that cannot be used (src/core/errors FileError: names the file). */
+export class L4SError extends FileError {}
 
 export interface L4SImage {
   width: number;

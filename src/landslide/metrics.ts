@@ -3,10 +3,11 @@
  *
  * - pixel-global: true/false positives and false negatives summed over every pixel of the epoch (or
  *   scene), then precision = TP/(TP+FP), recall = TP/(TP+FN), F1 = 2PR/(P+R) — the honest number;
- * - batch-averaged Keras variant: precision_m, recall_m and f1_m of the public Keras Landslide4Sense
- *   notebook, computed per batch on K.round(K.clip(p, 0, 1)) with K.epsilon() = 1e-7 in the
- *   denominators and averaged over batches, which is what Keras prints and what the paper's
- *   0.80 / 0.60 / 0.70 were read from.
+ * - Keras variant: precision_m, recall_m and f1_m of the public Keras Landslide4Sense notebook, computed
+ *   on K.round(K.clip(p, 0, 1)) with K.epsilon() = 1e-7 in the denominators and averaged over units —
+ *   batches during training (what Keras prints and what the paper's 0.80 / 0.60 / 0.70 were read
+ *   from), single patches in an evaluation (`addPatches`), so evaluated numbers do not depend on the
+ *   inference batch size.
  *
  * A pixel is predicted positive when p > threshold: with 0.5 this is exactly Keras' K.round (which
  * rounds 0.5 half to even, i.e. to 0).
@@ -120,6 +121,33 @@ export class MetricAccumulator {
     this.kf += k.f1;
     this.batches++;
     return c;
+  }
+
+  /**
+   * Adds a batch of whole patches with the Keras metrics taken per patch (each patch one unit of the
+   * average), so an evaluation's kerasPrecision/Recall/F1 do not depend on how patches were batched.
+   */
+  addPatches(prob: ArrayLike<number>, truth: ArrayLike<number>, meanLoss: number, patchPixels: number): void {
+    if (prob.length !== truth.length || prob.length % patchPixels !== 0) {
+      throw new Error(`addPatches: ${prob.length} predictions, ${truth.length} truth pixels, patches of ${patchPixels}`);
+    }
+    const whole = confusion(prob, truth, this.threshold);
+    const pixels = whole.tp + whole.fp + whole.fn + whole.tn;
+    this.global.tp += whole.tp;
+    this.global.fp += whole.fp;
+    this.global.fn += whole.fn;
+    this.global.tn += whole.tn;
+    this.lossSum += meanLoss * pixels;
+    this.lossCount += pixels;
+    const sub = (a: ArrayLike<number>, o: number): ArrayLike<number> =>
+      ArrayBuffer.isView(a) ? (a as unknown as Float32Array).subarray(o, o + patchPixels) : Array.prototype.slice.call(a, o, o + patchPixels);
+    for (let o = 0; o < prob.length; o += patchPixels) {
+      const k = kerasBatchPRF(confusion(sub(prob, o), sub(truth, o), this.threshold));
+      this.kp += k.precision;
+      this.kr += k.recall;
+      this.kf += k.f1;
+      this.batches++;
+    }
   }
 
   confusion(): Confusion {

@@ -37,9 +37,9 @@ export const L4S_BANDS_SCHEMA: ParamSchema<L4SBands> = {
   nir: band(8, "near-infrared band (S2 B8)", "L4S band order"),
   swir1: band(11, "SWIR-1 band (S2 B11, 1610 nm)", "L4S band order"),
   midInfrared: band(
-    10,
-    "band of feature 9 'inverted normalised mid-infrared': 10 = S2 B10 cirrus (1375 nm), 12 = S2 B12 SWIR-2 (2190 nm)",
-    "choice: B10 is the paper-text reading; see docs/landslide-model.md for the measured B10/B12 comparison",
+    12,
+    "band of feature 9 'inverted normalised mid-infrared': 12 = S2 B12 SWIR-2 (2190 nm), 10 = S2 B10 cirrus (1375 nm)",
+    "measured: B12 gives the higher held-out F1 on the 15 real L4S patches (docs/landslide-model.md, 'Feature 9')",
   ),
   slope: band(13, "slope band (°)", "L4S band order"),
   elevation: band(14, "elevation band (m)", "L4S band order"),

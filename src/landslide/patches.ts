@@ -4,8 +4,9 @@
  * profile uses to train a reduced model quickly.
  */
 import { DEFAULT_FEATURES, type FeatureParams } from "./params";
-import { readL4SFolder, trainingArrays } from "./l4s";
-import { patchSetFromArrays, type PatchSet } from "./patchset";
+import { L4SError, patchBands, readL4SFolder } from "./l4s";
+import type { PatchSet } from "./patchset";
+import { recipeBatch, recipeFromParams, type FeatureRecipe } from "./recipe";
 
 /**
  * Cuts each size×size patch into (size/crop)² non-overlapping crop×crop tiles (size must be a multiple
@@ -42,15 +43,30 @@ export interface LoadPatchesOptions {
   limit?: number;
   /** Feature construction (default DEFAULT_FEATURES; a study passes its own). */
   features?: FeatureParams;
+  /** A stored recipe (a trained model's) to repeat instead of `features`. */
+  recipe?: FeatureRecipe;
   /** Cut patches into crop×crop tiles. */
   crop?: number;
 }
 
-/** Reads labelled L4S patches (image_N.h5 + mask_N.h5) of a folder as an 11-feature training set. */
-export async function loadL4SPatches(dir: string, opts: LoadPatchesOptions = {}): Promise<PatchSet> {
+/**
+ * Reads labelled L4S patches (image_N.h5 + mask_N.h5) of a folder as an 11-feature set, made by
+ * `opts.recipe` or by the recipe of `opts.features` (returned with the set, to store with a model).
+ */
+export async function loadL4SPatches(dir: string, opts: LoadPatchesOptions = {}): Promise<PatchSet & { recipe: FeatureRecipe }> {
   const patches = await readL4SFolder(dir, { limit: opts.limit });
-  const set = patchSetFromArrays(trainingArrays(patches, opts.features ?? DEFAULT_FEATURES));
-  return opts.crop ? cropPatches(set, opts.crop) : set;
+  if (patches.length === 0) throw new L4SError(dir, "no patches");
+  const size = patches[0].width;
+  const images = patches.map(patchBands);
+  const recipe = opts.recipe ?? recipeFromParams(opts.features ?? DEFAULT_FEATURES, size, images);
+  const masks = new Uint8Array(patches.length * size * size);
+  patches.forEach((p, i) => {
+    if (!p.mask) throw new L4SError(p.imageFile, "has no mask; training and evaluation need labelled patches");
+    if (p.width !== size || p.height !== size) throw new L4SError(p.imageFile, `is ${p.width}×${p.height}, the first patch is ${size}×${size}`);
+    masks.set(p.mask, i * size * size);
+  });
+  const set: PatchSet = { images: recipeBatch(images, recipe), masks, count: patches.length, size, channels: recipe.features.length, ids: patches.map((p) => String(p.id)) };
+  return { ...(opts.crop ? cropPatches(set, opts.crop) : set), recipe };
 }
 
 /** Share of landslide pixels (for the trivial-predictor baseline). */

@@ -21,7 +21,8 @@ import { evaluateSet } from "./evaluate";
 import { engineArrays, evaluateOnEngine, loadIntoEngine, openGpuTrainer, storeIntoModel } from "./gpu-train";
 import { saveModel, yieldToEventLoop, type ModelMeta } from "./infer";
 import { bceFromLogits } from "./loss";
-import { MetricAccumulator } from "./metrics";
+import { MetricAccumulator, type EpochMetrics } from "./metrics";
+import type { FeatureRecipe } from "./recipe";
 import { checkPatchSet, gatherBatch, splitIndices, subset, type PatchSet } from "./patchset";
 import { Rng } from "./rng";
 import { PAPER_TRAINING, type TrainConfig } from "./train-config";
@@ -41,15 +42,17 @@ export interface TrainOptions {
   unet?: UNetConfig;
   /** Where checkpoint, best model (`best/`) and logs go. */
   outDir: string;
-  /** Held-out set; otherwise `validationFraction` of the training patches (seeded). */
+  /** Held-out set; otherwise `validationFraction` of the training patches (seeded; 0 trains on all). */
   validation?: PatchSet;
   /** Continue from `<outDir>/checkpoint.ckpt` when present (default true). */
   resume?: boolean;
   backend?: BackendName | "auto";
   /** Stop after this many epochs in this call (the run can be resumed later); for interruptions and tests. */
   stopAfter?: number;
-  /** Channel names stored with the model. */
+  /** Channel names stored with the model (default: the recipe's). */
   features?: string[];
+  /** How the features were made (stored with the model; inference repeats it). */
+  recipe?: FeatureRecipe;
   onEpoch?: (row: EpochLog) => void;
   quiet?: boolean;
 }
@@ -58,8 +61,10 @@ export interface TrainResult {
   log: EpochLog[];
   bestEpoch: number;
   bestValF1: number;
-  /** Directory of the best model (by validation F1). */
+  /** The model to use: `best/` (by validation F1) when there is validation data, else `final/`. */
   bestDir: string;
+  /** The model after the last epoch of this call. */
+  finalDir: string;
   model: tf.LayersModel;
   backend: string;
   completed: boolean;
@@ -83,11 +88,11 @@ export async function train(data: PatchSet, opts: TrainOptions): Promise<TrainRe
   mkdirSync(opts.outDir, { recursive: true });
 
   let trainSet = data;
-  let valSet = opts.validation;
+  let valSet: PatchSet | null = opts.validation ?? null;
   if (valSet) {
     checkPatchSet(valSet, "validation data");
     if (valSet.channels !== data.channels || valSet.size !== data.size) throw new Error("validation data: patch size or channels differ from the training data");
-  } else {
+  } else if (cfg.validationFraction > 0) {
     const sp = splitIndices(data.count, cfg.validationFraction, cfg.seed);
     trainSet = subset(data, sp.train);
     valSet = subset(data, sp.val);
@@ -102,6 +107,8 @@ export async function train(data: PatchSet, opts: TrainOptions): Promise<TrainRe
   let bestValF1 = -1;
   const ckptFile = join(opts.outDir, "checkpoint.ckpt");
   const bestDir = join(opts.outDir, "best");
+  const finalDir = join(opts.outDir, "final");
+  const valCount = valSet?.count ?? 0;
 
   let restored: Map<string, NamedArray> | undefined;
   if (opts.resume !== false && existsSync(ckptFile)) {
@@ -111,8 +118,8 @@ export async function train(data: PatchSet, opts: TrainOptions): Promise<TrainRe
     const { epochs: _e, ...restSaved } = header.train;
     const { epochs: _c, ...restNow } = cfg;
     if (!same(restSaved, restNow)) throw new Error(`${ckptFile}: saved with different training settings (${JSON.stringify(header.train)})`);
-    if (header.trainCount !== trainSet.count || header.valCount !== valSet.count) {
-      throw new Error(`${ckptFile}: saved for ${header.trainCount}+${header.valCount} patches, this data has ${trainSet.count}+${valSet.count}`);
+    if (header.trainCount !== trainSet.count || header.valCount !== valCount) {
+      throw new Error(`${ckptFile}: saved for ${header.trainCount}+${header.valCount} patches, this data has ${trainSet.count}+${valCount}`);
     }
     await restoreArrays(model, optimizer, arrays, ckptFile);
     restored = arrays;
@@ -129,7 +136,7 @@ export async function train(data: PatchSet, opts: TrainOptions): Promise<TrainRe
   if (gpu) loadIntoEngine(gpu, model, restored);
   // Patch sets the GPU can hold stay there: each step then gathers its batch on the device.
   const trainOnGpu = gpu ? await gpu.uploadDataset(trainSet.images, trainSet.masks, trainSet.count) : null;
-  const valOnGpu = gpu && trainOnGpu ? await gpu.uploadDataset(valSet.images, valSet.masks, valSet.count) : null;
+  const valOnGpu = gpu && trainOnGpu && valSet ? await gpu.uploadDataset(valSet.images, valSet.masks, valSet.count) : null;
   const backendDetail = gpu ? `${backend.detail} + GPU engine (${gpu.dispatchesPerStep} dispatches/step)` : backend.detail;
   const varList = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const logitsNet = logitsModel(model)!;
@@ -140,9 +147,24 @@ export async function train(data: PatchSet, opts: TrainOptions): Promise<TrainRe
     unet,
     train: cfg,
     trainCount: trainSet.count,
-    valCount: valSet!.count,
+    valCount,
     bestEpoch,
     bestValF1,
+  });
+
+  const modelMeta = (epoch: number, va: EpochMetrics | null): ModelMeta => ({
+    unet,
+    features: opts.features ?? opts.recipe?.features,
+    recipe: opts.recipe,
+    threshold: cfg.threshold,
+    epoch,
+    valF1: va?.f1 ?? null,
+    valPrecision: va?.precision ?? null,
+    valRecall: va?.recall ?? null,
+    trainCount: trainSet.count,
+    valCount,
+    seed: cfg.seed,
+    backend: backendDetail,
   });
 
   // The engine's GPU buffers are freed however the loop ends (a diverged run throws).
@@ -197,17 +219,18 @@ export async function train(data: PatchSet, opts: TrainOptions): Promise<TrainRe
         await yieldToEventLoop();
       }
       const tr = acc.result();
-      const va = gpu ? await evaluateOnEngine(gpu, valSet, cfg.threshold, gatherBatch, valOnGpu) : await evaluateSet(model, valSet, cfg.batchSize, cfg.threshold);
+      const va = !valSet ? null : gpu ? await evaluateOnEngine(gpu, valSet, cfg.threshold, gatherBatch, valOnGpu) : await evaluateSet(model, valSet, cfg.batchSize, cfg.threshold);
       if (gpu) await storeIntoModel(gpu, model);
       const row = { epoch: epoch + 1, ...metricsRow("", tr), ...metricsRow("val", va), seconds: (Date.now() - t0) / 1000 } as EpochLog;
       log.push(row);
-      bar.done(`loss ${tr.loss.toFixed(4)} val_loss ${va.loss.toFixed(4)} val_F1 ${va.f1.toFixed(3)}`);
-      if (va.f1 > bestValF1) {
+      bar.done(`loss ${tr.loss.toFixed(4)}` + (va ? ` val_loss ${va.loss.toFixed(4)} val_F1 ${va.f1.toFixed(3)}` : " (no validation data)"));
+      if (va && va.f1 > bestValF1) {
         bestValF1 = va.f1;
         bestEpoch = epoch + 1;
-        const m: ModelMeta = { unet, features: opts.features, threshold: cfg.threshold, epoch: epoch + 1, valF1: va.f1, valPrecision: va.precision, valRecall: va.recall, seed: cfg.seed, backend: backendDetail };
-        await saveModel(bestDir, model, m);
+        await saveModel(bestDir, model, modelMeta(epoch + 1, va));
       }
+      // The last epoch of this call is exported as it stands: with no validation data it is the model.
+      if (epoch + 1 === endEpoch) await saveModel(finalDir, model, modelMeta(epoch + 1, va));
       const arrays = gpu ? await engineArrays(gpu, model) : await modelArrays(model, optimizer);
       const header: Omit<CheckpointHeader, "tensors"> = {
         format: "dlab-unet-checkpoint",
@@ -221,7 +244,7 @@ export async function train(data: PatchSet, opts: TrainOptions): Promise<TrainRe
         bestValF1,
         log,
         trainCount: trainSet.count,
-        valCount: valSet.count,
+        valCount,
       };
       writeFileAtomic(ckptFile, encodeCheckpoint(header, arrays));
       writeLogs(opts.outDir, log, meta());
@@ -235,11 +258,12 @@ export async function train(data: PatchSet, opts: TrainOptions): Promise<TrainRe
     log,
     bestEpoch,
     bestValF1,
-    bestDir,
+    bestDir: valSet ? bestDir : finalDir,
+    finalDir,
     model,
     backend: backendDetail,
     completed: log.length >= cfg.epochs,
     trainCount: trainSet.count,
-    valCount: valSet.count,
+    valCount,
   };
 }

@@ -60,16 +60,17 @@ export function readTrainingLog(outDir: string): EpochLog[] {
   return (JSON.parse(readFileSync(f, "utf8")) as { epochs: EpochLog[] }).epochs;
 }
 
-export function metricsRow(prefix: "" | "val", m: EpochMetrics): Partial<EpochLog> {
+/** Log columns of one pass; a pass that did not run (no validation data) leaves NaN. */
+export function metricsRow(prefix: "" | "val", m: EpochMetrics | null): Partial<EpochLog> {
   const k = (n: string): string => (prefix ? `val${n[0].toUpperCase()}${n.slice(1)}` : n);
   return {
-    [k("loss")]: m.loss,
-    [k("precision")]: m.precision,
-    [k("recall")]: m.recall,
-    [k("f1")]: m.f1,
-    [k("kerasPrecision")]: m.kerasPrecision,
-    [k("kerasRecall")]: m.kerasRecall,
-    [k("kerasF1")]: m.kerasF1,
+    [k("loss")]: m?.loss ?? NaN,
+    [k("precision")]: m?.precision ?? NaN,
+    [k("recall")]: m?.recall ?? NaN,
+    [k("f1")]: m?.f1 ?? NaN,
+    [k("kerasPrecision")]: m?.kerasPrecision ?? NaN,
+    [k("kerasRecall")]: m?.kerasRecall ?? NaN,
+    [k("kerasF1")]: m?.kerasF1 ?? NaN,
   } as Partial<EpochLog>;
 }
 

@@ -59,12 +59,12 @@ describe("Table 1 indices", () => {
 
 describe("Table 2 stack", () => {
   it("eq. 1 per patch: inverted = 1 − (x − min)/(max − min)", () => {
-    const img = image({ 4: [2, 6], 13: [10, 40], 14: [100, 300], 10: [1, 3] });
+    const img = image({ 4: [2, 6], 13: [10, 40], 14: [100, 300], 12: [1, 3] });
     const f = featurePlanes(img, eq1);
     expect(Array.from(f.inv_norm_red)).toEqual([1, 0]);
     expect(Array.from(f.inv_norm_slope)).toEqual([1, 0]);
     expect(Array.from(f.inv_norm_elevation)).toEqual([1, 0]);
-    expect(Array.from(f.inv_norm_mid_infrared)).toEqual([1, 0]); // default mid-infrared = band 10
+    expect(Array.from(f.inv_norm_mid_infrared)).toEqual([1, 0]); // Zigui mid-infrared = band 12 (S2 B12)
     // constant green (1, 1): max − min = 0 → normalised 0 → inverted 1
     expect(Array.from(f.inv_norm_green)).toEqual([1, 1]);
     // brightness = red/green = 2, 6 → normalised 0, 1

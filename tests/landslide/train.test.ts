@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -35,6 +35,20 @@ function take(s: PatchSet, from: number, n: number): PatchSet {
 }
 
 describe("U-Net training", () => {
+  it("with validationFraction 0 trains on every patch and exports final/ only", async () => {
+    const all = simulatePatches(12, 32, 11, 4);
+    const outDir = join(tmp, "all");
+    const r = await train(all, { outDir, backend: "wasm", unet: small, config: { epochs: 2, batchSize: 6, seed: 1, validationFraction: 0 }, quiet: true });
+    expect([r.trainCount, r.valCount]).toEqual([12, 0]);
+    expect(r.bestDir).toBe(r.finalDir);
+    expect(existsSync(join(outDir, "best"))).toBe(false);
+    const meta = readModelMeta(r.finalDir);
+    expect(meta).toMatchObject({ epoch: 2, trainCount: 12, valCount: 0, valF1: null });
+    expect(r.log.map((l) => l.epoch)).toEqual([1, 2]);
+    expect(Number.isNaN(r.log[1].valF1)).toBe(true);
+  });
+
+
   it("reaches a validation F1 well above a trivial predictor on simulated landslides (wasm)", async () => {
     const all = simulatePatches(200, 32, 11, 1);
     const trainSet = take(all, 0, 160);
@@ -54,6 +68,9 @@ describe("U-Net training", () => {
     const prob = await predictPatches(best, valSet.images, valSet.count, 32, 11);
     expect(prf(confusion(prob, valSet.masks, 0.5)).f1).toBeCloseTo(r.bestValF1, 5);
     expect(readModelMeta(r.bestDir).epoch).toBe(r.bestEpoch);
+    // final/ beside best/: the model after the last epoch.
+    expect(r.finalDir).toBe(join(outDir, "final"));
+    expect(readModelMeta(r.finalDir).epoch).toBe(10);
     const csv = readFileSync(join(outDir, "training-log.csv"), "utf8").trim().split("\n");
     expect(csv[0]).toMatch(/^epoch,loss,precision,recall,f1,kerasPrecision/);
     expect(csv).toHaveLength(11);

@@ -4,7 +4,9 @@
  * package (Dawn). The engine's kernels check their own bounds, so Dawn's robustness clamping (an extra
  * bounds check on every buffer access) is switched off where Dawn allows it (`DLAB_GPU_ROBUST=1` keeps it).
  */
+import { spawnSync } from "node:child_process";
 import { importEsm } from "../../core/esm";
+import { projectRoot } from "../../core/project";
 
 interface WebGpuModule {
   create(flags: string[]): GPU;
@@ -27,6 +29,33 @@ export interface GpuContext {
 export function isSoftwareAdapterInfo(fallback: boolean | undefined, info: { architecture?: string; description?: string; device?: string } | undefined): boolean {
   const i = info ?? {};
   return fallback === true || i.architecture === "software" || /llvmpipe|lavapipe|swiftshader/i.test(`${i.description ?? ""} ${i.device ?? ""}`);
+}
+
+let probed: { hardware: boolean; description: string } | undefined;
+
+/**
+ * Whether a hardware WebGPU adapter exists, asked in a child process whose stderr is dropped: Dawn
+ * prints warnings such as "Couldn't load Vulkan" straight to the process's stderr when it looks for
+ * adapters, which no command should show when WebGPU was not asked for. Loading Dawn in this process
+ * then happens only where a GPU will be used.
+ */
+export function probeHardwareAdapter(): { hardware: boolean; description: string } {
+  if (probed) return probed;
+  const script =
+    'const m = await import("webgpu"); const a = await m.create([]).requestAdapter({ powerPreference: "high-performance" });' +
+    "const i = a?.info ?? {}; process.stdout.write(JSON.stringify(a ? { fallback: a.isFallbackAdapter === true, architecture: i.architecture, description: i.description, device: i.device } : null)); process.exit(0);";
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { cwd: projectRoot(), stdio: ["ignore", "pipe", "ignore"], encoding: "utf8", timeout: 60_000 });
+  type Found = { fallback: boolean; architecture?: string; description?: string; device?: string } | null;
+  const parse = (): Found => {
+    try {
+      return r.status === 0 ? (JSON.parse(r.stdout) as Found) : null;
+    } catch {
+      return null;
+    }
+  };
+  const a = parse();
+  probed = a ? { hardware: !isSoftwareAdapterInfo(a.fallback, a), description: a.description || a.device || "" } : { hardware: false, description: "" };
+  return probed;
 }
 
 let gpuPromise: Promise<GPU | null> | undefined;

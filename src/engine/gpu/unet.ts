@@ -241,7 +241,7 @@ export class GpuUNet {
   /** Sets the weights from tfjs-layout arrays named `<layer>/kernel` and `<layer>/bias`. */
   setWeights(get: (name: string) => Float32Array | undefined): void {
     const flat = weightsFromTfjs(this.layers, this.paramCount, get, "weights");
-    this.device.queue.writeBuffer(this.g.params, 0, flat);
+    this.writeFloats(this.g.params, flat);
   }
 
   async getWeights(): Promise<Map<string, Float32Array>> {
@@ -260,8 +260,8 @@ export class GpuUNet {
 
   setOptimizerState(step: number, m: (name: string) => Float32Array | undefined, v: (name: string) => Float32Array | undefined): void {
     this.stepCount = step;
-    this.device.queue.writeBuffer(this.g.mom1, 0, weightsFromTfjs(this.layers, this.paramCount, m, "Adam first moments"));
-    this.device.queue.writeBuffer(this.g.mom2, 0, weightsFromTfjs(this.layers, this.paramCount, v, "Adam second moments"));
+    this.writeFloats(this.g.mom1, weightsFromTfjs(this.layers, this.paramCount, m, "Adam first moments"));
+    this.writeFloats(this.g.mom2, weightsFromTfjs(this.layers, this.paramCount, v, "Adam second moments"));
   }
 
   /**
@@ -282,6 +282,11 @@ export class GpuUNet {
   /** Waits for all queued GPU work (for timing). */
   async sync(): Promise<void> {
     await this.device.queue.onSubmittedWorkDone();
+  }
+
+  /** Writes floats through their ArrayBuffer (typed arrays over a possibly shared buffer type-check only so). */
+  private writeFloats(dst: GPUBuffer, a: Float32Array): void {
+    this.device.queue.writeBuffer(dst, 0, a.buffer as ArrayBuffer, a.byteOffset, a.byteLength);
   }
 
   destroy(): void {
