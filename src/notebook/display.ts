@@ -188,7 +188,16 @@ export function plotlyBundlePath(): string {
  * plotly.js itself (from the installed package, no CDN); JupyterLab with the Plotly extension and the
  * HTML report use the `application/vnd.plotly.v1+json` part instead.
  */
-export function figure(fig: PlotlyFigure, opts: { caption?: string } = {}): void {
+export interface FigureOptions {
+  caption?: string;
+  /**
+   * The paper's name for the figure, e.g. "zigui-fig08": the runner also writes it as
+   * reports/figures/<id>.svg and .png for manuscripts (figures without one are named by notebook and order).
+   */
+  id?: string;
+}
+
+export function figure(fig: PlotlyFigure, opts: FigureOptions = {}): void {
   const id = `dlab-fig-${process.pid}-${++figureCounter}`;
   const spec = {
     data: fig.data,
@@ -212,7 +221,7 @@ export function figure(fig: PlotlyFigure, opts: { caption?: string } = {}): void
       : ((spec.layout.title as { text?: string } | undefined)?.text ?? "figure");
   display(
     { [PLOTLY_MIME]: spec, "text/html": htmlOut, "text/plain": `[Plotly figure: ${title}]` },
-    opts.caption ? { caption: opts.caption } : {},
+    { ...(opts.caption ? { caption: opts.caption } : {}), ...(opts.id ? { id: opts.id } : {}) },
   );
 }
 

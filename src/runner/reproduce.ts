@@ -1,24 +1,28 @@
 /**
  * `npm run reproduce [-- notebooks...] [--param name=value]... [--profile sample|mirror|full]
- * [--fail-fast] [--out dir] [--quiet]`: executes notebooks in file-name order, each in its own process,
- * and writes for each an executed `.ipynb` and an HTML page under `reports/`, plus `reports/index.html`
- * and `reports/run.json` with the run's metadata and every paper-vs-run comparison.
+ * [--fail-fast] [--out dir] [--quiet] [--no-cache]`: executes notebooks in file-name order, each in its own
+ * process, and writes for each an executed `.ipynb` and an HTML page under `reports/`, plus
+ * `reports/index.html` and `reports/run.json` with the run's metadata and every paper-vs-run comparison.
+ * A notebook whose code, parameters, imported modules, upstream products and data are unchanged is
+ * restored from the execution cache (src/runner/cache.ts) instead of being run.
  */
 import { spawn, execFileSync } from "node:child_process";
 import { profileOrigin, type DataOrigin, type NotebookStatus } from "../notebook/status";
 import { optionHelp, parseCommand, runCli, type OptionTable } from "../core/cli";
 import { UsageError } from "../core/errors";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir, cpus, totalmem } from "node:os";
-import { basename, join, relative, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { createRequire } from "node:module";
 import type { Comparison } from "../notebook/display";
-import { projectRoot, reportsDir } from "../core/project";
 import { declaredParameters, findParametersCell, cellSource, parseParamAssignments, readNotebook, type ParamValue } from "./notebook";
 import { writeFileAtomic } from "../core/atomic";
 import { renderNotebookHtml, writePlotlyBeside } from "./html";
 import { renderIndexHtml, type RunMetadata, type NotebookSummary } from "./report";
 import type { WorkerJob, WorkerResult } from "./worker";
+import { cacheKey, cacheRoot, lookup, productsOf, restoreProducts, store } from "./cache";
+import { dataDir, outputsDir, projectRoot, reportsDir, type DataProfile } from "../core/project";
+import { mirrorDirs } from "../data/mirror";
 
 export interface ReproduceOptions {
   notebooks: string[];
@@ -27,6 +31,8 @@ export interface ReproduceOptions {
   failFast: boolean;
   outDir?: string;
   quiet: boolean;
+  /** Run every notebook even when the cache holds an entry for it (the new results are stored). */
+  noCache?: boolean;
 }
 
 const OPTIONS = {
@@ -35,6 +41,7 @@ const OPTIONS = {
   "fail-fast": { type: "boolean", description: "stop at the first failing notebook (default: run the rest, then exit 1)" },
   out: { type: "string", value: "DIR", description: "reports folder", defaultText: "reports/, or DLAB_REPORTS_DIR" },
   quiet: { type: "boolean", description: "do not echo cell output while running" },
+  "no-cache": { type: "boolean", description: "run every notebook; do not restore unchanged ones from .cache/" },
   help: { type: "boolean", short: "h", description: "this text" },
 } as const satisfies OptionTable;
 
@@ -51,7 +58,7 @@ export function parseArgs(argv: string[]): ReproduceOptions {
   if (o.help) throw new HelpRequested();
   const profile = o.profile ?? process.env.DLAB_PROFILE ?? "sample";
   if (!["sample", "mirror", "full"].includes(profile)) throw new UsageError(`--profile must be sample, mirror or full, not "${profile}"`);
-  return { notebooks: positionals, params: o.param, profile, failFast: o["fail-fast"], outDir: o.out, quiet: o.quiet };
+  return { notebooks: positionals, params: o.param, profile, failFast: o["fail-fast"], outDir: o.out, quiet: o.quiet, noCache: o["no-cache"] };
 }
 
 export class HelpRequested extends Error {}
@@ -156,7 +163,24 @@ export async function reproduce(opts: ReproduceOptions): Promise<{ ok: boolean; 
       echo: !opts.quiet,
     };
     process.env.DLAB_PROFILE = opts.profile;
-    const r = await runWorker(root, job);
+    const source = readNotebook(file);
+    const products = productsOf(name, source);
+    const outputsRoot = dirname(outputsDir("_", opts.profile as DataProfile));
+    const key = cacheKey({ name, notebook: source, profile: opts.profile, overrides: fileOverrides, products, outputsRoot, dataDir: dataDir(), mirrors: mirrorDirs() }, root);
+    const cacheDir = cacheRoot(opts.profile, root);
+    const found = opts.noCache ? { changed: ["--no-cache"] } : lookup(cacheDir, name, key);
+    let r: WorkerResult;
+    let cached: NotebookSummary["cache"];
+    if (found.hit) {
+      copyFileSync(found.hit.notebook, job.output);
+      restoreProducts(cacheDir, name, products.writes, outputsRoot);
+      r = found.hit.result;
+      cached = { restored: true, storedAt: found.hit.storedAt };
+    } else {
+      r = await runWorker(root, job);
+      cached = { restored: false, why: found.changed.join(", ") };
+      if (r.ok && existsSync(job.output)) await store(cacheDir, name, key, job.output, r, products.writes, outputsRoot);
+    }
     const failure = failureText(relative(root, file), r);
     const statuses = r.statuses as NotebookStatus[];
     const summary: NotebookSummary = {
@@ -164,13 +188,14 @@ export async function reproduce(opts: ReproduceOptions): Promise<{ ok: boolean; 
       source: relative(root, file),
       ok: r.ok,
       status: notebookStatus(r.ok, statuses),
-      ranAt: new Date().toISOString(),
+      ranAt: cached.restored && cached.storedAt ? cached.storedAt : new Date().toISOString(),
       origin: originOf(statuses, opts.profile),
       notes: statuses.flatMap((st) => (st.kind === "skipped" || st.kind === "warning" ? [`${st.kind}: ${st.reason}`] : [])),
       durationMs: r.durationMs,
       parameters: r.parameters,
       failure: failure || undefined,
       comparisons: r.comparisons as Comparison[],
+      cache: cached,
     };
     summaries.push(summary);
     if (existsSync(job.output)) {
@@ -189,7 +214,7 @@ export async function reproduce(opts: ReproduceOptions): Promise<{ ok: boolean; 
         }),
       );
     }
-    if (r.ok) log(`  ${summary.status === "ok" ? "✓" : summary.status === "skipped" ? "–" : "!"} ${name} (${(r.durationMs / 1000).toFixed(1)} s)${summary.notes.length ? ` · ${summary.notes.join("; ")}` : ""}`);
+    if (r.ok) log(`  ${summary.status === "ok" ? "✓" : summary.status === "skipped" ? "–" : "!"} ${name} (${cached.restored ? `from cache, ran ${cached.storedAt?.slice(0, 16)}` : `${(r.durationMs / 1000).toFixed(1)} s`})${summary.notes.length ? ` · ${summary.notes.join("; ")}` : ""}`);
     else {
       ok = false;
       log(`  ✗ ${failure}`);
