@@ -20,6 +20,7 @@ import { writeFileAtomic } from "../core/atomic";
 import { renderNotebookHtml, writePlotlyBeside } from "./html";
 import { renderIndexHtml, type RunMetadata, type NotebookSummary } from "./report";
 import type { WorkerJob, WorkerResult } from "./worker";
+import { exportFigures, type NotebookFigures } from "./figures";
 import { cacheKey, cacheRoot, lookup, productsOf, restoreProducts, store } from "./cache";
 import { dataDir, outputsDir, projectRoot, reportsDir, type DataProfile } from "../core/project";
 import { mirrorDirs } from "../data/mirror";
@@ -33,6 +34,8 @@ export interface ReproduceOptions {
   quiet: boolean;
   /** Run every notebook even when the cache holds an entry for it (the new results are stored). */
   noCache?: boolean;
+  /** Skip writing reports/figures/. */
+  noFigures?: boolean;
 }
 
 const OPTIONS = {
@@ -41,6 +44,7 @@ const OPTIONS = {
   "fail-fast": { type: "boolean", description: "stop at the first failing notebook (default: run the rest, then exit 1)" },
   out: { type: "string", value: "DIR", description: "reports folder", defaultText: "reports/, or DLAB_REPORTS_DIR" },
   quiet: { type: "boolean", description: "do not echo cell output while running" },
+  "no-figures": { type: "boolean", description: "do not write reports/figures/ (SVG and 300-dpi PNG of every figure, figures.json)" },
   "no-cache": { type: "boolean", description: "run every notebook; do not restore unchanged ones from .cache/" },
   help: { type: "boolean", short: "h", description: "this text" },
 } as const satisfies OptionTable;
@@ -58,7 +62,7 @@ export function parseArgs(argv: string[]): ReproduceOptions {
   if (o.help) throw new HelpRequested();
   const profile = o.profile ?? process.env.DLAB_PROFILE ?? "sample";
   if (!["sample", "mirror", "full"].includes(profile)) throw new UsageError(`--profile must be sample, mirror or full, not "${profile}"`);
-  return { notebooks: positionals, params: o.param, profile, failFast: o["fail-fast"], outDir: o.out, quiet: o.quiet, noCache: o["no-cache"] };
+  return { notebooks: positionals, params: o.param, profile, failFast: o["fail-fast"], outDir: o.out, quiet: o.quiet, noCache: o["no-cache"], noFigures: o["no-figures"] };
 }
 
 export class HelpRequested extends Error {}
@@ -144,6 +148,7 @@ export async function reproduce(opts: ReproduceOptions): Promise<{ ok: boolean; 
   const tmp = mkdtempSync(join(tmpdir(), "dlab-run-"));
   const startedAt = new Date();
   const summaries: NotebookSummary[] = [];
+  const withFigures: NotebookFigures[] = [];
   let ok = true;
   const log = (s: string): void => void process.stderr.write(s + "\n");
 
@@ -200,6 +205,7 @@ export async function reproduce(opts: ReproduceOptions): Promise<{ ok: boolean; 
     summaries.push(summary);
     if (existsSync(job.output)) {
       const executed = readNotebook(job.output);
+      if (r.ok) withFigures.push({ notebook: name, origin: summary.origin, executed });
       writeFileAtomic(
         join(outDir, `${name}.html`),
         renderNotebookHtml(executed, {
@@ -222,6 +228,7 @@ export async function reproduce(opts: ReproduceOptions): Promise<{ ok: boolean; 
     }
   }
   rmSync(tmp, { recursive: true, force: true });
+  if (!opts.noFigures && withFigures.length) log(`  ${(await exportFigures(outDir, withFigures)).message}`);
 
   const req = createRequire(join(root, "package.json"));
   const meta: RunMetadata = {

@@ -20,7 +20,7 @@ interface Summary {
 
 function runner(cacheDir: string, outputsDir: string) {
   return (out: string, extra: string[] = []): Record<string, Summary> => {
-    const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/reproduce.ts", "--out", out, "--quiet", ...NBS, ...extra], {
+    const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/reproduce.ts", "--out", out, "--quiet", "--no-figures", ...NBS, ...extra], {
       encoding: "utf8",
       env: { ...process.env, DLAB_CACHE_DIR: cacheDir, DLAB_OUTPUTS_DIR: outputsDir },
     });
