@@ -184,6 +184,16 @@ export function plotlyBundlePath(): string {
 }
 
 /**
+ * plotly.js as a script tag the first time a session asks (Jupyter keeps it for later outputs), then
+ * nothing. For outputs that draw with Plotly through their own HTML (src/notebook/tsview.ts).
+ */
+export function plotlyScriptOnce(): string {
+  if (plotlyEmbedded) return "";
+  plotlyEmbedded = true;
+  return `<script type="text/javascript">${readFileSync(plotlyBundlePath(), "utf8")}</script>`;
+}
+
+/**
  * A Plotly figure. Jupyter gets HTML that draws it offline: the first figure of a session carries
  * plotly.js itself (from the installed package, no CDN); JupyterLab with the Plotly extension and the
  * HTML report use the `application/vnd.plotly.v1+json` part instead.
@@ -204,11 +214,7 @@ export function figure(fig: PlotlyFigure, opts: FigureOptions = {}): void {
     layout: { ...(fig.layout ?? {}) },
     config: { responsive: true, displaylogo: false, ...(fig.config ?? {}) },
   };
-  let lib = "";
-  if (!plotlyEmbedded) {
-    lib = `<script type="text/javascript">${readFileSync(plotlyBundlePath(), "utf8")}</script>`;
-    plotlyEmbedded = true;
-  }
+  const lib = plotlyScriptOnce();
   const json = JSON.stringify(spec).replace(/</g, "\\u003c");
   const caption = opts.caption ? `<div class="dlab-caption">${escapeHtml(opts.caption)}</div>` : "";
   const htmlOut =

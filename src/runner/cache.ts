@@ -207,8 +207,11 @@ export function lookup(cacheDir: string, name: string, key: CacheKey): { hit?: C
   };
 }
 
-/** Stores a run: the executed notebook, the worker's result and a copy of each step it writes. */
-export async function store(cacheDir: string, name: string, key: CacheKey, executed: string, result: WorkerResult, writes: string[], outputsRoot: string): Promise<void> {
+/**
+ * Stores a run: the executed notebook, the worker's result, a copy of each step it writes and the
+ * files it wrote beside its report page (`assets`, e.g. tsview chunks).
+ */
+export async function store(cacheDir: string, name: string, key: CacheKey, executed: string, result: WorkerResult, writes: string[], outputsRoot: string, assets?: string): Promise<void> {
   mkdirSync(cacheDir, { recursive: true });
   await writeFolderAtomic(entryDir(cacheDir, name), (staging) => {
     cpSync(executed, join(staging, "notebook.ipynb"));
@@ -217,6 +220,7 @@ export async function store(cacheDir: string, name: string, key: CacheKey, execu
       const src = join(outputsRoot, step);
       if (existsSync(src)) cpSync(src, join(staging, "products", step), { recursive: true });
     }
+    if (assets && existsSync(assets)) cpSync(assets, join(staging, "assets"), { recursive: true });
     const meta: EntryMeta = { key: key.key, parts: key.parts, writes, storedAt: new Date().toISOString() };
     writeFileAtomic(join(staging, "entry.json"), JSON.stringify(meta, null, 1));
   });
@@ -226,7 +230,12 @@ export async function store(cacheDir: string, name: string, key: CacheKey, execu
  * Puts the products of a hit back under outputs/<profile>/: each step the notebook writes is replaced
  * by the cached copy (or removed when the cached run wrote nothing there), as a run would leave it.
  */
-export function restoreProducts(cacheDir: string, name: string, writes: string[], outputsRoot: string): void {
+export function restoreProducts(cacheDir: string, name: string, writes: string[], outputsRoot: string, assets?: string): void {
+  const cachedAssets = join(entryDir(cacheDir, name), "assets");
+  if (assets) {
+    rmSync(assets, { recursive: true, force: true });
+    if (existsSync(cachedAssets)) cpSync(cachedAssets, assets, { recursive: true });
+  }
   for (const step of writes) {
     const dest = join(outputsRoot, step);
     const src = join(entryDir(cacheDir, name), "products", step);

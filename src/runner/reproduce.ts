@@ -178,13 +178,17 @@ export async function reproduce(opts: ReproduceOptions): Promise<{ ok: boolean; 
     let cached: NotebookSummary["cache"];
     if (found.hit) {
       copyFileSync(found.hit.notebook, job.output);
-      restoreProducts(cacheDir, name, products.writes, outputsRoot);
+      restoreProducts(cacheDir, name, products.writes, outputsRoot, join(outDir, "assets", name));
       r = found.hit.result;
       cached = { restored: true, storedAt: found.hit.storedAt };
     } else {
+      // Files a notebook writes beside its report page (tsview chunks) go to assets/<name>/.
+      rmSync(join(outDir, "assets", name), { recursive: true, force: true });
+      process.env.DLAB_REPORTS_DIR = outDir;
+      process.env.DLAB_NOTEBOOK = name;
       r = await runWorker(root, job);
       cached = { restored: false, why: found.changed.join(", ") };
-      if (r.ok && existsSync(job.output)) await store(cacheDir, name, key, job.output, r, products.writes, outputsRoot);
+      if (r.ok && existsSync(job.output)) await store(cacheDir, name, key, job.output, r, products.writes, outputsRoot, join(outDir, "assets", name));
     }
     const failure = failureText(relative(root, file), r);
     const statuses = r.statuses as NotebookStatus[];

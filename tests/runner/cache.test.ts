@@ -50,6 +50,9 @@ describe("npm run reproduce with the execution cache", () => {
     const second = go(join(tmp, "r2"));
     expect(restored(second)).toEqual(["a-ok", "f-product", "g-reader"]);
     expect(readFileSync(product).equals(productBytes)).toBe(true);
+    // Files written beside the report page (tsview chunks) come back with it.
+    const chunk = join("assets", "f-product", "fixture-ts", "chunk-0000.bin");
+    expect(readFileSync(join(tmp, "r2", chunk)).equals(readFileSync(join(tmp, "r1", chunk)))).toBe(true);
     for (const f of readdirSync(join(tmp, "r1")).filter((f) => /\.(ipynb|html)$/.test(f) && f !== "index.html")) {
       expect(readFileSync(join(tmp, "r2", f)).equals(readFileSync(join(tmp, "r1", f))), f).toBe(true);
     }
