@@ -180,7 +180,8 @@ export async function exportFigures(reportsDir: string, notebooks: NotebookFigur
           const images = await page.evaluate(
             async ({ fig, width, height, scale }) => {
               const P = (window as unknown as { Plotly: { toImage(f: unknown, o: object): Promise<string> } }).Plotly;
-              const spec = { data: fig.data, layout: fig.layout ?? {}, config: { staticPlot: true } };
+              // Buttons (a map's layer toggles) mean nothing on paper.
+              const spec = { data: fig.data, layout: { ...(fig.layout ?? {}), updatemenus: [] }, config: { staticPlot: true } };
               const svg = await P.toImage(spec, { format: "svg", width, height });
               const png = await P.toImage(spec, { format: "png", width, height, scale });
               return { svg, png };
