@@ -30,6 +30,8 @@ export interface NotebookProducts {
   writes: string[];
   /** Folders, relative to the data directory and to each mirror folder, whose files it reads. */
   data: string[];
+  /** Never restored: what it shows depends on the machine (tool versions, paths), not on its inputs. */
+  volatile?: boolean;
 }
 
 /**
@@ -37,7 +39,7 @@ export interface NotebookProducts {
  * not listed here may declare its own in its metadata: `"dlab": {"reads": [], "writes": [], "data": []}`.
  */
 export const NOTEBOOK_PRODUCTS: Record<string, NotebookProducts> = {
-  "00-environment": { reads: [], writes: [], data: [""] },
+  "00-environment": { reads: [], writes: [], data: [], volatile: true },
   "10-zigui-features": { reads: [], writes: ["zigui-features"], data: ["samples", "zigui", "l4s-sample"] },
   "11-zigui-training": { reads: [], writes: ["zigui-training"], data: ["samples", "zigui", "l4s-sample"] },
   "12-zigui-identification": { reads: ["zigui-training"], writes: ["zigui-identification"], data: ["samples", "zigui", "l4s-sample"] },
@@ -49,8 +51,8 @@ export const NOTEBOOK_PRODUCTS: Record<string, NotebookProducts> = {
 
 export function productsOf(name: string, nb: Notebook): NotebookProducts {
   const meta = (nb.metadata.dlab ?? undefined) as Partial<NotebookProducts> | undefined;
-  if (meta && (meta.reads || meta.writes || meta.data)) {
-    return { reads: meta.reads ?? [], writes: meta.writes ?? [], data: meta.data ?? [] };
+  if (meta && (meta.reads || meta.writes || meta.data || meta.volatile)) {
+    return { reads: meta.reads ?? [], writes: meta.writes ?? [], data: meta.data ?? [], volatile: meta.volatile };
   }
   return NOTEBOOK_PRODUCTS[name] ?? { reads: [], writes: [], data: [] };
 }
@@ -128,6 +130,8 @@ export function importClosure(nb: Notebook, root: string = projectRoot()): Recor
   return Object.fromEntries([...seen.entries()].map(([f, h]) => [relative(root, f).split("\\").join("/"), h] as const).sort((a, b) => a[0].localeCompare(b[0])));
 }
 
+const RUNNER_MODULES = ["src/runner/execute.ts", "src/runner/worker.ts", "src/runner/notebook.ts"];
+
 export interface CacheKeyInput {
   name: string;
   notebook: Notebook;
@@ -157,6 +161,8 @@ export function cacheKey(k: CacheKeyInput, root: string = projectRoot()): CacheK
     parameters: sha256(JSON.stringify(Object.entries(k.overrides).sort((a, b) => a[0].localeCompare(b[0])))),
     modules: sha256(JSON.stringify(importClosure(k.notebook, root))),
     packages: existsSync(lock) ? sha256(readFileSync(lock)) : "none",
+    // How cells are executed and outputs recorded is part of what a cached notebook holds.
+    runner: sha256(RUNNER_MODULES.map((f) => (existsSync(join(root, f)) ? sha256(readFileSync(join(root, f))) : "absent")).join("\n")),
   };
   for (const step of k.products.reads) parts[`reads:${step}`] = sha256(JSON.stringify(hashTree(join(k.outputsRoot, step))));
   for (const d of k.products.data) {

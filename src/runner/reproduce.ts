@@ -173,7 +173,7 @@ export async function reproduce(opts: ReproduceOptions): Promise<{ ok: boolean; 
     const outputsRoot = dirname(outputsDir("_", opts.profile as DataProfile));
     const key = cacheKey({ name, notebook: source, profile: opts.profile, overrides: fileOverrides, products, outputsRoot, dataDir: dataDir(), mirrors: mirrorDirs() }, root);
     const cacheDir = cacheRoot(opts.profile, root);
-    const found = opts.noCache ? { changed: ["--no-cache"] } : lookup(cacheDir, name, key);
+    const found = opts.noCache ? { changed: ["--no-cache"] } : products.volatile ? { changed: ["always runs (machine-dependent)"] } : lookup(cacheDir, name, key);
     let r: WorkerResult;
     let cached: NotebookSummary["cache"];
     if (found.hit) {

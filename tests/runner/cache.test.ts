@@ -3,11 +3,11 @@
  * g-reader reads it, a-ok neither. A cached run must leave byte-identical reports and products.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { importClosure } from "../../src/runner/cache";
+import { cacheKey, importClosure, lookup, productsOf, store } from "../../src/runner/cache";
 import { readNotebook } from "../../src/runner/notebook";
 
 const FIX = "tests/fixtures/notebooks";
@@ -82,5 +82,34 @@ describe("npm run reproduce with the execution cache", () => {
     expect(files).toContain("src/notebook/display.ts");
     expect(files.every((f) => f.startsWith("src/"))).toBe(true);
     expect(files).not.toContain("src/runner/reproduce.ts");
+  });
+
+  it("a key changes with the upstream product, the parameters and the data, and a miss names what changed", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), "cache-key-"));
+    const outputsRoot = join(tmp, "outputs");
+    const data = join(tmp, "data");
+    mkdirSync(join(outputsRoot, "fixture-product"), { recursive: true });
+    mkdirSync(join(data, "set"), { recursive: true });
+    writeFileSync(join(outputsRoot, "fixture-product", "values.json"), "[1]");
+    writeFileSync(join(data, "set", "a.bin"), "x");
+    const nb = readNotebook(`${FIX}/g-reader.ipynb`);
+    const products = { ...productsOf("g-reader", nb), data: ["set"] };
+    expect(products.reads).toEqual(["fixture-product"]);
+    const key = (overrides: Record<string, unknown> = {}) => cacheKey({ name: "g-reader", notebook: nb, profile: "sample", overrides, products, outputsRoot, dataDir: data, mirrors: [] });
+    const k0 = key();
+    expect(key().key).toBe(k0.key);
+    const executed = join(tmp, "g.ipynb");
+    writeFileSync(executed, "{}");
+    const cacheDir = join(tmp, "cache");
+    await store(cacheDir, "g-reader", k0, executed, { ok: true, durationMs: 1, cellDurationsMs: [], parameters: {}, comparisons: [], statuses: [] }, [], outputsRoot);
+    expect(lookup(cacheDir, "g-reader", key()).hit).toBeDefined();
+    expect(lookup(cacheDir, "g-reader", key({ offset: 2 })).changed).toEqual(["parameters"]);
+    writeFileSync(join(outputsRoot, "fixture-product", "values.json"), "[2]");
+    expect(lookup(cacheDir, "g-reader", key()).changed).toEqual(["reads:fixture-product"]);
+    writeFileSync(join(outputsRoot, "fixture-product", "values.json"), "[1]");
+    writeFileSync(join(data, "set", "b.bin"), "y");
+    expect(lookup(cacheDir, "g-reader", key()).changed).toEqual(["data:set"]);
+    // Without its own metadata, a project notebook takes the runner's manifest.
+    expect(productsOf("00-environment", readNotebook(`${FIX}/a-ok.ipynb`)).volatile).toBe(true);
   });
 });
