@@ -8,10 +8,10 @@
  * script (`chunk-NNNN.js`, the same bytes in base64) that a page opened from disk loads instead.
  */
 import { mkdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { writeFileAtomic } from "../core/atomic";
 import { decimalYear, isoDate } from "../core/dates";
-import { reportsDir } from "../core/project";
+import { projectRoot, reportsDir } from "../core/project";
 import { display, escapeHtml, plotlyScriptOnce } from "./display";
 import { offlineMap, pointsLayer, type MapOptions } from "./map";
 
@@ -43,7 +43,11 @@ export interface TsviewOptions {
   reportsDir?: string;
   /** Sub-folder per notebook (default: DLAB_NOTEBOOK, which the runner sets, else "interactive"). */
   notebook?: string;
-  /** URL of the chunk folder as the page sees it (default: the relative "assets/<notebook>/<id>/"). */
+  /**
+   * URL of the chunk folder as the page sees it. Default: "assets/<notebook>/<id>/" under the runner
+   * or when `notebook`/`reportsDir` is given (relative to the report page); otherwise, as in Jupyter,
+   * "/files/reports/assets/interactive/<id>/".
+   */
   baseUrl?: string;
   map?: MapOptions;
 }
@@ -171,6 +175,15 @@ function dlabTsview(M, mapSpec, traceIndex) {
   el("root").dlabDrawn = drawn;
 }`;
 
+/**
+ * Under the runner the page sits in the report folder, so the chunks are a relative URL away. In
+ * Jupyter (`npm run jupyter` serves the project root) they are reached through its /files/ route.
+ */
+function defaultBase(notebook: string, id: string, dir: string, beside: boolean): string {
+  if (beside) return `assets/${notebook}/${id}/`;
+  return `/files/${relative(projectRoot(), dir).split("\\").join("/")}/`;
+}
+
 /** Writes the chunks and returns the page fragment; `tsview` also displays it. */
 export function writeTsview(input: TsviewInput, opts: TsviewOptions = {}): TsviewBundle {
   const n = input.lon.length;
@@ -199,7 +212,7 @@ export function writeTsview(input: TsviewInput, opts: TsviewOptions = {}): Tsvie
     unit: input.unit,
     chunkSize,
     chunks,
-    base: opts.baseUrl ?? `assets/${notebook}/${input.id}/`,
+    base: opts.baseUrl ?? defaultBase(notebook, input.id, dir, Boolean(opts.notebook ?? opts.reportsDir ?? process.env.DLAB_NOTEBOOK)),
   };
   const map = offlineMap(
     [pointsLayer({ name: input.valueName ?? "points", lon: input.lon, lat: input.lat, values: input.values, unit: input.valueUnit })],
