@@ -242,22 +242,37 @@ export function tsview(input: TsviewInput, opts: TsviewOptions = {}): TsviewBund
 }
 
 /**
- * Pixels of a MintPy-style stack (`timeseries` [dates, rows, cols], row 0 north, on the lon/lat grid
- * `bounds` = [west, south, east, north] of pixel edges) as tsview points: every `step`-th pixel with
- * at least one finite value, at its pixel centre.
+ * Pixels of a MintPy-style stack as tsview points: `stack` is either one array per date (as SbasResult.ts)
+ * or one flat [dates, rows, cols] array (as the HDF5 `timeseries` dataset), row 0 north. `where` places a
+ * pixel: [west, south, east, north] of a lon/lat grid's pixel edges (centres are used), or a function of
+ * (row, col) for projected stacks (e.g. pixelLonLat of the stack's transform). Every `step`-th pixel with
+ * at least one finite value is kept.
  */
-export function pixelsOfStack(stack: ArrayLike<number>, nDates: number, rows: number, cols: number, bounds: [number, number, number, number], step = 1): { lon: number[]; lat: number[]; series: Float64Array; pixels: [number, number][] } {
-  const [w, s, e, n] = bounds;
+export function pixelsOfStack(
+  stack: ArrayLike<number> | ArrayLike<number>[],
+  nDates: number,
+  rows: number,
+  cols: number,
+  where: [number, number, number, number] | ((row: number, col: number) => [number, number]),
+  step = 1,
+): { lon: number[]; lat: number[]; series: Float64Array; pixels: [number, number][] } {
+  const perDate = Array.isArray(stack) && typeof stack[0] !== "number";
+  const at = perDate ? (k: number, px: number): number => (stack as ArrayLike<number>[])[k][px] : (k: number, px: number): number => (stack as ArrayLike<number>)[k * rows * cols + px];
+  const place =
+    typeof where === "function"
+      ? where
+      : (r: number, c: number): [number, number] => [where[0] + ((c + 0.5) * (where[2] - where[0])) / cols, where[3] - ((r + 0.5) * (where[3] - where[1])) / rows];
   const lon: number[] = [], lat: number[] = [], series: number[] = [], pixels: [number, number][] = [];
   for (let r = 0; r < rows; r += step) {
     for (let c = 0; c < cols; c += step) {
       const px = r * cols + c;
       let any = false;
-      for (let k = 0; k < nDates && !any; k++) any = Number.isFinite(stack[k * rows * cols + px]);
+      for (let k = 0; k < nDates && !any; k++) any = Number.isFinite(at(k, px));
       if (!any) continue;
-      lon.push(w + ((c + 0.5) * (e - w)) / cols);
-      lat.push(n - ((r + 0.5) * (n - s)) / rows);
-      for (let k = 0; k < nDates; k++) series.push(stack[k * rows * cols + px]);
+      const [x, y] = place(r, c);
+      lon.push(x);
+      lat.push(y);
+      for (let k = 0; k < nDates; k++) series.push(at(k, px));
       pixels.push([r, c]);
     }
   }

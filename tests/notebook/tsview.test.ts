@@ -72,6 +72,13 @@ describe("tsview chunks", () => {
     expect(f.pixels[0]).toEqual([0, 1]);
     expect(f.lon[0]).toBeCloseTo(110.6 + 1.5 * (0.3 / COLS), 10);
     expect(f.lat[0]).toBeCloseTo(31.0 - 0.5 * (0.2 / ROWS), 10);
+    // One array per date (SbasResult.ts) and a placing function give the same points.
+    const flat = stack();
+    const perDate = Array.from({ length: D }, (_, k) => flat.subarray(k * ROWS * COLS, (k + 1) * ROWS * COLS));
+    const again = pixelsOfStack(perDate, D, ROWS, COLS, (r, c) => [110.6 + ((c + 0.5) * 0.3) / COLS, 31.0 - ((r + 0.5) * 0.2) / ROWS]);
+    expect(again.pixels).toEqual(f.pixels);
+    expect(Array.from(again.series)).toEqual(Array.from(f.series));
+    expect(again.lon[5]).toBeCloseTo(f.lon[5], 12);
     expect(readdirSync(join(f.dir, "assets", "nb", "zigui-ts")).sort()).toEqual(["chunk-0000.bin", "chunk-0000.js", "chunk-0001.bin", "chunk-0001.js", "chunk-0002.bin", "chunk-0002.js"]);
   });
 });
