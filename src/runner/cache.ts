@@ -10,10 +10,11 @@
  * - a cheap fingerprint (path, size, mtime) of the data folders it declares, so a re-fetched or rebuilt
  *   dataset invalidates it without hashing gigabytes.
  * A hit restores the executed notebook, the worker's result and the products the notebook wrote.
- * Entries live in `.cache/reproduce/<profile>/<notebook>/` (git-ignored; DLAB_CACHE_DIR overrides).
+ * Entries live in `.cache/reproduce/<profile>/<notebook>/<key>/` (git-ignored; DLAB_CACHE_DIR overrides),
+ * the few most recently used per notebook, so returning to an earlier parameter value is a hit too.
  */
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { writeFileAtomic, writeFolderAtomic } from "../core/atomic";
 import { projectRoot } from "../core/project";
@@ -183,43 +184,67 @@ interface EntryMeta {
 }
 
 export interface CacheHit {
+  /** The entry's folder (pass it to `restoreProducts`). */
+  dir: string;
   notebook: string;
   result: WorkerResult;
   storedAt: string;
 }
 
-function entryDir(cacheDir: string, name: string): string {
-  return join(cacheDir, name);
+/** Entries kept per notebook: going back to an earlier parameter value is still a hit. */
+export const ENTRIES_PER_NOTEBOOK = 4;
+
+function entryDir(cacheDir: string, name: string, key: string): string {
+  return join(cacheDir, name, key.slice(0, 24));
 }
 
-/** The entry for this key, or why there is none (`changed` names the parts of the key that differ). */
-export function lookup(cacheDir: string, name: string, key: CacheKey): { hit?: CacheHit; changed: string[] } {
-  const dir = entryDir(cacheDir, name);
-  const metaFile = join(dir, "entry.json");
-  if (!existsSync(metaFile)) return { changed: ["no entry"] };
-  let meta: EntryMeta;
+function readMeta(dir: string): EntryMeta | undefined {
   try {
-    meta = JSON.parse(readFileSync(metaFile, "utf8")) as EntryMeta;
+    return JSON.parse(readFileSync(join(dir, "entry.json"), "utf8")) as EntryMeta;
   } catch {
-    return { changed: ["unreadable entry"] };
+    return undefined;
   }
-  if (meta.key !== key.key) {
-    const names = new Set([...Object.keys(meta.parts), ...Object.keys(key.parts)]);
-    return { changed: [...names].filter((n) => meta.parts[n] !== key.parts[n]).sort() };
+}
+
+/** A notebook's entries, most recently used first. */
+function entries(cacheDir: string, name: string): string[] {
+  const dir = join(cacheDir, name);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, "entry.json")))
+    .map((e) => join(dir, e.name))
+    .sort((a, b) => statSync(join(b, "entry.json")).mtimeMs - statSync(join(a, "entry.json")).mtimeMs);
+}
+
+/**
+ * The entry for this key, or why there is none: `changed` names the parts of the key that differ from
+ * the most recently used entry.
+ */
+export function lookup(cacheDir: string, name: string, key: CacheKey): { hit?: CacheHit; changed: string[] } {
+  const dir = entryDir(cacheDir, name, key.key);
+  const meta = readMeta(dir);
+  if (meta && meta.key === key.key && existsSync(join(dir, "result.json"))) {
+    const now = new Date();
+    utimesSync(join(dir, "entry.json"), now, now);
+    return {
+      hit: { dir, notebook: join(dir, "notebook.ipynb"), result: JSON.parse(readFileSync(join(dir, "result.json"), "utf8")) as WorkerResult, storedAt: meta.storedAt },
+      changed: [],
+    };
   }
-  return {
-    hit: { notebook: join(dir, "notebook.ipynb"), result: JSON.parse(readFileSync(join(dir, "result.json"), "utf8")) as WorkerResult, storedAt: meta.storedAt },
-    changed: [],
-  };
+  const latest = entries(cacheDir, name).map(readMeta).find((m) => m !== undefined);
+  if (!latest) return { changed: ["no entry"] };
+  const names = new Set([...Object.keys(latest.parts), ...Object.keys(key.parts)]);
+  return { changed: [...names].filter((n) => latest.parts[n] !== key.parts[n]).sort() };
 }
 
 /**
  * Stores a run: the executed notebook, the worker's result, a copy of each step it writes and the
- * files it wrote beside its report page (`assets`, e.g. tsview chunks).
+ * files it wrote beside its report page (`assets`, e.g. tsview chunks). Keeps the notebook's
+ * ENTRIES_PER_NOTEBOOK most recently used entries.
  */
 export async function store(cacheDir: string, name: string, key: CacheKey, executed: string, result: WorkerResult, writes: string[], outputsRoot: string, assets?: string): Promise<void> {
-  mkdirSync(cacheDir, { recursive: true });
-  await writeFolderAtomic(entryDir(cacheDir, name), (staging) => {
+  mkdirSync(join(cacheDir, name), { recursive: true });
+  await writeFolderAtomic(entryDir(cacheDir, name, key.key), (staging) => {
     cpSync(executed, join(staging, "notebook.ipynb"));
     writeFileAtomic(join(staging, "result.json"), JSON.stringify(result));
     for (const step of writes) {
@@ -230,21 +255,23 @@ export async function store(cacheDir: string, name: string, key: CacheKey, execu
     const meta: EntryMeta = { key: key.key, parts: key.parts, writes, storedAt: new Date().toISOString() };
     writeFileAtomic(join(staging, "entry.json"), JSON.stringify(meta, null, 1));
   });
+  for (const old of entries(cacheDir, name).slice(ENTRIES_PER_NOTEBOOK)) rmSync(old, { recursive: true, force: true });
 }
 
 /**
  * Puts the products of a hit back under outputs/<profile>/: each step the notebook writes is replaced
- * by the cached copy (or removed when the cached run wrote nothing there), as a run would leave it.
+ * by the cached copy (or removed when the cached run wrote nothing there), as a run would leave it;
+ * likewise the files beside its report page.
  */
-export function restoreProducts(cacheDir: string, name: string, writes: string[], outputsRoot: string, assets?: string): void {
-  const cachedAssets = join(entryDir(cacheDir, name), "assets");
+export function restoreProducts(hit: CacheHit, writes: string[], outputsRoot: string, assets?: string): void {
+  const cachedAssets = join(hit.dir, "assets");
   if (assets) {
     rmSync(assets, { recursive: true, force: true });
     if (existsSync(cachedAssets)) cpSync(cachedAssets, assets, { recursive: true });
   }
   for (const step of writes) {
     const dest = join(outputsRoot, step);
-    const src = join(entryDir(cacheDir, name), "products", step);
+    const src = join(hit.dir, "products", step);
     if (existsSync(src) && JSON.stringify(hashTree(src)) === JSON.stringify(hashTree(dest))) continue;
     rmSync(dest, { recursive: true, force: true });
     if (existsSync(src)) {

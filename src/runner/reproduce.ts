@@ -178,7 +178,7 @@ export async function reproduce(opts: ReproduceOptions): Promise<{ ok: boolean; 
     let cached: NotebookSummary["cache"];
     if (found.hit) {
       copyFileSync(found.hit.notebook, job.output);
-      restoreProducts(cacheDir, name, products.writes, outputsRoot, join(outDir, "assets", name));
+      restoreProducts(found.hit, products.writes, outputsRoot, join(outDir, "assets", name));
       r = found.hit.result;
       cached = { restored: true, storedAt: found.hit.storedAt };
     } else {

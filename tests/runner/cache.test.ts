@@ -70,6 +70,11 @@ describe("npm run reproduce with the execution cache", () => {
     const g = readNotebook(join(tmp, "r4", "g-reader.ipynb"));
     expect(JSON.stringify(g.cells[2])).toContain("sum 46");
 
+    // Back to the defaults: the earlier entries are still there.
+    const back = go(join(tmp, "r6"));
+    expect(restored(back)).toEqual(["a-ok", "f-product", "g-reader"]);
+    expect(readFileSync(product).equals(productBytes)).toBe(true);
+
     const forced = go(join(tmp, "r5"), ["--param", "scale=3", "--no-cache"]);
     expect(restored(forced)).toEqual([]);
     expect(forced["a-ok"].cache?.why).toBe("--no-cache");
