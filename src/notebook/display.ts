@@ -184,22 +184,37 @@ export function plotlyBundlePath(): string {
 }
 
 /**
+ * plotly.js as a script tag the first time a session asks (Jupyter keeps it for later outputs), then
+ * nothing. For outputs that draw with Plotly through their own HTML (src/notebook/tsview.ts).
+ */
+export function plotlyScriptOnce(): string {
+  if (plotlyEmbedded) return "";
+  plotlyEmbedded = true;
+  return `<script type="text/javascript">${readFileSync(plotlyBundlePath(), "utf8")}</script>`;
+}
+
+/**
  * A Plotly figure. Jupyter gets HTML that draws it offline: the first figure of a session carries
  * plotly.js itself (from the installed package, no CDN); JupyterLab with the Plotly extension and the
  * HTML report use the `application/vnd.plotly.v1+json` part instead.
  */
-export function figure(fig: PlotlyFigure, opts: { caption?: string } = {}): void {
+export interface FigureOptions {
+  caption?: string;
+  /**
+   * The paper's name for the figure, e.g. "zigui-fig08": the runner also writes it as
+   * reports/figures/<id>.svg and .png for manuscripts (figures without one are named by notebook and order).
+   */
+  id?: string;
+}
+
+export function figure(fig: PlotlyFigure, opts: FigureOptions = {}): void {
   const id = `dlab-fig-${process.pid}-${++figureCounter}`;
   const spec = {
     data: fig.data,
     layout: { ...(fig.layout ?? {}) },
     config: { responsive: true, displaylogo: false, ...(fig.config ?? {}) },
   };
-  let lib = "";
-  if (!plotlyEmbedded) {
-    lib = `<script type="text/javascript">${readFileSync(plotlyBundlePath(), "utf8")}</script>`;
-    plotlyEmbedded = true;
-  }
+  const lib = plotlyScriptOnce();
   const json = JSON.stringify(spec).replace(/</g, "\\u003c");
   const caption = opts.caption ? `<div class="dlab-caption">${escapeHtml(opts.caption)}</div>` : "";
   const htmlOut =
@@ -212,7 +227,7 @@ export function figure(fig: PlotlyFigure, opts: { caption?: string } = {}): void
       : ((spec.layout.title as { text?: string } | undefined)?.text ?? "figure");
   display(
     { [PLOTLY_MIME]: spec, "text/html": htmlOut, "text/plain": `[Plotly figure: ${title}]` },
-    opts.caption ? { caption: opts.caption } : {},
+    { ...(opts.caption ? { caption: opts.caption } : {}), ...(opts.id ? { id: opts.id } : {}) },
   );
 }
 

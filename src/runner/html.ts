@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../core/atomic";
 import { marked } from "marked";
 import { escapeHtml, plotlyBundlePath, PLOTLY_MIME } from "../notebook/display";
+import { TSVIEW_MIME } from "../notebook/tsview";
 import { cellSource, type Notebook, type Output } from "./notebook";
 
 export const REPORT_CSS = `
@@ -57,6 +58,8 @@ export function renderOutput(o: Output): string {
     return `<pre class="error">${escapeHtml(tb || `${o.ename}: ${o.evalue}`)}</pre>`;
   }
   const d = o.data;
+  const tsview = d[TSVIEW_MIME] as { html?: string } | undefined;
+  if (tsview && typeof tsview.html === "string") return tsview.html;
   if (d[PLOTLY_MIME]) {
     const id = `fig-${++renderCounter}`;
     const spec = JSON.stringify(d[PLOTLY_MIME]).replace(/</g, "\\u003c");
@@ -137,7 +140,7 @@ export function renderNotebookHtml(nb: Notebook, info: NotebookPageInfo): string
       const tags = (c.metadata.tags ?? []).join(" ");
       const outs = c.outputs
         .map((o) => {
-          if (o.output_type !== "stream" && o.output_type !== "error" && o.data[PLOTLY_MIME]) hasPlotly = true;
+          if (o.output_type !== "stream" && o.output_type !== "error" && (o.data[PLOTLY_MIME] || o.data[TSVIEW_MIME])) hasPlotly = true;
           return `<div class="output">${renderOutput(o)}</div>`;
         })
         .join("");

@@ -34,6 +34,8 @@ export interface NotebookSummary {
   parameters: Record<string, string>;
   failure?: string;
   comparisons: Comparison[];
+  /** Whether this entry was restored from the execution cache, and if not, which inputs changed. */
+  cache?: { restored: boolean; storedAt?: string; why?: string };
 }
 
 const ORIGIN_TEXT: Record<DataOrigin, string> = {
@@ -87,13 +89,14 @@ export function renderIndexHtml(meta: RunMetadata, notebooks: NotebookSummary[])
         `<tr><td><a href="${escapeHtml(n.name)}.html">${escapeHtml(n.name)}</a></td>` +
         `<td class="${STATUS_CLASS[n.status]}">${n.status}</td>` +
         `<td>${escapeHtml(n.origin.origin)}</td>` +
-        `<td class="num">${(n.durationMs / 1000).toFixed(1)} s</td><td class="meta">${escapeHtml(n.ranAt.slice(0, 16).replace("T", " "))}</td><td>${params}</td>` +
+        `<td class="num">${(n.durationMs / 1000).toFixed(1)} s</td><td class="meta">${escapeHtml(n.ranAt.slice(0, 16).replace("T", " "))}</td>` +
+        `<td class="meta">${n.cache ? (n.cache.restored ? "restored from cache" : `ran (${escapeHtml(n.cache.why ?? "")})`) : ""}</td><td>${params}</td>` +
         `<td>${notes}${n.failure ? `<pre class="error">${escapeHtml(n.failure)}</pre>` : ""}<a href="${escapeHtml(n.name)}.ipynb">.ipynb</a></td></tr>`
       );
     })
     .join("");
   const nbTable =
-    `<h2>Notebooks</h2><table class="dlab-table notebooks"><thead><tr><th>notebook</th><th>status</th><th>data</th><th>duration</th><th>ran</th>` +
+    `<h2>Notebooks</h2><table class="dlab-table notebooks"><thead><tr><th>notebook</th><th>status</th><th>data</th><th>duration</th><th>ran</th><th>cache</th>` +
     `<th>parameters in effect</th><th>details</th></tr></thead><tbody>${rows}</tbody></table>`;
   const comps = notebooks.flatMap((n) => n.comparisons.map((c) => ({ n, c })));
   const compHtml = comps.length

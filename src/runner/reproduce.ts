@@ -1,25 +1,30 @@
 /**
  * `npm run reproduce [-- notebooks...] [--param name=value]... [--profile sample|mirror|full]
- * [--fail-fast] [--out dir] [--quiet]`: executes notebooks in file-name order, each in its own process,
- * and writes for each an executed `.ipynb` and an HTML page under `reports/`, plus `reports/index.html`
- * and `reports/run.json` with the run's metadata and every paper-vs-run comparison.
+ * [--fail-fast] [--out dir] [--quiet] [--no-cache]`: executes notebooks in file-name order, each in its own
+ * process, and writes for each an executed `.ipynb` and an HTML page under `reports/`, plus
+ * `reports/index.html` and `reports/run.json` with the run's metadata and every paper-vs-run comparison.
+ * A notebook whose code, parameters, imported modules, upstream products and data are unchanged is
+ * restored from the execution cache (src/runner/cache.ts) instead of being run.
  */
 import { spawn, execFileSync } from "node:child_process";
 import { profileOrigin, type DataOrigin, type NotebookStatus } from "../notebook/status";
 import { optionHelp, parseCommand, runCli, type OptionTable } from "../core/cli";
 import { UsageError } from "../core/errors";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir, cpus, totalmem } from "node:os";
-import { basename, join, relative, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { createRequire } from "node:module";
 import type { Comparison } from "../notebook/display";
-import { projectRoot, reportsDir } from "../core/project";
 import { declaredParameters, findParametersCell, cellSource, parseParamAssignments, readNotebook, type ParamValue } from "./notebook";
 import { writeFileAtomic } from "../core/atomic";
 import { renderNotebookHtml, writePlotlyBeside } from "./html";
 import { checkOverrides } from "./param-check";
 import { renderIndexHtml, type RunMetadata, type NotebookSummary } from "./report";
 import type { WorkerJob, WorkerResult } from "./worker";
+import { exportFigures, type NotebookFigures } from "./figures";
+import { cacheKey, cacheRoot, lookup, productsOf, restoreProducts, store } from "./cache";
+import { dataDir, outputsDir, projectRoot, reportsDir, type DataProfile } from "../core/project";
+import { mirrorDirs } from "../data/mirror";
 
 export interface ReproduceOptions {
   notebooks: string[];
@@ -28,6 +33,10 @@ export interface ReproduceOptions {
   failFast: boolean;
   outDir?: string;
   quiet: boolean;
+  /** Run every notebook even when the cache holds an entry for it (the new results are stored). */
+  noCache?: boolean;
+  /** Skip writing reports/figures/. */
+  noFigures?: boolean;
 }
 
 const OPTIONS = {
@@ -36,6 +45,8 @@ const OPTIONS = {
   "fail-fast": { type: "boolean", description: "stop at the first failing notebook (default: run the rest, then exit 1)" },
   out: { type: "string", value: "DIR", description: "reports folder", defaultText: "reports/, or DLAB_REPORTS_DIR" },
   quiet: { type: "boolean", description: "do not echo cell output while running" },
+  "no-figures": { type: "boolean", description: "do not write reports/figures/ (SVG and 300-dpi PNG of every figure, figures.json)" },
+  "no-cache": { type: "boolean", description: "run every notebook; do not restore unchanged ones from .cache/" },
   help: { type: "boolean", short: "h", description: "this text" },
 } as const satisfies OptionTable;
 
@@ -52,7 +63,7 @@ export function parseArgs(argv: string[]): ReproduceOptions {
   if (o.help) throw new HelpRequested();
   const profile = o.profile ?? process.env.DLAB_PROFILE ?? "sample";
   if (!["sample", "mirror", "full"].includes(profile)) throw new UsageError(`--profile must be sample, mirror or full, not "${profile}"`);
-  return { notebooks: positionals, params: o.param, profile, failFast: o["fail-fast"], outDir: o.out, quiet: o.quiet };
+  return { notebooks: positionals, params: o.param, profile, failFast: o["fail-fast"], outDir: o.out, quiet: o.quiet, noCache: o["no-cache"], noFigures: o["no-figures"] };
 }
 
 export class HelpRequested extends Error {}
@@ -139,6 +150,7 @@ export async function reproduce(opts: ReproduceOptions): Promise<{ ok: boolean; 
   const tmp = mkdtempSync(join(tmpdir(), "dlab-run-"));
   const startedAt = new Date();
   const summaries: NotebookSummary[] = [];
+  const withFigures: NotebookFigures[] = [];
   let ok = true;
   const log = (s: string): void => void process.stderr.write(s + "\n");
 
@@ -158,7 +170,28 @@ export async function reproduce(opts: ReproduceOptions): Promise<{ ok: boolean; 
       echo: !opts.quiet,
     };
     process.env.DLAB_PROFILE = opts.profile;
-    const r = await runWorker(root, job);
+    const source = readNotebook(file);
+    const products = productsOf(name, source);
+    const outputsRoot = dirname(outputsDir("_", opts.profile as DataProfile));
+    const key = cacheKey({ name, notebook: source, profile: opts.profile, overrides: fileOverrides, products, outputsRoot, dataDir: dataDir(), mirrors: mirrorDirs() }, root);
+    const cacheDir = cacheRoot(opts.profile, root);
+    const found = opts.noCache ? { changed: ["--no-cache"] } : products.volatile ? { changed: ["always runs (machine-dependent)"] } : lookup(cacheDir, name, key);
+    let r: WorkerResult;
+    let cached: NotebookSummary["cache"];
+    if (found.hit) {
+      copyFileSync(found.hit.notebook, job.output);
+      restoreProducts(found.hit, products.writes, outputsRoot, join(outDir, "assets", name));
+      r = found.hit.result;
+      cached = { restored: true, storedAt: found.hit.storedAt };
+    } else {
+      // Files a notebook writes beside its report page (tsview chunks) go to assets/<name>/.
+      rmSync(join(outDir, "assets", name), { recursive: true, force: true });
+      process.env.DLAB_REPORTS_DIR = outDir;
+      process.env.DLAB_NOTEBOOK = name;
+      r = await runWorker(root, job);
+      cached = { restored: false, why: found.changed.join(", ") };
+      if (r.ok && existsSync(job.output)) await store(cacheDir, name, key, job.output, r, products.writes, outputsRoot, join(outDir, "assets", name));
+    }
     const failure = failureText(relative(root, file), r);
     const statuses = r.statuses as NotebookStatus[];
     const summary: NotebookSummary = {
@@ -166,17 +199,19 @@ export async function reproduce(opts: ReproduceOptions): Promise<{ ok: boolean; 
       source: relative(root, file),
       ok: r.ok,
       status: notebookStatus(r.ok, statuses),
-      ranAt: new Date().toISOString(),
+      ranAt: cached.restored && cached.storedAt ? cached.storedAt : new Date().toISOString(),
       origin: originOf(statuses, opts.profile),
       notes: statuses.flatMap((st) => (st.kind === "skipped" || st.kind === "warning" ? [`${st.kind}: ${st.reason}`] : [])),
       durationMs: r.durationMs,
       parameters: r.parameters,
       failure: failure || undefined,
       comparisons: r.comparisons as Comparison[],
+      cache: cached,
     };
     summaries.push(summary);
     if (existsSync(job.output)) {
       const executed = readNotebook(job.output);
+      if (r.ok) withFigures.push({ notebook: name, origin: summary.origin, executed });
       writeFileAtomic(
         join(outDir, `${name}.html`),
         renderNotebookHtml(executed, {
@@ -191,7 +226,7 @@ export async function reproduce(opts: ReproduceOptions): Promise<{ ok: boolean; 
         }),
       );
     }
-    if (r.ok) log(`  ${summary.status === "ok" ? "✓" : summary.status === "skipped" ? "–" : "!"} ${name} (${(r.durationMs / 1000).toFixed(1)} s)${summary.notes.length ? ` · ${summary.notes.join("; ")}` : ""}`);
+    if (r.ok) log(`  ${summary.status === "ok" ? "✓" : summary.status === "skipped" ? "–" : "!"} ${name} (${cached.restored ? `from cache, ran ${cached.storedAt?.slice(0, 16)}` : `${(r.durationMs / 1000).toFixed(1)} s`})${summary.notes.length ? ` · ${summary.notes.join("; ")}` : ""}`);
     else {
       ok = false;
       log(`  ✗ ${failure}`);
@@ -199,6 +234,7 @@ export async function reproduce(opts: ReproduceOptions): Promise<{ ok: boolean; 
     }
   }
   rmSync(tmp, { recursive: true, force: true });
+  if (!opts.noFigures && withFigures.length) log(`  ${(await exportFigures(outDir, withFigures)).message}`);
 
   const req = createRequire(join(root, "package.json"));
   const meta: RunMetadata = {

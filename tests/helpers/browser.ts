@@ -2,33 +2,11 @@
  * Headless Chromium (Debian's `chromium`, never a downloaded browser) driven by playwright-core, for
  * checking that report pages render their tables and Plotly figures without console errors.
  */
-import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { browserUnavailable, CHROMIUM, launch } from "../../src/runner/chromium";
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-
-/** Why the browser tests cannot run here, or undefined when they can. */
-export function browserUnavailable(): string | undefined {
-  if (existsSync(CHROMIUM)) return undefined;
-  return `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium) to run the browser tests`;
-}
-
-export async function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-}
+export { browserUnavailable, CHROMIUM, launch };
 
 export interface PageCheck {
   consoleErrors: string[];
