@@ -41,8 +41,8 @@ export interface PsStackOptions {
   /**
    * Temporal decorrelation of the distributed scatterers: each patch's coherence between dates m, n is
    * γ∞ + (γ0 − γ∞)·e^{−|t_m − t_n|/τ} (AR(1) ground component plus a persistent part), as vegetation and
-   * soil lose coherence with time. The registered sample (version 6) is built with it; the function's
-   * default stays false (constant coherence γ0, the version-5 scene) for callers tuned to that scene.
+   * soil lose coherence with time: the default, so every test sees what independent stacks show (the
+   * registered sample, version 6, is built with it). false gives constant coherence γ0 (the version-5 scene).
    */
   dsDecorrelation?: boolean;
   /** Logistic settlement along the lines: final settlement at the axis, mm (negative = down). */
@@ -151,7 +151,7 @@ export function simulatePsStack(o: PsStackOptions): SimulatedPsStack {
   const atmStd = o.atmosphereStd ?? 0.8;
   const urbanPs = o.urbanPsDensity ?? 1 / 30;
   const dsDensity = o.dsCellDensity ?? 0.25;
-  const decorrelate = o.dsDecorrelation ?? false;
+  const decorrelate = o.dsDecorrelation ?? true;
   const [b1, b2] = o.lineSettlementMm ?? [-35, -20];
   const wavelength = 0.05546576;
   const slantRange = 875_000;
@@ -503,7 +503,7 @@ export const psStack: SampleDataset = {
     "time towards a floor, AR(1)), logistic settlement along two " +
     "synthetic subway lines (lines.geojson), truth.json with per-scatterer velocity, DEM error and displacement.",
   async build(outDir: string, opts: SampleBuildOptions): Promise<void> {
-    const sim = simulatePsStack({ seed: opts.seed, ...psStackDims(opts.size), dsDecorrelation: true, quiet: opts.quiet });
+    const sim = simulatePsStack({ seed: opts.seed, ...psStackDims(opts.size), quiet: opts.quiet });
     writeIsceStack(outDir, sim.stack.meta, sim.slc, { sensor: "Sentinel-1 (simulated)" });
     writeFileAtomic(join(outDir, "lines.geojson"), linesGeoJson(sim.lines));
     writeFileAtomic(join(outDir, "truth.json"), truthJson(sim.truth));

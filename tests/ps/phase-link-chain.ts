@@ -17,8 +17,7 @@ import { integrateTiered, arcConsistency } from "../../src/ps/quality-network";
 import { acceptPoints, residualCoherence, REJECT } from "../../src/ps/quality";
 import { velocitySigma } from "../../src/ps/quality-sigma";
 import { linkCandidates } from "../../src/ps/phase-link-cells";
-import { DS_SCHEMA, phaseLinkOptions } from "../../src/ps/phase-link-params";
-import { defaultsOf } from "../../src/core/params";
+import { phaseLinkOptions } from "../../src/ps/phase-link-params";
 import type { DsMethod } from "../../src/ps/phase-link";
 import { FOSHAN_PS } from "../../src/studies/foshan/ps";
 import type { PsParams as FoshanPsParams } from "../../src/ps/params";
@@ -63,7 +62,7 @@ export async function runChain(stack: StackSource, o: ChainOptions = {}): Promis
   let tier = new Uint8Array(cand.n).fill(1);
   let plQuality = new Float64Array(cand.n).fill(NaN);
   if (!o.classicOnly) {
-    const linked = linkCandidates(stack, cand, phaseLinkOptions({ ...defaultsOf(DS_SCHEMA), dsMethod: o.dsMethod ?? "emi", ...params }));
+    const linked = linkCandidates(stack, cand, phaseLinkOptions({ ...params, dsMethod: o.dsMethod ?? "emi" }));
     tier = linked.tier;
     plQuality = linked.linking;
   }

@@ -12,7 +12,7 @@ import { runChain, type ChainPoint } from "./phase-link-chain";
 const median = (a: number[]): number => [...a].sort((x, y) => x - y)[a.length >> 1];
 const rms = (a: number[]): number => Math.sqrt(a.reduce((s, x) => s + x * x, 0) / a.length);
 
-const sim = simulatePsStack({ seed: 11, dsDecorrelation: true, quiet: true });
+const sim = simulatePsStack({ seed: 11, quiet: true });
 const find = truthLookup(sim.truth);
 const tr = sim.truth.scatterers;
 

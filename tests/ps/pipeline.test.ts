@@ -17,7 +17,7 @@ import { main } from "../../src/cli/ps";
 import { readPsGeoJson } from "../../src/ps/io";
 import { readRaster } from "../../src/io/raster";
 import { readH5 } from "../../src/io/hdf5";
-import { filterStep, integrateStep, networkStep, selectStep } from "../../src/ps/steps";
+import { filterStep, integrateStep, linkStep, networkStep, selectStep } from "../../src/ps/steps";
 import { assembleRun } from "../../src/ps/timeseries";
 import { createHash } from "node:crypto";
 
@@ -172,7 +172,7 @@ describe("improved PS-InSAR on the simulated stack", () => {
     expect(JSON.parse(linesGeoJson(sim.lines)).features[0].geometry.type).toBe("LineString");
 
     // The steps' products: one HDF5 file per step, each stamped with the hash of input + parameters.
-    const products = ["candidates.h5", "network.h5", "integration.h5", "filtering.h5"];
+    const products = ["candidates.h5", "linking.h5", "network.h5", "integration.h5", "filtering.h5"];
     for (const f of products) expect((await readH5(join(out, f), [])).attrs.STEP_HASH).toMatch(/^[0-9a-f]{32}$/);
     expect(summary.stepHash).toMatch(/^[0-9a-f]{32}$/);
     const mtimes = (): Record<string, number> => Object.fromEntries([...products, "summary.json"].map((f) => [f, statSync(join(out, f)).mtimeMs]));
@@ -221,14 +221,17 @@ describe("improved PS-InSAR on the simulated stack", () => {
         .digest("hex");
     const sel = selectStep(sim.stack, p, { quiet: true });
     const d0 = digest(sel);
-    const net = await networkStep(sel, p, { quiet: true });
+    const link = linkStep(sim.stack, sel, p);
+    const dl = digest(link);
+    const net = await networkStep(sel, link, p, { quiet: true });
     const d1 = digest(net);
-    const integ = integrateStep(sel, net, p, { quiet: true });
+    const integ = integrateStep(sel, link, net, p, { quiet: true });
     const d2 = digest(integ);
-    const filt = filterStep(sel, net, integ, p, { quiet: true });
+    const filt = filterStep(sel, link, net, integ, p, { quiet: true });
     const d3 = digest(filt);
-    const run = assembleRun(sel, net, integ, filt, p);
-    expect([digest(sel), digest(net), digest(integ), digest(filt)]).toEqual([d0, d1, d2, d3]);
+    const run = assembleRun(sel, link, net, integ, filt, p);
+    expect([digest(sel), digest(link), digest(net), digest(integ), digest(filt)]).toEqual([d0, dl, d1, d2, d3]);
+    expect(link.tier.includes(2)).toBe(true);
     const whole = await runPs(sim.stack, p, { quiet: true });
     expect(run.counts).toEqual(whole.counts);
     expect(run.result.points).toEqual(whole.result.points);
