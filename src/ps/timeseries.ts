@@ -52,6 +52,8 @@ export interface PsRun {
   pointTier: Uint8Array;
   /** Phase-linking coherence γ_PL of each output point (NaN for tier 1). */
   pointLinking: Float64Array;
+  /** Noise-only part of each output point's σ_v (the paper's "internal precision"), mm/yr. */
+  pointNoiseStd: Float64Array;
   /** Per candidate: REJECT code of quality.ts (0 = output) and γ_PL (NaN for tier 1). */
   verdict: Uint8Array;
   linking: Float64Array;
@@ -110,7 +112,7 @@ export function assembleRun(sel: SelectProduct, link: LinkProduct, net: NetworkP
     idx.push(c);
   }
   const countOf = (code: number): number => verdict.reduce((a, v) => a + (v === code ? 1 : 0), 0);
-  const timings = { ...sel.timings, ...net.timings, ...integ.timings, ...filt.timings, "time series": Number(((performance.now() - t0) / 1000).toFixed(3)) };
+  const timings = { ...sel.timings, ...link.timings, ...net.timings, ...integ.timings, ...filt.timings, "time series": Number(((performance.now() - t0) / 1000).toFixed(3)) };
   const kept = integ.arcKept.reduce((a, b) => a + b, 0);
   const sc = sel.selection.counts;
   const counts: PsCounts = {
@@ -140,6 +142,7 @@ export function assembleRun(sel: SelectProduct, link: LinkProduct, net: NetworkP
     pointKind: Uint8Array.from(idx, (c) => cand.kind[c]),
     pointTier: Uint8Array.from(idx, (c) => link.tier[c]),
     pointLinking: Float64Array.from(idx, (c) => link.linking[c]),
+    pointNoiseStd: Float64Array.from(idx, (c) => filt.noiseSigma[c]),
     verdict,
     linking: link.linking,
     pointRow: Int32Array.from(idx, (c) => cand.row[c]),

@@ -27,7 +27,7 @@ describe("σ_v calibration on the ps-stack sample", () => {
         if (k === undefined || tr.kind[k] !== "ps") continue;
         e.push(p.velocity - tr.velocity[k]);
         s.push(p.sigma);
-        s0.push(p.sigmaPaper);
+        s0.push(p.sigmaNoise);
       }
       const med = median(e);
       e.forEach((v, i) => {
