@@ -43,6 +43,10 @@ export interface PsParams extends SelectionParams, DsParams {
 export const PS_STEPS = ["select", "link", "network", "integrate", "filter", "outputs"] as const;
 export type PsStep = (typeof PS_STEPS)[number];
 
+// The DS parameters join the set in step order: the phase linking's after selection, the acceptance
+// threshold beside psCoherenceMin (--help and the docs list groups in order of first appearance).
+const { dsLinkingMin, ...DS_LINK } = DS_SCHEMA;
+
 export const PS_SCHEMA: ParamSchema<PsParams> = {
   amplitudeDispersionMax: {
     kind: "number",
@@ -109,6 +113,7 @@ export const PS_SCHEMA: ParamSchema<PsParams> = {
     unit: "cells",
     group: "select",
   },
+  ...DS_LINK,
   maxArcLength: {
     kind: "number",
     default: 1000,
@@ -206,6 +211,7 @@ export const PS_SCHEMA: ParamSchema<PsParams> = {
     source: "choice",
     group: "outputs",
   },
+  dsLinkingMin,
   gridCellMeters: {
     kind: "number",
     default: 50,
@@ -235,7 +241,6 @@ export const PS_SCHEMA: ParamSchema<PsParams> = {
     unit: "MiB",
     group: "resources",
   },
-  ...DS_SCHEMA,
 };
 
 /** The parameters a step reads (its schema group), for its product's up-to-date hash. */
