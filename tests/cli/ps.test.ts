@@ -3,11 +3,13 @@
  * file is read or written; --help lists every parameter with its generic default and the study's values.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { helpText, main, parsePsArgs } from "../../src/cli/ps";
-import { FOSHAN_PS } from "../../src/studies/foshan/ps";
+import { FOSHAN_PS, FOSHAN_PS_OVERRIDES } from "../../src/studies/foshan/ps";
+import { paramTable } from "../../src/core/params";
+import { PS_SCHEMA } from "../../src/ps/params";
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
@@ -38,6 +40,10 @@ describe("npm run ps", () => {
     expect(r.out).toMatch(/## link\n {2}dsMethod = emi .*\(choice: EMI \(Ansari et al\. 2018\)/);
     expect(r.out).toMatch(/dsLinkingMin = 0\.6 /);
     expect(helpText()).toBe(r.out.trimEnd());
+  });
+
+  it("docs/ps.md holds the current parameter table", () => {
+    expect(readFileSync("docs/ps.md", "utf8")).toContain(paramTable(PS_SCHEMA, { foshan: FOSHAN_PS_OVERRIDES }));
   });
 
   it("generic defaults unless --study foshan; --param applied on top", () => {
