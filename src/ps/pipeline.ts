@@ -130,24 +130,13 @@ export async function runPsSteps(input: string, out: string, params: PsParams, o
       continue;
     }
     switch (step) {
-      case "select": {
-        const stack = await openStack(input);
-        try {
-          sel = selectStep(stack, params, opts);
-        } finally {
-          stack.close?.();
-        }
+      case "select":
+        sel = await withStack(input, (stack) => selectStep(stack, params, opts));
         report.files.push(await writeSelectProduct(out, sel, hashes.select));
         break;
-      }
       case "link": {
         const s = await getSel();
-        const stack = await openStack(input);
-        try {
-          link = linkStep(stack, s, params);
-        } finally {
-          stack.close?.();
-        }
+        link = await withStack(input, (stack) => linkStep(stack, s, params));
         report.files.push(await writeLinkProduct(out, link, hashes.link));
         break;
       }
@@ -176,6 +165,16 @@ export async function runPsSteps(input: string, out: string, params: PsParams, o
     report.ran.push(step);
   }
   return report;
+}
+
+/** Opens the stack for one step (select and link read pixels) and closes it whatever happens. */
+async function withStack<T>(input: string, f: (stack: StackSource) => T): Promise<T> {
+  const stack = await openStack(input);
+  try {
+    return f(stack);
+  } finally {
+    stack.close?.();
+  }
 }
 
 function stepsState(hashes: Record<PsStep, string>): Record<string, { file: string; hash: string }> {
