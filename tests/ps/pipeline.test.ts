@@ -216,6 +216,16 @@ describe("improved PS-InSAR on the simulated stack", () => {
     expect(resumed.ran).toEqual(["integrate", "filter", "outputs"]);
     expect(statSync(join(out, "network.h5")).mtimeMs).toBe(before["network.h5"]);
     expect(resumed.run!.counts.arcsLowCoherence).toBeGreaterThan(summary.counts.arcsLowCoherence);
+
+    // The DS acceptance threshold is read by the outputs step alone; a phase-linking parameter makes the
+    // link step and every later one stale, but not select.
+    const accept = await runPsSteps(stackDir, out, { ...stricter, dsLinkingMin: 0.8 }, { quiet: true });
+    expect(accept.ran).toEqual(["outputs"]);
+    expect(accept.run!.counts.lowLinkingDs).toBeGreaterThan(resumed.run!.counts.lowLinkingDs);
+    const relinked = await runPsSteps(stackDir, out, { ...stricter, dsMethod: "paper" }, { quiet: true });
+    expect(relinked.ran).toEqual(["link", "network", "integrate", "filter", "outputs"]);
+    expect(resumed.run!.counts.dsLinked).toBeGreaterThan(100);
+    expect(relinked.run!.counts.dsLinked).toBe(0);
   });
 
   it("no step changes the products it reads; the chained steps equal runPs", async () => {
