@@ -1,9 +1,9 @@
 /**
  * `npm run ps -- --input <stack> --out <dir> [--study foshan] [--param name=value ...] [--dostep S | --start S --end S] ...`
  *
- * Runs the PS-InSAR steps (select → network → integrate → filter → outputs) on a stack (ISCE2 folder,
+ * Runs the PS-InSAR steps (select → link → network → integrate → filter → outputs) on a stack (ISCE2 folder,
  * complex GeoTIFF folder or .h5; see src/ps/open.ts) into <dir>: one product per step
- * (candidates.h5, network.h5, integration.h5, filtering.h5) and the outputs ps.geojson, ps.csv,
+ * (candidates.h5, linking.h5, network.h5, integration.h5, filtering.h5) and the outputs ps.geojson, ps.csv,
  * velocity.tif, summary.json (and ps.h5 with --hdf5). Steps whose product is up to date are skipped.
  * Parameters: PS_SCHEMA's generic defaults, or a study's values with --study.
  */

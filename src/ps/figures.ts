@@ -6,6 +6,7 @@ import type { PlotlyFigure } from "../notebook/display";
 import { lonLatAxes, M_PER_DEG } from "../core/crs";
 import type { PsResult, SubwayLineFeature } from "./io";
 import type { FlowStep } from "./timeseries";
+import { REJECT } from "./quality";
 
 export interface Area {
   name: string;
@@ -162,4 +163,28 @@ export function subsidenceAreas(r: PsResult, count = 3, cellM = 250, separationM
     if (out.length === count) break;
   }
   return out;
+}
+
+/**
+ * Phase-linking coherence γ_PL of the distributed scatterers (tier 2): those the outputs step accepted,
+ * and those it rejected for γ_PL below `min` (dashed) or for their residual coherence.
+ */
+export function linkingHistogram(linking: ArrayLike<number>, verdict: ArrayLike<number>, min: number): PlotlyFigure {
+  const groups: Record<string, number[]> = { accepted: [], "rejected: γ_PL": [], "rejected: residual coherence or disconnected": [] };
+  for (let c = 0; c < linking.length; c++) {
+    const g = linking[c];
+    if (!Number.isFinite(g)) continue;
+    const v = verdict[c];
+    groups[v === REJECT.none ? "accepted" : v === REJECT.linkingCoherence ? "rejected: γ_PL" : "rejected: residual coherence or disconnected"].push(g);
+  }
+  return {
+    data: Object.entries(groups).map(([name, x]) => ({ type: "histogram", x, name, xbins: { start: 0, end: 1, size: 0.02 } })),
+    layout: {
+      barmode: "stack",
+      title: { text: "Distributed scatterers: phase-linking coherence γ_PL" },
+      xaxis: { title: { text: "γ_PL" } },
+      yaxis: { title: { text: "DS" } },
+      shapes: [{ type: "line", x0: min, x1: min, yref: "paper", y0: 0, y1: 1, line: { color: "red", dash: "dash" } }],
+    },
+  };
 }

@@ -7,7 +7,7 @@
  *   noise      = the rest (its spread gives the velocity standard deviation).
  * Residuals per PS come from integrating the wrapped arc residuals over the same weighted network.
  */
-import { solveArcLsqMulti, type ArcGraph } from "./integration";
+import { solveArcLsqMulti, type ArcGraph } from "./arc-lsq";
 import type { ArcModel } from "./periodogram";
 import { progress } from "../core/progress";
 

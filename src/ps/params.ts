@@ -7,9 +7,13 @@
  * "resources" group changes speed and memory, never numbers, so it is never hashed.
  */
 import type { ParamSchema } from "../core/params";
-import type { CoherenceMethod } from "./selection";
+import { DS_SCHEMA, type DsParams } from "./phase-link-params";
 
-export interface PsParams {
+/** Temporal-coherence estimator of the multilooked network (selection.ts). */
+export type CoherenceMethod = "spatialResidual" | "windowCoherence";
+
+/** What candidate selection reads (selection.ts); the rest of PsParams belongs to later steps. */
+export interface SelectionParams {
   amplitudeDispersionMax: number;
   multilookRange: number;
   multilookAzimuth: number;
@@ -17,6 +21,10 @@ export interface PsParams {
   coherenceThreshold: number;
   temporalCoherence: CoherenceMethod;
   coherenceWindow: number;
+  memoryBudgetMiB: number;
+}
+
+export interface PsParams extends SelectionParams, DsParams {
   maxArcLength: number;
   velocitySearch: number;
   velocityStep: number;
@@ -29,12 +37,15 @@ export interface PsParams {
   psCoherenceMin: number;
   gridCellMeters: number;
   workers: number;
-  memoryBudgetMiB: number;
 }
 
 /** The pipeline steps, in order; each parameter's group names the step that reads it. */
-export const PS_STEPS = ["select", "network", "integrate", "filter", "outputs"] as const;
+export const PS_STEPS = ["select", "link", "network", "integrate", "filter", "outputs"] as const;
 export type PsStep = (typeof PS_STEPS)[number];
+
+// The DS parameters join the set in step order: the phase linking's after selection, the acceptance
+// threshold beside psCoherenceMin (--help and the docs list groups in order of first appearance).
+const { dsLinkingMin, ...DS_LINK } = DS_SCHEMA;
 
 export const PS_SCHEMA: ParamSchema<PsParams> = {
   amplitudeDispersionMax: {
@@ -102,6 +113,7 @@ export const PS_SCHEMA: ParamSchema<PsParams> = {
     unit: "cells",
     group: "select",
   },
+  ...DS_LINK,
   maxArcLength: {
     kind: "number",
     default: 1000,
@@ -199,6 +211,7 @@ export const PS_SCHEMA: ParamSchema<PsParams> = {
     source: "choice",
     group: "outputs",
   },
+  dsLinkingMin,
   gridCellMeters: {
     kind: "number",
     default: 50,

@@ -1,6 +1,8 @@
 /**
  * Parameters of the distributed-scatterer step, as a schema the PS parameter set can spread in
- * (`{ ...PS_SCHEMA, ...DS_SCHEMA }`), and their translation to the pure functions' options.
+ * (`{ ...PS_SCHEMA, ...DS_SCHEMA }`: params.ts does), and their translation to the pure functions' options.
+ * Their group is the step that reads them: "link" (the phase linking), "outputs" for dsLinkingMin
+ * (the acceptance of each point).
  */
 import type { ParamSchema } from "../core/params";
 import type { PhaseLinkOptions } from "./phase-link-cells";
@@ -17,7 +19,8 @@ export interface DsParams {
   dsLinkingMin: number;
 }
 
-const group = "Distributed scatterers (phase linking)";
+/** The pipeline step that reads these parameters (params.ts hashes a step's product by its group). */
+const group = "link";
 
 export const DS_SCHEMA: ParamSchema<DsParams> = {
   dsMethod: {
@@ -34,7 +37,7 @@ export const DS_SCHEMA: ParamSchema<DsParams> = {
   dsMinLooks: { kind: "integer", default: 15, min: 3, max: 10000, description: "fewer homogeneous pixels than this keep the paper's phase", source: "choice: 3 multilook cells", group },
   dsRegularization: { kind: "number", default: 0.05, min: 0, max: 1, description: "shrinkage of the coherence magnitude towards I before it is inverted", source: "choice", group },
   dsPsAmplitudeRatio: { kind: "number", default: 2, min: 1, max: 100, description: "brightest / median pixel mean amplitude above which a cell counts as PS-dominated", source: "choice: urban PS ≥ 2.8×, DS ≈ 1×", group },
-  dsLinkingMin: { kind: "number", default: 0.6, min: -1, max: 1, description: "DS with a phase-linking coherence below this are rejected", source: "choice: docs/ps-uncertainty.md (γ_PL AUC 0.67–0.90)", group },
+  dsLinkingMin: { kind: "number", default: 0.6, min: -1, max: 1, description: "DS with a phase-linking coherence below this are rejected", source: "choice: docs/ps-uncertainty.md (γ_PL AUC 0.67–0.90)", group: "outputs" },
 };
 
 /** The options phaseLinkCells takes, from the DS parameters and the multilook/memory ones of the PS set. */

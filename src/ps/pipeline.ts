@@ -1,6 +1,6 @@
 /**
  * The PS-InSAR chain end to end (paper Fig 2) as the named steps of `steps.ts`:
- *   select → network → integrate → filter → outputs
+ *   select → link → network → integrate → filter → outputs
  * `runPs` runs them in memory and returns every intermediate the notebook draws. `runPsSteps` runs
  * them against an output folder as MintPy's smallbaselineApp does: each step reads the previous
  * steps' products from the folder (`products.ts`) and writes its own; `dostep` / `start` / `end` pick
@@ -14,10 +14,12 @@ import { openStack } from "./open";
 import {
   filterStep,
   integrateStep,
+  linkStep,
   networkStep,
   selectStep,
   type FilterProduct,
   type IntegrateProduct,
+  type LinkProduct,
   type NetworkProduct,
   type SelectProduct,
   type StepOptions,
@@ -29,11 +31,13 @@ import {
   PRODUCT_FILES,
   readFilterProduct,
   readIntegrateProduct,
+  readLinkProduct,
   readNetworkProduct,
   readSelectProduct,
   stepHashes,
   writeFilterProduct,
   writeIntegrateProduct,
+  writeLinkProduct,
   writeNetworkProduct,
   writeSelectProduct,
 } from "./products";
@@ -47,13 +51,14 @@ export { stableReference } from "./steps";
 
 export type PsRunOptions = StepOptions;
 
-/** All five steps in memory. */
+/** All six steps in memory. */
 export async function runPs(stack: StackSource, params: PsParams, opts: PsRunOptions = {}): Promise<PsRun> {
   const sel = selectStep(stack, params, opts);
-  const net = await networkStep(sel, params, opts);
-  const integ = integrateStep(sel, net, params, opts);
-  const filt = filterStep(sel, net, integ, params, opts);
-  return assembleRun(sel, net, integ, filt, params);
+  const link = linkStep(stack, sel, params);
+  const net = await networkStep(sel, link, params, opts);
+  const integ = integrateStep(sel, link, net, params, opts);
+  const filt = filterStep(sel, link, net, integ, params, opts);
+  return assembleRun(sel, link, net, integ, filt, params);
 }
 
 export interface StepRange {
@@ -109,10 +114,12 @@ export async function runPsSteps(input: string, out: string, params: PsParams, o
   const hashes = stepHashes(inputFingerprint(input), params, { classicOnly: opts.classicOnly, reference: opts.reference });
   const report: PsStepsReport = { ran: [], skipped: [], files: [] };
   let sel: SelectProduct | undefined;
+  let link: LinkProduct | undefined;
   let net: NetworkProduct | undefined;
   let integ: IntegrateProduct | undefined;
   let filt: FilterProduct | undefined;
   const getSel = async (): Promise<SelectProduct> => (sel ??= await readSelectProduct(out, hashes.select));
+  const getLink = async (): Promise<LinkProduct> => (link ??= await readLinkProduct(out, hashes.link, await getSel()));
   const getNet = async (): Promise<NetworkProduct> => (net ??= await readNetworkProduct(out, hashes.network));
   const getInteg = async (): Promise<IntegrateProduct> => (integ ??= await readIntegrateProduct(out, hashes.integrate));
   const getFilt = async (): Promise<FilterProduct> => (filt ??= await readFilterProduct(out, hashes.filter));
@@ -123,32 +130,32 @@ export async function runPsSteps(input: string, out: string, params: PsParams, o
       continue;
     }
     switch (step) {
-      case "select": {
-        const stack = await openStack(input);
-        try {
-          sel = selectStep(stack, params, opts);
-        } finally {
-          stack.close?.();
-        }
+      case "select":
+        sel = await withStack(input, (stack) => selectStep(stack, params, opts));
         report.files.push(await writeSelectProduct(out, sel, hashes.select));
+        break;
+      case "link": {
+        const s = await getSel();
+        link = await withStack(input, (stack) => linkStep(stack, s, params));
+        report.files.push(await writeLinkProduct(out, link, hashes.link));
         break;
       }
       case "network":
-        net = await networkStep(await getSel(), params, opts);
+        net = await networkStep(await getSel(), await getLink(), params, opts);
         report.files.push(await writeNetworkProduct(out, net, hashes.network));
         break;
       case "integrate":
-        integ = integrateStep(await getSel(), await getNet(), params, opts);
+        integ = integrateStep(await getSel(), await getLink(), await getNet(), params, opts);
         report.files.push(await writeIntegrateProduct(out, integ, hashes.integrate));
         break;
       case "filter": {
         const s = await getSel();
-        filt = filterStep(s, await getNet(), await getInteg(), params, opts);
+        filt = filterStep(s, await getLink(), await getNet(), await getInteg(), params, opts);
         report.files.push(await writeFilterProduct(out, filt, s.info.dates.length, hashes.filter));
         break;
       }
       case "outputs": {
-        const run = assembleRun(await getSel(), await getNet(), await getInteg(), await getFilt(), params);
+        const run = assembleRun(await getSel(), await getLink(), await getNet(), await getInteg(), await getFilt(), params);
         report.run = run;
         report.outputs = await writePsOutputs(out, run, { hdf5: opts.hdf5, stepHash: hashes.outputs, steps: stepsState(hashes) });
         report.files.push(...Object.values(report.outputs).filter((f): f is string => typeof f === "string"));
@@ -158,6 +165,16 @@ export async function runPsSteps(input: string, out: string, params: PsParams, o
     report.ran.push(step);
   }
   return report;
+}
+
+/** Opens the stack for one step (select and link read pixels) and closes it whatever happens. */
+async function withStack<T>(input: string, f: (stack: StackSource) => T): Promise<T> {
+  const stack = await openStack(input);
+  try {
+    return f(stack);
+  } finally {
+    stack.close?.();
+  }
 }
 
 function stepsState(hashes: Record<PsStep, string>): Record<string, { file: string; hash: string }> {

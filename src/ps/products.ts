@@ -13,11 +13,12 @@ import { FileError } from "../core/errors";
 import { readH5, writeH5, type H5Dataset } from "../io/hdf5";
 import { PS_STEPS, stepParams, type PsParams, type PsStep } from "./params";
 import type { Candidates } from "./selection";
-import type { FilterProduct, IntegrateProduct, NetworkProduct, SelectProduct, StackInfo } from "./steps";
+import type { FilterProduct, IntegrateProduct, LinkProduct, NetworkProduct, SelectProduct, StackInfo } from "./steps";
 
 /** File of each step's product inside the output folder (outputs: its summary, written last). */
 export const PRODUCT_FILES: Readonly<Record<PsStep, string>> = {
   select: "candidates.h5",
+  link: "linking.h5",
   network: "network.h5",
   integrate: "integration.h5",
   filter: "filtering.h5",
@@ -169,6 +170,56 @@ export async function readSelectProduct(dir: string, hash: string): Promise<Sele
   };
 }
 
+/**
+ * The linked phases are written only where linking changed them (tier 2 or "emi" cells); the reader
+ * takes every other candidate's phase from the select product, so the file stays small for classic runs.
+ */
+export async function writeLinkProduct(dir: string, p: LinkProduct, hash: string): Promise<string> {
+  const file = join(dir, PRODUCT_FILES.link);
+  const n = p.tier.length;
+  const K = p.phase.length / (2 * n);
+  const changed = Int32Array.from(Array.from({ length: n }, (_, c) => c).filter((c) => p.linked[c] === 1 || p.tier[c] === 2));
+  const phase = new Float32Array(changed.length * K * 2);
+  changed.forEach((c, q) => phase.set(p.phase.subarray(c * K * 2, (c + 1) * K * 2), q * K * 2));
+  await writeH5(
+    file,
+    [
+      { name: "tier", shape: [n], data: p.tier },
+      { name: "linking", shape: [n], data: p.linking },
+      { name: "looks", shape: [n], data: p.looks },
+      { name: "linked", shape: [n], data: p.linked },
+      { name: "changed", shape: [changed.length], data: changed },
+      { name: "phase", shape: [changed.length, K, 2], data: phase },
+    ],
+    { STEP_HASH: hash, FILE_TYPE: "ps-linking", TIMINGS: timingsAttr(p.timings) },
+  );
+  return file;
+}
+
+export async function readLinkProduct(dir: string, hash: string, sel: SelectProduct): Promise<LinkProduct> {
+  const { file, attrs, datasets: d } = await readProduct(dir, "link", hash);
+  const cand = sel.selection.candidates;
+  const K = cand.K;
+  const tier = need(file, d, "tier", Uint8Array);
+  if (tier.length !== cand.n) throw new FileError(file, `${tier.length} candidates, the select product has ${cand.n}`);
+  const changed = need(file, d, "changed", Int32Array);
+  const linkedPhase = need(file, d, "phase", Float32Array);
+  let phase = cand.phase;
+  if (changed.length > 0) {
+    phase = new Float32Array(new SharedArrayBuffer(cand.phase.byteLength));
+    phase.set(cand.phase);
+    changed.forEach((c, q) => phase.set(linkedPhase.subarray(q * K * 2, (q + 1) * K * 2), c * K * 2));
+  }
+  return {
+    phase,
+    tier,
+    linking: need(file, d, "linking", Float64Array),
+    looks: need(file, d, "looks", Int32Array),
+    linked: need(file, d, "linked", Uint8Array),
+    timings: jsonAttr(file, attrs, "TIMINGS"),
+  };
+}
+
 export async function writeNetworkProduct(dir: string, p: NetworkProduct, hash: string): Promise<string> {
   const file = join(dir, PRODUCT_FILES.network);
   const n = p.x.length;
@@ -216,6 +267,7 @@ export async function writeIntegrateProduct(dir: string, p: IntegrateProduct, ha
       { name: "demError", shape: [n], data: p.demError, attrs: { UNIT: "m" } },
       { name: "connected", shape: [n], data: p.connected },
       { name: "arcKept", shape: [m], data: p.arcKept },
+      { name: "arcWeight", shape: [m], data: p.arcWeight },
     ],
     {
       STEP_HASH: hash,
@@ -237,6 +289,7 @@ export async function readIntegrateProduct(dir: string, hash: string): Promise<I
     demError: need(file, d, "demError", Float64Array),
     connected: need(file, d, "connected", Uint8Array),
     arcKept: need(file, d, "arcKept", Uint8Array),
+    arcWeight: need(file, d, "arcWeight", Float64Array),
     reference: Number(attrs.REF_INDEX),
     arcsLowCoherence: Number(attrs.ARCS_LOW_COHERENCE),
     arcsRemovedInconsistent: Number(attrs.ARCS_REMOVED_INCONSISTENT),
@@ -253,6 +306,8 @@ export async function writeFilterProduct(dir: string, p: FilterProduct, K: numbe
     [
       { name: "nonlinear", shape: [n, K], data: p.nonlinear, attrs: { UNIT: "radian" } },
       { name: "noise", shape: [n, K], data: p.noise, attrs: { UNIT: "radian" } },
+      { name: "velocityStd", shape: [n], data: p.sigma, attrs: { UNIT: "mm/year" } },
+      { name: "velocityStdNoise", shape: [n], data: p.noiseSigma, attrs: { UNIT: "mm/year" } },
     ],
     { STEP_HASH: hash, FILE_TYPE: "ps-filtering", TIMINGS: timingsAttr(p.timings) },
   );
@@ -261,5 +316,11 @@ export async function writeFilterProduct(dir: string, p: FilterProduct, K: numbe
 
 export async function readFilterProduct(dir: string, hash: string): Promise<FilterProduct> {
   const { file, attrs, datasets: d } = await readProduct(dir, "filter", hash);
-  return { nonlinear: need(file, d, "nonlinear", Float64Array), noise: need(file, d, "noise", Float64Array), timings: jsonAttr(file, attrs, "TIMINGS") };
+  return {
+    nonlinear: need(file, d, "nonlinear", Float64Array),
+    noise: need(file, d, "noise", Float64Array),
+    sigma: need(file, d, "velocityStd", Float64Array),
+    noiseSigma: need(file, d, "velocityStdNoise", Float64Array),
+    timings: jsonAttr(file, attrs, "TIMINGS"),
+  };
 }

@@ -11,6 +11,7 @@
  * DS's phase-linking coherence γ_PL of each end (a DS whose interferograms disagree counts less).
  */
 import { arcWeight, integrateArcs, type IntegrationResult } from "./integration";
+import { components } from "./network";
 
 export interface TieredOptions {
   outlierSigma: number;
@@ -114,7 +115,12 @@ export function integrateTiered(
       demError[c] = NaN;
     }
   }
-  return { ...r1, velocity, demError, connected, arcKept, arcsRemovedInconsistent: removed, arcWeight: weights };
+  // Components left out of the reference's, over the final arcs (tier 2 was isolated in r1's).
+  const label = components(n, ai, aj, arcKept);
+  const sizes = new Map<number, number>();
+  for (let c = 0; c < n; c++) if (label[c] !== label[r1.reference]) sizes.set(label[c], (sizes.get(label[c]) ?? 0) + 1);
+  const otherComponents = [...sizes.values()].sort((a, b) => b - a);
+  return { ...r1, velocity, demError, connected, arcKept, arcsRemovedInconsistent: removed, otherComponents, arcWeight: weights };
 }
 
 /**

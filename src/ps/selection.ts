@@ -23,20 +23,14 @@ import { FileError } from "../core/errors";
 import { accumulate, amplitudeAnomalies, emptyStats } from "./amplitude-check";
 import type { StackSource } from "./stack-source";
 import { spatialResidualCoherence, windowCoherence } from "./selection-coherence";
+import type { SelectionParams } from "./params";
 
-export type CoherenceMethod = "spatialResidual" | "windowCoherence";
+export type { CoherenceMethod } from "./params";
 
-export interface SelectionParams {
-  amplitudeDispersionMax: number;
-  multilookRange: number;
-  multilookAzimuth: number;
-  networkNeighbours: number;
-  coherenceThreshold: number;
-  temporalCoherence: CoherenceMethod;
-  coherenceWindow: number;
+/** The selection parameters of params.ts, and whether the paper's extra PS are on. */
+export interface SelectOptions extends SelectionParams {
   /** Turn the paper's extra PS off (classic PS-InSAR only), e.g. for the with/without comparison. */
   useMultilook?: boolean;
-  memoryBudgetMiB: number;
 }
 
 /** Candidates: full-resolution row/col, kind, quality and the phase series as unit phasors. */
@@ -127,7 +121,7 @@ interface Layout {
   rowsPerBlock: number;
 }
 
-function layoutOf(stack: StackSource, p: SelectionParams): Layout {
+function layoutOf(stack: StackSource, p: SelectOptions): Layout {
   const { width, height, dates } = stack.meta;
   const K = dates.length;
   const mlR = Math.max(1, Math.round(p.multilookRange));
@@ -151,7 +145,7 @@ function layoutOf(stack: StackSource, p: SelectionParams): Layout {
  * Selection in three named passes: amplitude calibration (one read of the stack), classic and
  * multilooked candidates block by block (a second read), then the merge.
  */
-export function selectCandidates(stack: StackSource, p: SelectionParams, opts: { quiet?: boolean } = {}): SelectionResult {
+export function selectCandidates(stack: StackSource, p: SelectOptions, opts: { quiet?: boolean } = {}): SelectionResult {
   const g = layoutOf(stack, p);
   const calibration = amplitudeCalibration(stack, g, opts);
   const scan = scanBlocks(stack, g, p, calibration, opts);
@@ -202,7 +196,7 @@ interface Scan {
 }
 
 /** Pass 2: classic PS (D_A) and multilooked cells above the coherence threshold, block by block. */
-function scanBlocks(stack: StackSource, g: Layout, p: SelectionParams, calibration: Float64Array, opts: { quiet?: boolean }): Scan {
+function scanBlocks(stack: StackSource, g: Layout, p: SelectOptions, calibration: Float64Array, opts: { quiet?: boolean }): Scan {
   const { width, height, K, mlA, mlW, mlH, halfWin, rowsPerBlock } = g;
   const useMl = p.useMultilook !== false;
   const scan: Scan = { classic: new Growable(), multi: new Growable(), dispersion: new Float32Array(width * height), coherence: new Float32Array(mlW * mlH) };
@@ -258,7 +252,7 @@ function classicInBlock(raw: Float32Array[], g: Layout, r0: number, rows: number
 }
 
 /** The multilooked cells of one block (halo rows included for the coherence window): network, coherence, phase. */
-function multilookInBlock(raw: Float32Array[], g: Layout, r0: number, rows: number, b0: number, bRows: number, p: SelectionParams, scan: Scan): void {
+function multilookInBlock(raw: Float32Array[], g: Layout, r0: number, rows: number, b0: number, bRows: number, p: SelectOptions, scan: Scan): void {
   const { width, K, mlR, mlA, mlW, pairs, halfWin } = g;
   const P = pairs.length;
   const multi = scan.multi;

@@ -22,6 +22,11 @@ import { progress } from "../core/progress";
 import { memoryStack, writeIsceStack, type StackMeta, type StackSource } from "../ps/stack";
 import type { SampleDataset, SampleBuildOptions } from "./types";
 import { mulberry32, normal } from "../core/random";
+import { addDays, AZIMUTH_M, CENTER, distToPolyline, dsCoherence, HEADING_DEG, logisticSettlement, M_PER_DEG_LAT, M_PER_DEG_LON, RANGE_GROUND_M } from "./ps-scene";
+import { linesGeoJson, truthJson, type PsTruth, type ScattererKind, type SubwayLine } from "./ps-truth";
+
+export { addDays, dsCoherence, logisticSettlement } from "./ps-scene";
+export { linesGeoJson, truthJson, truthLookup, type PsTruth, type ScattererKind, type SubwayLine } from "./ps-truth";
 
 export interface PsStackOptions {
   seed: number;
@@ -41,8 +46,8 @@ export interface PsStackOptions {
   /**
    * Temporal decorrelation of the distributed scatterers: each patch's coherence between dates m, n is
    * γ∞ + (γ0 − γ∞)·e^{−|t_m − t_n|/τ} (AR(1) ground component plus a persistent part), as vegetation and
-   * soil lose coherence with time. The registered sample (version 6) is built with it; the function's
-   * default stays false (constant coherence γ0, the version-5 scene) for callers tuned to that scene.
+   * soil lose coherence with time: the default, so every test sees what independent stacks show (the
+   * registered sample, version 6, is built with it). false gives constant coherence γ0 (the version-5 scene).
    */
   dsDecorrelation?: boolean;
   /** Logistic settlement along the lines: final settlement at the axis, mm (negative = down). */
@@ -50,95 +55,11 @@ export interface PsStackOptions {
   quiet?: boolean;
 }
 
-export type ScattererKind = "ps" | "ds";
-
-/** Ground truth of every coherent pixel (PS) and coherent 5×1 cell (DS, listed at its first pixel). */
-export interface PsTruth {
-  dates: string[];
-  width: number;
-  height: number;
-  /** Reference-free truth: velocity mm/yr (LSQ slope of the displacement), DEM error m, displacement mm per date. */
-  scatterers: {
-    row: Int32Array;
-    col: Int32Array;
-    kind: ScattererKind[];
-    /** Short-term coherence γ0 of the ground component (1 for PS: their quality is set by amplitude). */
-    gamma: Float64Array;
-    /** Long-term coherence floor γ∞ of a DS (the persistent share; 1 for PS). */
-    gammaFloor: Float64Array;
-    /** e-folding time τ (days) of the decaying share of a DS's coherence (Infinity: no decay). */
-    decorrelationDays: Float64Array;
-    lon: Float64Array;
-    lat: Float64Array;
-    velocity: Float64Array;
-    demError: Float64Array;
-    /** Settlement share: |logistic part| at the last date, mm (0 away from the lines). */
-    lineSettlement: Float64Array;
-    displacement: Float64Array[];
-  };
-  /** Per-pixel class: 0 clutter, 1 point scatterer, 2 coherent distributed cell member. */
-  pixelKind: Uint8Array;
-  /** Per-date amplitude calibration gain applied by the simulator. */
-  gain: Float64Array;
-  areas: { name: string; lon: number; lat: number; radiusM: number; velocity: number }[];
-}
-
-export interface SubwayLine {
-  name: string;
-  /** [lon, lat] vertices. */
-  coordinates: [number, number][];
-  settlementMm: number;
-  /** Years after the first date at which the logistic settlement is half done. */
-  midYear: number;
-}
-
 export interface SimulatedPsStack {
   stack: StackSource;
   slc: Float32Array[];
   truth: PsTruth;
   lines: SubwayLine[];
-}
-
-// ---------------------------------------------------------------- geometry
-
-/** Foshan (Chancheng/Shunde border), paper Fig 1. */
-const CENTER = { lon: 113.1, lat: 23.0 };
-/** Sentinel-1 IW ground pixel: 2.33 m slant range / sin(39°), 13.9 m azimuth. */
-const RANGE_GROUND_M = 3.7;
-const AZIMUTH_M = 13.9;
-/** Ascending track heading, degrees clockwise from north. */
-const HEADING_DEG = -12;
-const M_PER_DEG_LAT = 110_574;
-const M_PER_DEG_LON = 111_320 * Math.cos((CENTER.lat * Math.PI) / 180);
-
-export function addDays(iso: string, days: number): string {
-  return new Date(Date.parse(iso + "T00:00:00Z") + days * 86400e3).toISOString().slice(0, 10);
-}
-
-function distToSegment(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
-  const dx = bx - ax;
-  const dy = by - ay;
-  const l2 = dx * dx + dy * dy;
-  const t = l2 > 0 ? Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / l2)) : 0;
-  return Math.hypot(px - ax - t * dx, py - ay - t * dy);
-}
-
-function distToPolyline(x: number, y: number, pts: [number, number][]): number {
-  let d = Infinity;
-  for (let i = 0; i + 1 < pts.length; i++) d = Math.min(d, distToSegment(x, y, pts[i][0], pts[i][1], pts[i + 1][0], pts[i + 1][1]));
-  return d;
-}
-
-/** Logistic settlement of the paper's eq. 2, S(t) = b/(1 + a·e^(−c·t)), with a set by the midpoint. */
-export function logisticSettlement(b: number, c: number, midYear: number, t: number): number {
-  const a = Math.exp(c * midYear);
-  return b / (1 + a * Math.exp(-c * t));
-}
-
-/** Coherence between two dates `dtDays` apart of a DS with short-term γ0, floor γ∞ and decay time τ. */
-export function dsCoherence(gamma0: number, floor: number, tauDays: number, dtDays: number): number {
-  if (dtDays === 0) return 1;
-  return floor + (gamma0 - floor) * Math.exp(-Math.abs(dtDays) / tauDays);
 }
 
 // ---------------------------------------------------------------- simulation
@@ -151,7 +72,7 @@ export function simulatePsStack(o: PsStackOptions): SimulatedPsStack {
   const atmStd = o.atmosphereStd ?? 0.8;
   const urbanPs = o.urbanPsDensity ?? 1 / 30;
   const dsDensity = o.dsCellDensity ?? 0.25;
-  const decorrelate = o.dsDecorrelation ?? false;
+  const decorrelate = o.dsDecorrelation ?? true;
   const [b1, b2] = o.lineSettlementMm ?? [-35, -20];
   const wavelength = 0.05546576;
   const slantRange = 875_000;
@@ -445,45 +366,6 @@ export function simulatePsStack(o: PsStackOptions): SimulatedPsStack {
   };
 }
 
-// ---------------------------------------------------------------- files
-
-export function linesGeoJson(lines: SubwayLine[]): string {
-  return JSON.stringify({
-    type: "FeatureCollection",
-    features: lines.map((l) => ({
-      type: "Feature",
-      geometry: { type: "LineString", coordinates: l.coordinates },
-      properties: { name: l.name, settlementMm: l.settlementMm, settlementMidYear: Number(l.midYear.toFixed(3)) },
-    })),
-  });
-}
-
-export function truthJson(tr: PsTruth): string {
-  const s = tr.scatterers;
-  const r6 = (v: number): number => Math.round(v * 1e6) / 1e6;
-  return JSON.stringify({
-    dates: tr.dates,
-    width: tr.width,
-    height: tr.height,
-    gain: Array.from(tr.gain, r6),
-    areas: tr.areas,
-    scatterers: Array.from(s.row, (_, i) => ({
-      row: s.row[i],
-      col: s.col[i],
-      kind: s.kind[i],
-      gamma: r6(s.gamma[i]),
-      gammaFloor: r6(s.gammaFloor[i]),
-      decorrelationDays: Number.isFinite(s.decorrelationDays[i]) ? r6(s.decorrelationDays[i]) : null,
-      lon: r6(s.lon[i] * 10) / 10,
-      lat: r6(s.lat[i] * 10) / 10,
-      velocity: r6(s.velocity[i]),
-      demError: r6(s.demError[i]),
-      lineSettlement: r6(s.lineSettlement[i]),
-      displacement: Array.from(s.displacement[i], (d) => Math.round(d * 1000) / 1000),
-    })),
-  });
-}
-
 /** Stack dimensions for a `size` factor: area grows with size, dates up to the paper's 85. */
 export function psStackDims(size: number): { width: number; height: number; dates: number } {
   const f = Math.sqrt(Math.max(0.05, size));
@@ -503,30 +385,10 @@ export const psStack: SampleDataset = {
     "time towards a floor, AR(1)), logistic settlement along two " +
     "synthetic subway lines (lines.geojson), truth.json with per-scatterer velocity, DEM error and displacement.",
   async build(outDir: string, opts: SampleBuildOptions): Promise<void> {
-    const sim = simulatePsStack({ seed: opts.seed, ...psStackDims(opts.size), dsDecorrelation: true, quiet: opts.quiet });
+    const sim = simulatePsStack({ seed: opts.seed, ...psStackDims(opts.size), quiet: opts.quiet });
     writeIsceStack(outDir, sim.stack.meta, sim.slc, { sensor: "Sentinel-1 (simulated)" });
     writeFileAtomic(join(outDir, "lines.geojson"), linesGeoJson(sim.lines));
     writeFileAtomic(join(outDir, "truth.json"), truthJson(sim.truth));
   },
 };
 
-/**
- * Maps a selected point to its truth scatterer: a classic PS must sit on a true scatterer pixel; a
- * multilooked point (listed at the first pixel of its cell) matches the cell's DS or, failing that, the
- * first point scatterer inside the cell. Undefined = a false detection.
- */
-export function truthLookup(truth: PsTruth, multilookRange = 5): (row: number, col: number, kind: number) => number | undefined {
-  const W = truth.width;
-  const s = truth.scatterers;
-  const at = new Map<number, number>();
-  for (let i = 0; i < s.row.length; i++) at.set(s.row[i] * W + s.col[i], i);
-  return (row, col, kind) => {
-    const px = row * W + col;
-    if (kind === 1) return at.get(px);
-    for (let p = 0; p < multilookRange && col + p < W; p++) {
-      const i = at.get(px + p);
-      if (i !== undefined) return i;
-    }
-    return undefined;
-  };
-}

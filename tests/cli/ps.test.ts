@@ -3,11 +3,13 @@
  * file is read or written; --help lists every parameter with its generic default and the study's values.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { helpText, main, parsePsArgs } from "../../src/cli/ps";
-import { FOSHAN_PS } from "../../src/studies/foshan/ps";
+import { FOSHAN_PS, FOSHAN_PS_OVERRIDES } from "../../src/studies/foshan/ps";
+import { paramTable } from "../../src/core/params";
+import { PS_SCHEMA } from "../../src/ps/params";
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
@@ -28,13 +30,20 @@ describe("npm run ps", () => {
   it("--help lists the steps, the options and every parameter with default, range, source and the Foshan values", async () => {
     const r = await run(["--help"]);
     expect(r.code).toBe(0);
-    expect(r.out).toContain("select → network → integrate → filter → outputs");
+    expect(r.out).toContain("select → link → network → integrate → filter → outputs");
     expect(r.out).toContain("--dostep STEP");
     expect(r.out).toMatch(/coherenceThreshold = 0\.7 .*\{0 … 1\} \(MintPy smallbaselineApp\.cfg minTempCoh = 0\.7\)/);
     expect(r.out).toMatch(/amplitudeDispersionMax = 0\.25 .*\(Ferretti et al\. 2001/);
     expect(r.out).toMatch(/foshan: 0\.38 \(paper §2/);
     expect(r.out).toMatch(/foshan: 5 \(paper §2/);
+    // The DS parameters are part of the PS set, grouped under the steps that read them.
+    expect(r.out).toMatch(/## link\n {2}dsMethod = emi .*\(choice: EMI \(Ansari et al\. 2018\)/);
+    expect(r.out).toMatch(/dsLinkingMin = 0\.6 /);
     expect(helpText()).toBe(r.out.trimEnd());
+  });
+
+  it("docs/ps.md holds the current parameter table", () => {
+    expect(readFileSync("docs/ps.md", "utf8")).toContain(paramTable(PS_SCHEMA, { foshan: FOSHAN_PS_OVERRIDES }));
   });
 
   it("generic defaults unless --study foshan; --param applied on top", () => {
@@ -53,7 +62,7 @@ describe("npm run ps", () => {
       [["--param", "coherenceThreshold=-5"], /parameter coherenceThreshold: -5 is below the minimum 0 \(allowed 0 … 1\)/],
       [["--param", "coherenceTreshold=0.5"], /unknown parameter "coherenceTreshold"/],
       [["--param", "temporalCoherence=magic"], /temporalCoherence: "magic" is not one of spatialResidual, windowCoherence/],
-      [["--dostep", "periodogram"], /--dostep "periodogram" is not a step \(steps: select, network, integrate, filter, outputs\)/],
+      [["--dostep", "periodogram"], /--dostep "periodogram" is not a step \(steps: select, link, network, integrate, filter, outputs\)/],
       [["--start", "outputs", "--end", "select"], /--start outputs comes after --end select/],
       [["--dostep", "filter", "--start", "select"], /--dostep cannot be combined/],
       [["--study", "zigui"], /--study "zigui" is not known \(studies: foshan\)/],

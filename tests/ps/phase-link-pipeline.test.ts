@@ -1,8 +1,8 @@
 /**
  * End to end on the ps-stack sample (version 6: DS coherence decays in time) with turbulent atmosphere:
  * the paper's multilooked single-master DS phase against EMI phase linking + tiered, quality-weighted
- * integration + γ_PL rejection, with classic PS-InSAR as the baseline. The chain is the test helper
- * phase-link-chain.ts (pipeline.ts is restructured elsewhere). Velocities are relative to a reference:
+ * integration + γ_PL rejection, with classic PS-InSAR as the baseline, each through runPs (the helper
+ * phase-link-chain.ts lists its points). Velocities are relative to a reference:
  * errors are compared after removing the median error of the true PS.
  */
 import { describe, expect, it } from "vitest";
@@ -12,7 +12,7 @@ import { runChain, type ChainPoint } from "./phase-link-chain";
 const median = (a: number[]): number => [...a].sort((x, y) => x - y)[a.length >> 1];
 const rms = (a: number[]): number => Math.sqrt(a.reduce((s, x) => s + x * x, 0) / a.length);
 
-const sim = simulatePsStack({ seed: 11, dsDecorrelation: true, quiet: true });
+const sim = simulatePsStack({ seed: 11, quiet: true });
 const find = truthLookup(sim.truth);
 const tr = sim.truth.scatterers;
 
@@ -44,7 +44,7 @@ describe("DS phase linking end to end on the decorrelating sample", () => {
     const ml = emi.filter((r) => r.point.kind === 2);
     const mlDs = ml.filter((r) => tr.kind[r.truth] === "ds");
     const paperDs = paper.filter((r) => r.point.kind === 2 && tr.kind[r.truth] === "ds");
-    // Measured (seed 11): EMI 99.2 % of 1572 multilook points, 97.5 % of 483 DS; the paper 86.3 % of 321 DS.
+    // Measured with runPs (seed 11): EMI 99.2 % of 1572 multilook points, 97.5 % of 483 DS; the paper 86.3 % of 321 DS.
     // PS RMSE over the 1472 true PS in both runs: 0.615 → 0.625 mm/yr.
     expect(ml.length).toBeGreaterThan(1400);
     expect(within5(ml)).toBeGreaterThanOrEqual(0.95);

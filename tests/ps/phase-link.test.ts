@@ -191,7 +191,7 @@ describe("EMI phase linking", () => {
 
 describe("phase linking on the ps-stack sample", () => {
   it("flags PS-dominated urban cells, links DS cells over their SHP, and γ_PL is higher for slowly decorrelating DS", () => {
-    const sim = simulatePsStack({ seed: 31, width: 200, height: 100, dates: 30, atmosphereStd: 0, dsDecorrelation: true, quiet: true });
+    const sim = simulatePsStack({ seed: 31, width: 200, height: 100, dates: 30, atmosphereStd: 0, quiet: true });
     const tr = sim.truth.scatterers;
     const idx: number[] = [];
     for (let i = 0; i < tr.row.length; i++) if (tr.kind[i] === "ds" || (tr.kind[i] === "ps" && i % 7 === 0)) idx.push(i);

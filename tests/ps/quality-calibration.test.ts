@@ -16,7 +16,7 @@ describe("σ_v calibration on the ps-stack sample", () => {
     const S: number[] = [];
     const S0: number[] = [];
     for (let seed = 300; seed < 312; seed++) {
-      const sim = simulatePsStack({ seed, width: 300, height: 150, dsDecorrelation: true, quiet: true });
+      const sim = simulatePsStack({ seed, width: 300, height: 150, quiet: true });
       const find = truthLookup(sim.truth);
       const tr = sim.truth.scatterers;
       const e: number[] = [];
@@ -27,7 +27,7 @@ describe("σ_v calibration on the ps-stack sample", () => {
         if (k === undefined || tr.kind[k] !== "ps") continue;
         e.push(p.velocity - tr.velocity[k]);
         s.push(p.sigma);
-        s0.push(p.sigmaPaper);
+        s0.push(p.sigmaNoise);
       }
       const med = median(e);
       e.forEach((v, i) => {
@@ -37,7 +37,7 @@ describe("σ_v calibration on the ps-stack sample", () => {
       });
     }
     // Measured: 1.14 (single scenes 0.53 … 1.71: one atmosphere realisation each); error/σ RMS 1.12;
-    // with the noise-only σ the ratio is 2.13.
+    // with the noise-only σ (velocityStdNoise, propagated like σ_v) the ratio is 1.98 (measured through runPs).
     const ratio = rms(E) / median(S);
     expect(ratio).toBeGreaterThan(0.8);
     expect(ratio).toBeLessThan(1.25);

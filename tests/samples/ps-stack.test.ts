@@ -61,7 +61,7 @@ describe("ps-stack simulator", () => {
   it("DS coherence decays with the time between dates towards the patch's floor, as dsCoherence says", () => {
     // No atmosphere; each DS pixel's deformation + DEM phase is common to its 5×1 cell, so the phase is
     // removed per cell from the truth before the coherence is summed over all DS pixels.
-    const s = simulatePsStack({ seed: 8, width: 400, height: 200, dates: 40, atmosphereStd: 0, dsDecorrelation: true, quiet: true });
+    const s = simulatePsStack({ seed: 8, width: 400, height: 200, dates: 40, atmosphereStd: 0, quiet: true });
     const m = s.stack.meta;
     const tr = s.truth.scatterers;
     const K = m.dates.length;
