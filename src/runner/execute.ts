@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { format } from "node:util";
 import { COMPARISON_MIME, type Comparison } from "../notebook/display";
 import { STATUS_MIME, type NotebookStatus } from "../notebook/status";
+import { codeFrame, sourceLocation } from "./source-line";
 import { projectRoot } from "../core/project";
 import { cellSource, splitLines, type CodeCell, type Notebook, type Output } from "./notebook";
 
@@ -37,6 +38,8 @@ export interface CellFailure {
   line?: number;
   /** A module other than the cell where the error was found, e.g. `src/io/raster.ts`. */
   file?: string;
+  /** 1-based line in `file` for a runtime error raised inside that module (the cell line stays in `line`). */
+  fileLine?: number;
   kind: "typescript" | "runtime";
   message: string;
 }
@@ -219,10 +222,14 @@ export async function executeNotebook(input: Notebook, opts: ExecuteOptions = {}
           const genLine = m ? lastGenerated.split("\n")[Number(m[1]) - 1] : undefined;
           const srcFrame = /\((\/[^():]+\.(?:ts|js)):(\d+):\d+\)/.exec(stack);
           const inSrc = srcFrame && srcFrame[1].startsWith(root) && !srcFrame[1].includes("node_modules") && !stack.split("\n")[1]?.includes("evalmachine");
+          const frame = codeFrame(stack);
+          const text = frame && srcFrame && frame.file === srcFrame[1] && frame.line === Number(srcFrame[2]) ? frame.text : undefined;
+          const at = inSrc ? sourceLocation(root, srcFrame[1].slice(root.length + 1), Number(srcFrame[2]), text) : undefined;
           failure = {
             cell: i + 1,
             line: genLine !== undefined ? mapGeneratedLine(src, genLine) : undefined,
-            file: inSrc ? srcFrame[1].slice(root.length + 1) : undefined,
+            file: at?.file,
+            fileLine: at?.line,
             kind: "runtime",
             message: `${ename}: ${evalue}`,
           };

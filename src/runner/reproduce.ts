@@ -121,7 +121,12 @@ export function failureText(name: string, r: WorkerResult): string {
   if (r.setupError) return `${name}: ${r.setupError}`;
   if (!r.failure) return "";
   const f = r.failure;
-  const where = f.file ? `cell ${f.cell}, in ${f.file}${f.line ? ` line ${f.line}` : ""}` : `cell ${f.cell}${f.line ? `, line ${f.line}` : ""}`;
+  const where =
+    f.fileLine !== undefined && f.file
+      ? `cell ${f.cell}${f.line ? `, line ${f.line}` : ""}, in ${f.file}:${f.fileLine}`
+      : f.file
+        ? `cell ${f.cell}, in ${f.file}${f.line ? ` line ${f.line}` : ""}`
+        : `cell ${f.cell}${f.line ? `, line ${f.line}` : ""}`;
   return `${name}: ${where}: ${f.kind === "typescript" ? "TypeScript error" : "error"}: ${f.message}`;
 }
 

@@ -23,7 +23,7 @@ export interface WorkerResult {
   durationMs: number;
   cellDurationsMs: number[];
   parameters: Record<string, string>;
-  failure?: { cell: number; line?: number; file?: string; kind: string; message: string };
+  failure?: { cell: number; line?: number; file?: string; fileLine?: number; kind: string; message: string };
   comparisons: unknown[];
   statuses: unknown[];
   setupError?: string;

@@ -116,4 +116,12 @@ describe("npm run reproduce", () => {
     expect(meta.notebooks[0].ranAt < meta.notebooks[1].ranAt).toBe(true);
     expect(readFileSync(join(out, "index.html"), "utf8")).toContain("a-ok.html");
   });
+
+  it("names the .ts module and line of an error raised inside a library module, not tslab's compiled .js", () => {
+    const r = run([`${FIX}/h-src-error.ipynb`, "--no-cache"]);
+    expect(r.code).toBe(1);
+    const line = readFileSync("src/core/dates.ts", "utf8").split("\n").findIndex((l) => l.includes("not a calendar date")) + 1;
+    expect(r.stderr).toContain(`h-src-error.ipynb: cell 3, line 2, in src/core/dates.ts:${line}: error: Error: not a calendar date: "2019-13-45"`);
+  });
 });
+
