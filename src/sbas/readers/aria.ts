@@ -72,7 +72,8 @@ export async function readAriaStack(root: string): Promise<IfgramStack> {
         throw new FileError(file, `is on a different grid from ${basename(grid.file)}; crop all products to one grid first (ariaTSsetup.py)`);
       const bp = numbers(r, ARIA.bperp).filter((v) => Number.isFinite(v));
       if (!bp.length) throw new FileError(file, `/${ARIA.bperp} holds no finite value`);
-      const wl = numbers(r, ARIA.wavelength)[0];
+      const wlData = r.read(ARIA.wavelength).data;
+      const wl = Array.isArray(wlData) ? NaN : Number(wlData[0]);
       requireWavelength(wl, file, `/${ARIA.wavelength}`);
       if (Number.isFinite(wavelength) && Math.abs(wl - wavelength) > 1e-6) throw new FileError(file, `wavelength ${wl} differs from the other products' ${wavelength}`);
       wavelength = wl;
