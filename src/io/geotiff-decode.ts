@@ -1,0 +1,180 @@
+/**
+ * A fast path for the GeoTIFFs InSAR stacks are made of (HyP3: LZW, 256² tiles, float32; GDAL output:
+ * DEFLATE, strips or tiles, predictors 1–3): geotiff.js still parses the IFD, but blocks are decoded
+ * here — LZW by a table decoder writing straight into a preallocated buffer (geotiff.js grows a JS
+ * array byte by byte, about 25× slower than GDAL on 20 HyP3 products), DEFLATE by node:zlib — and copied
+ * into the band arrays row by row. Anything else (JPEG, PackBits, big-endian, pixel-interleaved
+ * multi-band) returns undefined and geotiff.js decodes it as before.
+ */
+import { inflateSync } from "node:zlib";
+import type { TypedArray } from "./geotiff-read";
+
+const CLEAR = 256;
+const EOI = 257;
+
+/**
+ * TIFF LZW (MSB-first codes of 9–12 bits, "early change") into `out`; returns the bytes written.
+ * Codes past `out`'s end are an error: a block never holds more than its tile.
+ */
+export function lzwDecode(input: Uint8Array, out: Uint8Array): number {
+  const prefix = new Uint16Array(4096);
+  const suffix = new Uint8Array(4096);
+  const first = new Uint8Array(4096);
+  const len = new Uint16Array(4096);
+  for (let i = 0; i < 256; i++) {
+    suffix[i] = i;
+    first[i] = i;
+    len[i] = 1;
+  }
+  const nBits = input.length * 8;
+  let bit = 0;
+  let width = 9;
+  let next = 258;
+  let old = -1;
+  let o = 0;
+  const cap = out.length;
+  while (bit + width <= nBits) {
+    const b = bit >>> 3;
+    const v = (input[b] << 16) | ((input[b + 1] ?? 0) << 8) | (input[b + 2] ?? 0);
+    const code = (v >>> (24 - (bit & 7) - width)) & ((1 << width) - 1);
+    bit += width;
+    if (code === EOI) break;
+    if (code === CLEAR) {
+      width = 9;
+      next = 258;
+      old = -1;
+      continue;
+    }
+    if (old < 0) {
+      if (code > 255) throw new Error(`LZW: code ${code} right after a clear code`);
+      if (o >= cap) break;
+      out[o++] = code;
+      old = code;
+      continue;
+    }
+    let c: number;
+    let l: number;
+    if (code < next) {
+      c = code;
+      l = len[code];
+    } else if (code === next) {
+      c = old;
+      l = len[old] + 1;
+    } else throw new Error(`LZW: code ${code} beyond the table (${next})`);
+    if (o + l > cap) throw new Error(`LZW: block decodes to more than ${cap} bytes`);
+    let p = o + (code === next ? l - 2 : l - 1);
+    if (code === next) out[o + l - 1] = first[old];
+    while (c >= 258) {
+      out[p--] = suffix[c];
+      c = prefix[c];
+    }
+    out[p] = c;
+    if (next < 4096) {
+      prefix[next] = old;
+      suffix[next] = first[code === next ? old : code];
+      first[next] = first[old];
+      len[next] = len[old] + 1;
+      next++;
+    }
+    o += l;
+    old = code;
+    if (next + 1 >= 1 << width && width < 12) width++;
+  }
+  return o;
+}
+
+/** Undo predictor 2 (per-row sample differences, little-endian) in place. */
+function undoHorizontal(buf: Uint8Array, w: number, rows: number, bytes: number): void {
+  const view = bytes === 1 ? buf : bytes === 2 ? new Uint16Array(buf.buffer, buf.byteOffset, buf.length / 2) : new Uint32Array(buf.buffer, buf.byteOffset, buf.length / 4);
+  for (let r = 0; r < rows; r++) for (let c = 1; c < w; c++) view[r * w + c] += view[r * w + c - 1];
+}
+
+/** Undo predictor 3 (byte-differenced, MSB-first byte planes per row) into little-endian samples. */
+function undoFloatingPoint(buf: Uint8Array, w: number, rows: number, bytes: number): Uint8Array {
+  const out = new Uint8Array(buf.length);
+  const row = w * bytes;
+  for (let r = 0; r < rows; r++) {
+    const base = r * row;
+    for (let j = 1; j < row; j++) buf[base + j] = (buf[base + j] + buf[base + j - 1]) & 0xff;
+    for (let k = 0; k < bytes; k++) for (let c = 0; c < w; c++) out[base + c * bytes + (bytes - 1 - k)] = buf[base + k * w + c];
+  }
+  return out;
+}
+
+interface Ifd {
+  ImageWidth: number;
+  ImageLength: number;
+  BitsPerSample: number[];
+  SampleFormat?: number[];
+  SamplesPerPixel?: number;
+  PlanarConfiguration?: number;
+  Compression?: number;
+  Predictor?: number;
+  TileWidth?: number;
+  TileLength?: number;
+  TileOffsets?: number[];
+  TileByteCounts?: number[];
+  RowsPerStrip?: number;
+  StripOffsets?: number[];
+  StripByteCounts?: number[];
+}
+
+function arrayType(bits: number, format: number): { new (n: number): TypedArray; new (b: ArrayBuffer, o: number, n: number): TypedArray } | undefined {
+  if (format === 3) return bits === 32 ? Float32Array : bits === 64 ? Float64Array : undefined;
+  if (format === 2) return bits === 8 ? Int8Array : bits === 16 ? Int16Array : bits === 32 ? Int32Array : undefined;
+  return bits === 8 ? Uint8Array : bits === 16 ? Uint16Array : bits === 32 ? Uint32Array : undefined;
+}
+
+/**
+ * Decodes the wanted bands (0-based) of one image from the whole file's bytes, or undefined when the
+ * layout is one this fast path leaves to geotiff.js.
+ */
+export function decodeBands(file: Uint8Array, fd: Record<string, unknown>, littleEndian: boolean, wanted: number[]): TypedArray[] | undefined {
+  const d = fd as unknown as Ifd;
+  const spp = d.SamplesPerPixel ?? 1;
+  const comp = d.Compression ?? 1;
+  const pred = d.Predictor ?? 1;
+  const bits = d.BitsPerSample[0];
+  const bytes = bits / 8;
+  const Ctor = arrayType(bits, d.SampleFormat?.[0] ?? 1);
+  if (!littleEndian || !Ctor || ![1, 5, 8, 32946].includes(comp) || (spp > 1 && (d.PlanarConfiguration ?? 1) !== 2)) return undefined;
+  if (d.BitsPerSample.some((b) => b !== bits) || ![1, 2, 3].includes(pred)) return undefined;
+  const W = d.ImageWidth;
+  const H = d.ImageLength;
+  const tiled = d.TileWidth !== undefined;
+  const bw = tiled ? d.TileWidth! : W;
+  const bh = tiled ? d.TileLength! : Math.min(d.RowsPerStrip ?? H, H);
+  const offsets = (tiled ? d.TileOffsets : d.StripOffsets) ?? [];
+  const counts = (tiled ? d.TileByteCounts : d.StripByteCounts) ?? [];
+  const across = Math.ceil(W / bw);
+  const down = Math.ceil(H / bh);
+  if (offsets.length !== across * down * spp) return undefined;
+  const blockBytes = bw * bh * bytes;
+  const scratch = new Uint8Array(blockBytes);
+  return wanted.map((band) => {
+    const out = new Ctor(W * H);
+    const outBytes = new Uint8Array(out.buffer);
+    for (let by = 0; by < down; by++)
+      for (let bx = 0; bx < across; bx++) {
+        const i = band * across * down + by * across + bx;
+        const raw = file.subarray(offsets[i], offsets[i] + counts[i]);
+        const rows = tiled ? bh : Math.min(bh, H - by * bh);
+        let blk: Uint8Array;
+        if (comp === 1) blk = raw;
+        else if (comp === 5) {
+          scratch.fill(0);
+          lzwDecode(raw, scratch);
+          blk = scratch;
+        } else blk = new Uint8Array(inflateSync(raw));
+        if (pred === 2) undoHorizontal(blk === raw ? (blk = raw.slice()) : blk, bw, rows, bytes);
+        else if (pred === 3) blk = undoFloatingPoint(blk === raw ? raw.slice() : blk, bw, rows, bytes);
+        const x0 = bx * bw;
+        const w = Math.min(bw, W - x0);
+        for (let r = 0; r < rows && by * bh + r < H; r++) {
+          const src = r * bw * bytes;
+          outBytes.set(blk.subarray(src, src + w * bytes), ((by * bh + r) * W + x0) * bytes);
+        }
+      }
+    return out;
+  });
+}
