@@ -2,16 +2,18 @@
  * MintPy ifgramStack.h5 read one interferogram at a time (any stack size: only one band passes through
  * h5wasm's 2 GiB heap), with the checks that keep a wrong file from giving a wrong answer: coherence
  * exactly the shape of unwrapPhase (a transposed one is named as such), `date` [m, 2], `bperp` and
- * `dropIfgram` of length m, a WAVELENGTH attribute, geometry datasets the stack's size.
+ * `dropIfgram` of length m, a WAVELENGTH attribute, geometry datasets the stack's size; and the
+ * matching block-wise writer.
  * docs/formats.md lists the required and optional fields.
  */
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { FileError } from "../../core/errors";
 import { progress } from "../../core/progress";
-import { H5Reader } from "../../io/hdf5";
+import { H5Reader, type H5AttrValue } from "../../io/hdf5";
+import { H5ChunkedWriter } from "../../io/hdf5-stream";
 import { normalizeDate } from "../dates";
-import { transformFromAttrs } from "../mintpy-h5";
+import { geoAttrs, transformFromAttrs } from "../mintpy-h5";
 import type { IfgramStack, SbasGeometry } from "../types";
 
 function num(attrs: Record<string, unknown>, key: string): number | undefined {
@@ -126,5 +128,42 @@ async function readGeometry(stackFile: string, width: number, height: number): P
     return g;
   } finally {
     r.close();
+  }
+}
+
+/**
+ * Writes ifgramStack.h5 one interferogram at a time into chunked datasets ([1, rows, cols] chunks,
+ * optionally gzip), with progress: stacks of any size, where writeMintpyStack's whole-dataset write
+ * would overflow the 2 GiB heap. Phase and coherence NaN are written as 0 (MintPy's no data);
+ * dropIfgram is int8 (1 = keep) because h5wasm cannot write HDF5 booleans.
+ */
+export async function writeMintpyStackStreamed(
+  file: string,
+  stack: IfgramStack,
+  opts: { gzip?: number; quiet?: boolean; extraAttrs?: Record<string, H5AttrValue> } = {},
+): Promise<void> {
+  const m = stack.pairs.length;
+  const n = stack.width * stack.height;
+  const attrs: Record<string, H5AttrValue> = {};
+  for (const [k, v] of Object.entries(stack.attrs)) attrs[k] = String(v);
+  Object.assign(attrs, geoAttrs(stack), { WAVELENGTH: String(stack.wavelength), FILE_TYPE: "ifgramStack", UNIT: "radian" }, opts.extraAttrs ?? {});
+  const w = await H5ChunkedWriter.create(file, attrs, { totalBytes: 2 * m * n * 4, label: `writing ${file}`, quiet: opts.quiet });
+  try {
+    w.writeWhole({ name: "date", shape: [m, 2], data: stack.pairs.flatMap(([i, j]) => [stack.dates[i], stack.dates[j]]) });
+    w.writeWhole({ name: "bperp", shape: [m], data: Float32Array.from(stack.bperp) });
+    w.writeWhole({ name: "dropIfgram", shape: [m], data: Int8Array.from(stack.keep, (k) => (k ? 1 : 0)) });
+    const shape = [m, stack.height, stack.width];
+    w.create({ name: "unwrapPhase", shape, gzip: opts.gzip, attrs: { UNIT: "radian" } });
+    w.create({ name: "coherence", shape, gzip: opts.gzip, attrs: { UNIT: "1" } });
+    for (let k = 0; k < m; k++) {
+      for (const [name, band] of [["unwrapPhase", stack.unwrapPhase[k]], ["coherence", stack.coherence[k]]] as const) {
+        const out = Float32Array.from(band, (v) => (v === v ? v : 0));
+        w.write(name, [k, 0, 0], [1, stack.height, stack.width], out);
+      }
+    }
+    w.close();
+  } catch (e) {
+    w.abort();
+    throw e instanceof FileError ? e : new FileError(file, `write failed (${(e as Error).message})`);
   }
 }

@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeH5, type H5Dataset } from "../../../src/io/hdf5";
-import { readMintpyStackStreamed } from "../../../src/sbas/readers/mintpy-stream";
+import { readMintpyStackStreamed, writeMintpyStackStreamed } from "../../../src/sbas/readers/mintpy-stream";
+import { withH5Reader } from "../../../src/io/hdf5";
+import { execFileSync, spawnSync } from "node:child_process";
 import { readMintpyStack } from "../../../src/sbas/mintpy-h5";
 
 const [M, H, W] = [3, 4, 5];
@@ -46,5 +48,22 @@ describe("block-wise ifgramStack.h5 reader", () => {
     ).rejects.toThrow(/dataset coherence has shape \[3,5,4\] but unwrapPhase is \[3,4,5\] \(rows and columns transposed\)/);
     await expect(readMintpyStackStreamed(await stack({ bperp: null }))).rejects.toThrow(/has no "bperp" dataset \(required/);
     await expect(readMintpyStackStreamed(await stack({}, { FILE_TYPE: "ifgramStack" }))).rejects.toThrow(/has no WAVELENGTH attribute/);
+  });
+
+  it("writes a stack block-wise (chunked, gzip) that reads back equal, NaN as 0, and h5py sees the chunking", async () => {
+    const src = await readMintpyStackStreamed(await stack(), { quiet: true });
+    src.unwrapPhase[1][3] = NaN;
+    const file = join(mkdtempSync(join(tmpdir(), "ifgw-")), "ifgramStack.h5");
+    await writeMintpyStackStreamed(file, src, { gzip: 4, quiet: true });
+    const back = await readMintpyStackStreamed(file, { quiet: true });
+    expect(back.pairs).toEqual(src.pairs);
+    expect(back.keep).toEqual(src.keep);
+    expect(back.unwrapPhase[1][3]).toBe(0);
+    expect(back.unwrapPhase[2][7]).toBeCloseTo(src.unwrapPhase[2][7], 6);
+    expect(await withH5Reader(file, (r) => r.info("coherence").chunks)).toEqual([1, H, W]);
+    if (spawnSync("/usr/bin/python3", ["-c", "import h5py"]).status === 0) {
+      const out = execFileSync("/usr/bin/python3", ["-c", "import h5py,sys; f=h5py.File(sys.argv[1]); print(f['unwrapPhase'].compression, f.attrs['FILE_TYPE'], f['date'][1][1].decode())", file], { encoding: "utf8" });
+      expect(out.trim()).toBe("gzip ifgramStack 20200125");
+    }
   });
 });
