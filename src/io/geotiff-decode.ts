@@ -139,6 +139,7 @@ export function decodeBands(file: Uint8Array, fd: Record<string, unknown>, littl
   const Ctor = arrayType(bits, d.SampleFormat?.[0] ?? 1);
   if (!littleEndian || !Ctor || ![1, 5, 8, 32946].includes(comp) || (spp > 1 && (d.PlanarConfiguration ?? 1) !== 2)) return undefined;
   if (d.BitsPerSample.some((b) => b !== bits) || ![1, 2, 3].includes(pred)) return undefined;
+  if ((pred === 2 && (d.SampleFormat?.[0] ?? 1) === 3) || (pred === 3 && (d.SampleFormat?.[0] ?? 1) !== 3)) return undefined;
   const W = d.ImageWidth;
   const H = d.ImageLength;
   const tiled = d.TileWidth !== undefined;

@@ -4,7 +4,7 @@
  * WebAssembly heap, which cannot grow past 2 GiB, so whole reads above `WHOLE_READ_LIMIT` are refused
  * with a message pointing at the block reader and chunked writer of hdf5-stream.ts.
  */
-import { existsSync, renameSync, rmSync, mkdirSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync } from "node:fs";
 import { FileError } from "../core/errors";
 import { dirname } from "node:path";
 import { importEsm } from "../core/esm";
@@ -47,8 +47,28 @@ function attrsOf(obj: { attrs: Record<string, { value: unknown }> }): Record<str
   return out;
 }
 
+const SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** The HDF5 superblock signature sits at byte 0, 512, 1024, 2048 … (a user block may precede it). */
+function hasHdf5Signature(file: string): boolean {
+  const fd = openSync(file, "r");
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.alloc(8);
+    for (let at = 0; at + 8 <= size; at = at === 0 ? 512 : at * 2) {
+      readSync(fd, buf, 0, 8, at);
+      if (buf.equals(SIGNATURE)) return true;
+    }
+    return false;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function openFile(mod: H5, file: string, mode: "r" | "w"): InstanceType<H5["File"]> {
   if (mode === "r" && !existsSync(file)) throw new H5Error(file, "no such file");
+  // Checked here so a wrong file gives one clear error instead of HDF5-DIAG traces on stderr.
+  if (mode === "r" && !hasHdf5Signature(file)) throw new H5Error(file, "not an HDF5 file (no HDF5 signature)");
   let f: InstanceType<H5["File"]>;
   try {
     f = new mod.File(file, mode);

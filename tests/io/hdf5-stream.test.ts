@@ -1,8 +1,8 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { H5Error, readH5, readH5Block, withH5Reader } from "../../src/io/hdf5";
 import { blockLength, H5ChunkedWriter, iterateH5Blocks } from "../../src/io/hdf5-stream";
 
@@ -69,6 +69,27 @@ describe("streamed HDF5 (blocks under a byte budget)", () => {
     wr.create({ name: "x", shape: [2, 3] });
     expect(() => wr.write("x", [1, 0], [2, 3], new Float32Array(6))).toThrow(/outside x \[2,3\]/);
     expect(readdirSync(dir).sort()).toEqual(["s.h5"]);
+  });
+
+  it("a non-HDF5 file and a missing nested dataset give one clear error and no HDF5-DIAG trace", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "h5s-"));
+    const bad = join(dir, "bad.h5");
+    writeFileSync(bad, "garbage, not HDF5");
+    const good = join(dir, "s.h5");
+    await writeStack(good, 2, 3, 3, 2);
+    const err = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    const cerr = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const cwarn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    try {
+      await expect(readH5(bad)).rejects.toThrow(/bad\.h5: not an HDF5 file \(no HDF5 signature\)/);
+      await expect(readH5Block(good, "science/grids/data/unwrappedPhase", [0], [1])).rejects.toThrow(/has no dataset "science\/grids\/data\/unwrappedPhase"/);
+      const printed = [...err.mock.calls, ...cerr.mock.calls, ...cwarn.mock.calls].map((c) => String(c[0])).join("");
+      expect(printed).not.toMatch(/HDF5-DIAG/);
+    } finally {
+      err.mockRestore();
+      cerr.mockRestore();
+      cwarn.mockRestore();
+    }
   });
 
   it.skipIf(!hasH5py)("round-trips with h5py (needs python3-h5py): h5py reads our chunked gzip stack, we read h5py's", async () => {
