@@ -7,7 +7,6 @@
  * multi-band) returns undefined and geotiff.js decodes it as before.
  */
 import { inflateSync } from "node:zlib";
-import type { TypedArray } from "./geotiff-read";
 
 const CLEAR = 256;
 const EOI = 257;
@@ -119,7 +118,10 @@ interface Ifd {
   StripByteCounts?: number[];
 }
 
-function arrayType(bits: number, format: number): { new (n: number): TypedArray; new (b: ArrayBuffer, o: number, n: number): TypedArray } | undefined {
+/** A numeric typed array (geotiff-read's TypedArray, named structurally to keep this module below it). */
+type Samples = ArrayLike<number> & { readonly buffer: ArrayBufferLike };
+
+function arrayType(bits: number, format: number): { new (n: number): Samples } | undefined {
   if (format === 3) return bits === 32 ? Float32Array : bits === 64 ? Float64Array : undefined;
   if (format === 2) return bits === 8 ? Int8Array : bits === 16 ? Int16Array : bits === 32 ? Int32Array : undefined;
   return bits === 8 ? Uint8Array : bits === 16 ? Uint16Array : bits === 32 ? Uint32Array : undefined;
@@ -129,7 +131,7 @@ function arrayType(bits: number, format: number): { new (n: number): TypedArray;
  * Decodes the wanted bands (0-based) of one image from the whole file's bytes, or undefined when the
  * layout is one this fast path leaves to geotiff.js.
  */
-export function decodeBands(file: Uint8Array, fd: Record<string, unknown>, littleEndian: boolean, wanted: number[]): TypedArray[] | undefined {
+export function decodeBands(file: Uint8Array, fd: Record<string, unknown>, littleEndian: boolean, wanted: number[]): Samples[] | undefined {
   const d = fd as unknown as Ifd;
   const spp = d.SamplesPerPixel ?? 1;
   const comp = d.Compression ?? 1;
