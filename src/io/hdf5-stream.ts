@@ -58,11 +58,9 @@ export async function* iterateH5Blocks(file: string, name: string, opts: BlockOp
     if (step < 1)
       throw new H5Error(file, `one slice of ${name} along axis ${axis} exceeds the ${maxBytes}-byte block budget; cut along another axis`);
     const total = info.shape[axis];
-    const bar = progress(opts.label ?? `reading ${name}`, total * (info.shape.reduce((a, b) => a * b, 1) / total) * info.itemBytes, {
-      bytes: true,
-      quiet: opts.quiet,
-    });
-    const sliceBytes = (info.shape.reduce((a, b) => a * b, 1) / total) * info.itemBytes;
+    const bytes = info.shape.reduce((a, b) => a * b, 1) * info.itemBytes;
+    const sliceBytes = bytes / total;
+    const bar = progress(opts.label ?? `reading ${name}`, bytes, { bytes: true, quiet: opts.quiet });
     for (let s = 0; s < total; s += step) {
       const e = Math.min(total, s + step);
       const start = info.shape.map((_, i) => (i === axis ? s : 0));
