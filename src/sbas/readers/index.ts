@@ -3,6 +3,9 @@
  * block-wise MintPy reader, behind one detection step that src/sbas/load.ts consults first.
  */
 import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { looksLikeGamma } from "../gamma";
+import { looksLikeHyp3 } from "../hyp3";
 import type { IfgramStack } from "../types";
 import { looksLikeAria, readAriaStack } from "./aria";
 import { looksLikeGammaNative, readGammaNativeStack } from "./gamma-native";
@@ -27,6 +30,8 @@ export function detectReaderFormat(input: string): ReaderFormat | undefined {
   if (looksLikeAria(input)) return "aria";
   if (looksLikeRoipac(input)) return "roipac";
   if (looksLikeGammaNative(input)) return "gamma-native";
+  // A MintPy folder (not a product folder that also holds a stack written from it).
+  if (existsSync(join(input, "ifgramStack.h5")) && !looksLikeHyp3(input) && !looksLikeGamma(input)) return "mintpy-h5";
   return undefined;
 }
 
@@ -35,7 +40,7 @@ export async function readStackAs(format: ReaderFormat, input: string, opts: Rea
   const drop = { dropPairsWithoutUnw: opts.dropPairsWithoutUnw, onNote: note };
   switch (format) {
     case "mintpy-h5":
-      return readMintpyStackStreamed(input, opts);
+      return readMintpyStackStreamed(statSync(input).isFile() ? input : join(input, "ifgramStack.h5"), opts);
     case "isce2":
       return readIsce2Stack(input, drop);
     case "aria":

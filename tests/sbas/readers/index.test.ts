@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadStack } from "../../../src/sbas/load";
+import { writeH5 } from "../../../src/io/hdf5";
 import { detectReaderFormat } from "../../../src/sbas/readers";
 import { bil, put, ramp } from "./fixtures";
 
@@ -20,5 +21,13 @@ describe("readers dispatch (through loadStack's hook)", () => {
     writeFileSync(join(other, "readme.txt"), "nothing");
     expect(detectReaderFormat(other)).toBeUndefined();
     await expect(loadStack(other)).rejects.toThrow(/holds neither HyP3 products/);
+    // a folder holding ifgramStack.h5 goes to the block-wise MintPy reader
+    await writeH5(join(other, "ifgramStack.h5"), [
+      { name: "date", shape: [1, 2], data: ["20200101", "20200113"] },
+      { name: "bperp", shape: [1], data: Float32Array.of(5) },
+      { name: "unwrapPhase", shape: [1, 2, 2], data: Float32Array.of(1, 2, 3, 4) },
+    ], { FILE_TYPE: "ifgramStack", WAVELENGTH: "0.0555" });
+    expect(detectReaderFormat(other)).toBe("mintpy-h5");
+    expect(Array.from((await loadStack(other, { quiet: true })).unwrapPhase[0])).toEqual([1, 2, 3, 4]);
   });
 });
