@@ -13,71 +13,63 @@ const EOI = 257;
 
 /**
  * TIFF LZW (MSB-first codes of 9–12 bits, "early change") into `out`; returns the bytes written.
- * Codes past `out`'s end are an error: a block never holds more than its tile.
+ * Every table entry is a string already written to `out` (the previous code's string plus the next
+ * byte, which follows it there), so an entry is kept as (start, length) and decoding a code is a copy
+ * from earlier output, with no prefix-chain walk. Output past `out`'s end is an error.
  */
 export function lzwDecode(input: Uint8Array, out: Uint8Array): number {
-  const prefix = new Uint16Array(4096);
-  const suffix = new Uint8Array(4096);
-  const first = new Uint8Array(4096);
-  const len = new Uint16Array(4096);
-  for (let i = 0; i < 256; i++) {
-    suffix[i] = i;
-    first[i] = i;
-    len[i] = 1;
-  }
+  const start = new Int32Array(4096);
+  const len = new Int32Array(4096);
   const nBits = input.length * 8;
+  const cap = out.length;
   let bit = 0;
   let width = 9;
+  let mask = 511;
   let next = 258;
-  let old = -1;
+  let oldPos = -1;
+  let oldLen = 0;
   let o = 0;
-  const cap = out.length;
   while (bit + width <= nBits) {
     const b = bit >>> 3;
-    const v = (input[b] << 16) | ((input[b + 1] ?? 0) << 8) | (input[b + 2] ?? 0);
-    const code = (v >>> (24 - (bit & 7) - width)) & ((1 << width) - 1);
+    const v = (input[b] << 16) | ((input[b + 1] | 0) << 8) | (input[b + 2] | 0);
+    const code = (v >>> (24 - (bit & 7) - width)) & mask;
     bit += width;
     if (code === EOI) break;
     if (code === CLEAR) {
       width = 9;
+      mask = 511;
       next = 258;
-      old = -1;
+      oldPos = -1;
       continue;
     }
-    if (old < 0) {
-      if (code > 255) throw new Error(`LZW: code ${code} right after a clear code`);
-      if (o >= cap) break;
-      out[o++] = code;
-      old = code;
-      continue;
-    }
-    let c: number;
     let l: number;
-    if (code < next) {
-      c = code;
+    if (code < 256) {
+      if (o >= cap) throw new Error(`LZW: block decodes to more than ${cap} bytes`);
+      out[o] = code;
+      l = 1;
+    } else if (code < next && code >= 258) {
       l = len[code];
-    } else if (code === next) {
-      c = old;
-      l = len[old] + 1;
-    } else throw new Error(`LZW: code ${code} beyond the table (${next})`);
-    if (o + l > cap) throw new Error(`LZW: block decodes to more than ${cap} bytes`);
-    let p = o + (code === next ? l - 2 : l - 1);
-    if (code === next) out[o + l - 1] = first[old];
-    while (c >= 258) {
-      out[p--] = suffix[c];
-      c = prefix[c];
-    }
-    out[p] = c;
-    if (next < 4096) {
-      prefix[next] = old;
-      suffix[next] = first[code === next ? old : code];
-      first[next] = first[old];
-      len[next] = len[old] + 1;
+      if (o + l > cap) throw new Error(`LZW: block decodes to more than ${cap} bytes`);
+      const s = start[code];
+      for (let i = 0; i < l; i++) out[o + i] = out[s + i];
+    } else if (code === next && oldPos >= 0) {
+      l = oldLen + 1;
+      if (o + l > cap) throw new Error(`LZW: block decodes to more than ${cap} bytes`);
+      for (let i = 0; i < oldLen; i++) out[o + i] = out[oldPos + i];
+      out[o + oldLen] = out[oldPos];
+    } else throw new Error(`LZW: code ${code} not in the table (next ${next})`);
+    if (oldPos >= 0 && next < 4096) {
+      start[next] = oldPos;
+      len[next] = oldLen + 1;
       next++;
+      if (next + 1 >= 1 << width && width < 12) {
+        width++;
+        mask = (1 << width) - 1;
+      }
     }
+    oldPos = o;
+    oldLen = l;
     o += l;
-    old = code;
-    if (next + 1 >= 1 << width && width < 12) width++;
   }
   return o;
 }
@@ -165,8 +157,8 @@ export function decodeBands(file: Uint8Array, fd: Record<string, unknown>, littl
         let blk: Uint8Array;
         if (comp === 1) blk = raw;
         else if (comp === 5) {
-          scratch.fill(0);
-          lzwDecode(raw, scratch);
+          const n = lzwDecode(raw, scratch);
+          if (n < blockBytes) scratch.fill(0, n);
           blk = scratch;
         } else blk = new Uint8Array(inflateSync(raw));
         if (pred === 2) undoHorizontal(blk === raw ? (blk = raw.slice()) : blk, bw, rows, bytes);

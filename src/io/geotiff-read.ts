@@ -171,6 +171,8 @@ export function readFileBuffer(file: string): ArrayBuffer {
   } catch (e) {
     throw new RasterError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
+  // Large files get their own ArrayBuffer from readFileSync: use it as is rather than copy it.
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes.buffer as ArrayBuffer;
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
