@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- scale [--sizes=500,1000] [--dates=51] [--mintpy=auto|no] [--mintpy-max=500] [--read-files=20] [--clean]`
+ * `npm run bench -- scale [--sizes=500,1000] [--dates=51] [--mintpy=auto|no] [--mintpy-max=1000] [--read-files=20] [--clean]`
  *
  * The papers' scale on one machine. Two parts:
  *  - read: 20 HyP3-like GeoTIFFs (2314×718 float32, LZW, 256² tiles — the real HyP3 sample's layout)
@@ -171,7 +171,7 @@ export async function run(args: string[] = []): Promise<object> {
   }
   const sizes = (arg(args, "sizes") ?? "500,1000").split(",").map(Number);
   const nDates = Number(arg(args, "dates") ?? "51");
-  const mintpyMax = Number(arg(args, "mintpy-max") ?? "500");
+  const mintpyMax = Number(arg(args, "mintpy-max") ?? "1000");
   const mintpy = (arg(args, "mintpy") ?? "auto") !== "no" && has(PY, ["-c", "import mintpy"]);
   mkdirSync(CACHE, { recursive: true });
   const root = projectRoot();
