@@ -1,10 +1,11 @@
 /**
  * A fast path for the GeoTIFFs InSAR stacks are made of (HyP3: LZW, 256² tiles, float32; GDAL output:
- * DEFLATE, strips or tiles, predictors 1–3): geotiff.js still parses the IFD, but blocks are decoded
- * here — LZW by a table decoder writing straight into a preallocated buffer (geotiff.js grows a JS
- * array byte by byte, about 25× slower than GDAL on 20 HyP3 products), DEFLATE by node:zlib — and copied
- * into the band arrays row by row. Anything else (JPEG, PackBits, big-endian, pixel-interleaved
- * multi-band) returns undefined and geotiff.js decodes it as before.
+ * DEFLATE, strips or tiles, predictors 1–3; PyRate's GAMMA GeoTIFFs: PackBits strips). geotiff.js still
+ * parses the IFD, but blocks are decoded here — LZW by a table decoder writing straight into a
+ * preallocated buffer (geotiff.js grows a JS array byte by byte, about 20–28× slower on 20 HyP3-like
+ * products), DEFLATE by node:zlib, PackBits by a few lines — and copied into the band arrays row by row.
+ * Anything else (JPEG, big-endian, pixel-interleaved multi-band) returns undefined and geotiff.js
+ * decodes it as before.
  */
 import { inflateSync } from "node:zlib";
 
@@ -74,6 +75,23 @@ export function lzwDecode(input: Uint8Array, out: Uint8Array): number {
   return o;
 }
 
+/** PackBits (TIFF compression 32773) into `out`; returns the bytes written. */
+export function packBitsDecode(input: Uint8Array, out: Uint8Array): number {
+  let i = 0;
+  let o = 0;
+  while (i < input.length && o < out.length) {
+    const n = (input[i++] << 24) >> 24;
+    if (n >= 0) {
+      const end = Math.min(i + n + 1, input.length);
+      while (i < end && o < out.length) out[o++] = input[i++];
+    } else if (n !== -128) {
+      const v = input[i++];
+      for (let k = 0; k < 1 - n && o < out.length; k++) out[o++] = v;
+    }
+  }
+  return o;
+}
+
 /** Undo predictor 2 (per-row sample differences, little-endian) in place. */
 function undoHorizontal(buf: Uint8Array, w: number, rows: number, bytes: number): void {
   const view = bytes === 1 ? buf : bytes === 2 ? new Uint16Array(buf.buffer, buf.byteOffset, buf.length / 2) : new Uint32Array(buf.buffer, buf.byteOffset, buf.length / 4);
@@ -131,7 +149,7 @@ export function decodeBands(file: Uint8Array, fd: Record<string, unknown>, littl
   const bits = d.BitsPerSample[0];
   const bytes = bits / 8;
   const Ctor = arrayType(bits, d.SampleFormat?.[0] ?? 1);
-  if (!littleEndian || !Ctor || ![1, 5, 8, 32946].includes(comp) || (spp > 1 && (d.PlanarConfiguration ?? 1) !== 2)) return undefined;
+  if (!littleEndian || !Ctor || ![1, 5, 8, 32773, 32946].includes(comp) || (spp > 1 && (d.PlanarConfiguration ?? 1) !== 2)) return undefined;
   if (d.BitsPerSample.some((b) => b !== bits) || ![1, 2, 3].includes(pred)) return undefined;
   if ((pred === 2 && (d.SampleFormat?.[0] ?? 1) === 3) || (pred === 3 && (d.SampleFormat?.[0] ?? 1) !== 3)) return undefined;
   const W = d.ImageWidth;
@@ -158,6 +176,10 @@ export function decodeBands(file: Uint8Array, fd: Record<string, unknown>, littl
         if (comp === 1) blk = raw;
         else if (comp === 5) {
           const n = lzwDecode(raw, scratch);
+          if (n < blockBytes) scratch.fill(0, n);
+          blk = scratch;
+        } else if (comp === 32773) {
+          const n = packBitsDecode(raw, scratch);
           if (n < blockBytes) scratch.fill(0, n);
           blk = scratch;
         } else blk = new Uint8Array(inflateSync(raw));

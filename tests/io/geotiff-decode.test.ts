@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fromArrayBuffer } from "geotiff";
 import { describe, expect, it } from "vitest";
-import { decodeBands, lzwDecode } from "../../src/io/geotiff-decode";
+import { decodeBands, lzwDecode, packBitsDecode } from "../../src/io/geotiff-decode";
 import { writeRaster, writeRasterTiled } from "../../src/io/raster";
 
 const hasGdal = spawnSync("gdal_translate", ["--version"]).status === 0;
@@ -39,6 +39,13 @@ describe("fast GeoTIFF block decoder", () => {
     expect(Buffer.from(out.subarray(0, n)).toString("latin1")).toBe("TOBEORNOTTOBEORTOBEORNOT");
   });
 
+  it("PackBits: the TIFF 6.0 specification's example", () => {
+    const packed = Uint8Array.from([0xfe, 0xaa, 0x02, 0x80, 0x00, 0x2a, 0xfd, 0xaa, 0x03, 0x80, 0x00, 0x2a, 0x22, 0xf7, 0xaa]);
+    const out = new Uint8Array(24);
+    expect(packBitsDecode(packed, out)).toBe(24);
+    expect(Array.from(out)).toEqual([0xaa, 0xaa, 0xaa, 0x80, 0x00, 0x2a, 0xaa, 0xaa, 0xaa, 0xaa, 0x80, 0x00, 0x2a, 0x22, ...new Array(10).fill(0xaa)]);
+  });
+
   it("DEFLATE tiles with predictors 3 and 2 (our writer) and uncompressed strips decode exactly as geotiff.js decodes them", async () => {
     const dir = mkdtempSync(join(tmpdir(), "dec-"));
     writeRasterTiled(join(dir, "f.tif"), { width: W, height: H, bands: [noisy, Float32Array.from(noisy, (v) => v * 2)] }, { tileSize: 64 });
@@ -59,6 +66,7 @@ describe("fast GeoTIFF block decoder", () => {
       ["lzw.tif", "plain.tif", ["-co", "TILED=YES", "-co", "COMPRESS=LZW"]],
       ["lzw-p3.tif", "plain.tif", ["-co", "COMPRESS=LZW", "-co", "PREDICTOR=3"]],
       ["lzw-p2.tif", "int.tif", ["-co", "COMPRESS=LZW", "-co", "PREDICTOR=2", "-co", "BLOCKYSIZE=7"]],
+      ["packbits.tif", "plain.tif", ["-co", "COMPRESS=PACKBITS", "-co", "BLOCKYSIZE=20"]],
       ["dfl-p3.tif", "plain.tif", ["-co", "TILED=YES", "-co", "BLOCKXSIZE=128", "-co", "BLOCKYSIZE=64", "-co", "COMPRESS=DEFLATE", "-co", "PREDICTOR=3"]],
     ];
     for (const [out, src, co] of variants) {
