@@ -125,32 +125,60 @@ async function readPart(nFiles: number): Promise<object> {
     }
     files.push(f);
   }
-  const time = async (fn: () => Promise<void>): Promise<number> => {
-    const t0 = performance.now();
-    await fn();
-    return (performance.now() - t0) / 1000;
+  // Shared 2-core machine: best of 3 passes (wall) and the CPU seconds of that pass, for us and GDAL alike.
+  const best = async (passes: number, fn: () => Promise<void>): Promise<{ wall: number; cpu: number }> => {
+    let out = { wall: Infinity, cpu: Infinity };
+    for (let p = 0; p < passes; p++) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await fn();
+      const wall = (performance.now() - t0) / 1000;
+      const c = process.cpuUsage(c0);
+      if (wall < out.wall) out = { wall, cpu: (c.user + c.system) / 1e6 };
+    }
+    return out;
   };
-  const ours = await time(async () => {
+  const ours = await best(3, async () => {
     for (const f of files) await readRaster(f);
   });
   const { fromFile } = await import("geotiff");
-  const geotiffJs = await time(async () => {
+  const geotiffJs = await best(1, async () => {
     for (const f of files) {
       const t = await fromFile(f);
       await (await t.getImage()).readRasters({ interleave: false });
       await t.close();
     }
   });
-  const out: Record<string, unknown> = { files: nFiles, width: W, height: H, layout: "float32, LZW, 256x256 tiles", oursSeconds: ours, geotiffJsSeconds: geotiffJs };
-  const py = spawnSync(PY, ["-c", "import sys,time\nfrom osgeo import gdal\nt=time.time()\nfor f in sys.argv[1:]: gdal.Open(f).ReadAsArray()\nprint(time.time()-t)", ...files], { encoding: "utf8" });
-  if (py.status === 0) out.gdalPythonSeconds = Number(py.stdout.trim());
+  const r2 = (v: number): number => Math.round(v * 100) / 100;
+  const out: Record<string, unknown> = {
+    files: nFiles,
+    width: W,
+    height: H,
+    layout: "float32, LZW, 256x256 tiles",
+    passes: "ours and GDAL python: best of 3; geotiff.js: 1",
+    oursSeconds: r2(ours.wall),
+    oursCpuSeconds: r2(ours.cpu),
+    geotiffJsSeconds: r2(geotiffJs.wall),
+    geotiffJsCpuSeconds: r2(geotiffJs.cpu),
+  };
+  const py = spawnSync(
+    PY,
+    ["-c", "import sys,time\nfrom osgeo import gdal\nb=(1e9,0)\nfor p in range(3):\n  t=time.time(); c=time.process_time()\n  for f in sys.argv[1:]: gdal.Open(f).ReadAsArray()\n  w=time.time()-t\n  if w<b[0]: b=(w,time.process_time()-c)\nprint(b[0],b[1])", ...files],
+    { encoding: "utf8" },
+  );
+  if (py.status === 0) {
+    const [w, c] = py.stdout.trim().split(/\s+/).map(Number);
+    out.gdalPythonSeconds = r2(w);
+    out.gdalPythonCpuSeconds = r2(c);
+    out.oursOverGdalPython = r2(ours.wall / w);
+    out.oursOverGdalPythonCpu = r2(ours.cpu / c);
+  }
   const t0 = performance.now();
   for (const f of files) execFileSync("gdal_translate", ["-q", "-of", "ENVI", f, join(dir, "out.bin")]);
   out.gdalTranslateSeconds = (performance.now() - t0) / 1000;
   rmSync(join(dir, "out.bin"), { force: true });
-  if (typeof out.gdalPythonSeconds === "number") out.oursOverGdalPython = Math.round((ours / out.gdalPythonSeconds) * 100) / 100;
-  out.oursOverGdalTranslate = Math.round((ours / (out.gdalTranslateSeconds as number)) * 100) / 100;
-  out.geotiffJsOverOurs = Math.round((geotiffJs / ours) * 100) / 100;
+  out.note = "gdal_translate: one process per file writing raw ENVI (start-up and write included)";
+  out.geotiffJsOverOurs = r2(geotiffJs.wall / ours.wall);
   return out;
 }
 
