@@ -10,6 +10,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { FileError } from "../core/errors";
 import { fromArrayBuffer, fromFile, type GeoTIFF } from "geotiff";
+import { decodeBands } from "./geotiff-decode";
 
 export type TypedArray =
   | Float32Array
@@ -70,6 +71,7 @@ export interface GeoTiffImageLike {
   readRasters(opts: { samples?: number[]; interleave: false }): Promise<ArrayLike<number>[] & { width: number; height: number }>;
   geoKeys: Record<string, number | string> | null;
   fileDirectory: Record<string, unknown>;
+  littleEndian?: boolean;
 }
 
 function parseGdalMetadata(xml: string | undefined): { bandNames: Map<number, string>; items: Record<string, string> } {
@@ -91,10 +93,10 @@ function parseGdalMetadata(xml: string | undefined): { bandNames: Map<number, st
 }
 
 export async function readRasterBuffer(buf: ArrayBuffer, name: string, opts: { bands?: number[] } = {}): Promise<Raster> {
-  return readTiff(() => fromArrayBuffer(buf), name, opts);
+  return readTiff(() => fromArrayBuffer(buf), name, opts, new Uint8Array(buf));
 }
 
-async function readTiff(open: () => Promise<GeoTIFF>, name: string, opts: { bands?: number[] }): Promise<Raster> {
+async function readTiff(open: () => Promise<GeoTIFF>, name: string, opts: { bands?: number[] }, bytes?: Uint8Array): Promise<Raster> {
   let tiff: GeoTIFF | undefined;
   try {
     let image: GeoTiffImageLike;
@@ -104,14 +106,14 @@ async function readTiff(open: () => Promise<GeoTIFF>, name: string, opts: { band
     } catch (e) {
       throw new RasterError(name, `not a readable GeoTIFF (${(e as Error).message})`);
     }
-    return await readImage(image, name, opts);
+    return await readImage(image, name, opts, bytes);
   } finally {
     // Only a file source holds anything to release.
     await tiff?.close();
   }
 }
 
-async function readImage(image: GeoTiffImageLike, name: string, opts: { bands?: number[] }): Promise<Raster> {
+async function readImage(image: GeoTiffImageLike, name: string, opts: { bands?: number[] }, bytes?: Uint8Array): Promise<Raster> {
   const width = image.getWidth();
   const height = image.getHeight();
   const nBands = image.getSamplesPerPixel();
@@ -123,7 +125,9 @@ async function readImage(image: GeoTiffImageLike, name: string, opts: { bands?: 
   }
   let data: ArrayLike<number>[];
   try {
-    data = await image.readRasters({ samples: wanted, interleave: false });
+    // The whole file in memory: decode its blocks on the fast path when the layout allows.
+    const fast = bytes && decodeBands(bytes, image.fileDirectory, image.littleEndian ?? false, wanted);
+    data = fast || (await image.readRasters({ samples: wanted, interleave: false }));
   } catch (e) {
     throw new RasterError(name, `cannot decode pixels (${(e as Error).message})`);
   }
@@ -167,6 +171,8 @@ export function readFileBuffer(file: string): ArrayBuffer {
   } catch (e) {
     throw new RasterError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
+  // Large files get their own ArrayBuffer from readFileSync: use it as is rather than copy it.
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes.buffer as ArrayBuffer;
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 

@@ -65,7 +65,7 @@ export function encodeGeoTiff(r: Raster): Uint8Array {
 }
 
 /** What a TIFF header needs to know of a raster: everything but the pixels. */
-type RasterHeader = Omit<Raster, "bands">;
+export type RasterHeader = Omit<Raster, "bands">;
 
 /** The bytes before the pixel data, and where each band's pixels go (bands follow one another). */
 interface TiffLayout {
@@ -126,92 +126,9 @@ function tiffLayout(r: RasterHeader, st: { bits: number; format: number }, n: nu
   if (n > 1) entries.push({ tag: 338, type: TIFF.SHORT, values: new Array(n - 1).fill(0) });
   entries.push({ tag: 339, type: TIFF.SHORT, values: new Array(n).fill(st.format) });
 
-  if (r.transform) {
-    const t = r.transform;
-    entries.push({ tag: 33550, type: TIFF.DOUBLE, values: [t.pixelWidth, -t.pixelHeight, 0] });
-    entries.push({ tag: 33922, type: TIFF.DOUBLE, values: [0, 0, 0, t.originX, t.originY, 0] });
-  }
-  if (r.epsg !== undefined) {
-    const geographic = isGeographicEpsg(r.epsg);
-    const citation = `EPSG:${r.epsg}|`;
-    const keys: number[][] = [
-      [1024, 0, 1, geographic ? 2 : 1], // GTModelType
-      [1025, 0, 1, 1], // GTRasterType: PixelIsArea
-      [1026, 34737, citation.length, 0], // GTCitation in GeoAsciiParams
-      geographic ? [2048, 0, 1, r.epsg] : [3072, 0, 1, r.epsg],
-    ];
-    entries.push({ tag: 34735, type: TIFF.SHORT, values: [1, 1, 0, keys.length, ...keys.flat()] });
-    entries.push({ tag: 34737, type: TIFF.ASCII, values: citation });
-  }
-  const items: string[] = [];
-  for (const [k, v] of Object.entries(r.metadata ?? {})) items.push(`<Item name="${xmlEscape(k)}">${xmlEscape(v)}</Item>`);
-  (r.bandNames ?? []).forEach((name, i) => {
-    items.push(`<Item name="DESCRIPTION" sample="${i}" role="description">${xmlEscape(name)}</Item>`);
-  });
-  if (items.length) entries.push({ tag: 42112, type: TIFF.ASCII, values: `<GDALMetadata>\n${items.join("\n")}\n</GDALMetadata>` });
-  if (r.noData !== undefined) entries.push({ tag: 42113, type: TIFF.ASCII, values: formatNoData(r.noData) });
-  entries.sort((a, b) => a.tag - b.tag);
-
-  const typeSize = (type: number): number => (type === TIFF.SHORT ? 2 : type === TIFF.LONG ? 4 : type === TIFF.DOUBLE ? 8 : 1);
-  const count = (e: Entry): number => (typeof e.values === "string" ? e.values.length + 1 : e.values.length);
-  const ifdOffset = 8;
-  const ifdSize = 2 + entries.length * 12 + 4;
-  let extra = ifdOffset + ifdSize;
-  const extraOffsets = new Map<Entry, number>();
-  for (const e of entries) {
-    const size = count(e) * typeSize(e.type);
-    if (size > 4) {
-      extra += extra % 2 === 1 ? 1 : 0;
-      if (e.type === TIFF.DOUBLE) extra += (8 - (extra % 8)) % 8;
-      extraOffsets.set(e, extra);
-      extra += size;
-    }
-  }
-  // Pixel data starts aligned to its sample size so readers may map it directly.
-  const dataStart = extra + ((8 - (extra % 8)) % 8);
-  const offsets = entries.find((e) => e.tag === 273)!;
-  let pos = dataStart;
-  offsets.values = counts.map((c) => {
-    const o = pos;
-    pos += c;
-    return o;
-  });
-
-  const out = new Uint8Array(dataStart);
-  const dv = new DataView(out.buffer);
-  out[0] = 0x49;
-  out[1] = 0x49;
-  dv.setUint16(2, 42, true);
-  dv.setUint32(4, ifdOffset, true);
-  dv.setUint16(ifdOffset, entries.length, true);
-  const writeValues = (e: Entry, at: number): void => {
-    if (typeof e.values === "string") {
-      for (let i = 0; i < e.values.length; i++) out[at + i] = e.values.charCodeAt(i) & 0x7f;
-      out[at + e.values.length] = 0;
-      return;
-    }
-    e.values.forEach((v, i) => {
-      if (e.type === TIFF.SHORT) dv.setUint16(at + 2 * i, v, true);
-      else if (e.type === TIFF.LONG) dv.setUint32(at + 4 * i, v, true);
-      else if (e.type === TIFF.DOUBLE) dv.setFloat64(at + 8 * i, v, true);
-      else out[at + i] = v;
-    });
-  };
-  entries.forEach((e, i) => {
-    const p = ifdOffset + 2 + i * 12;
-    dv.setUint16(p, e.tag, true);
-    dv.setUint16(p + 2, e.type, true);
-    dv.setUint32(p + 4, count(e), true);
-    const ext = extraOffsets.get(e);
-    if (ext !== undefined) {
-      dv.setUint32(p + 8, ext, true);
-      writeValues(e, ext);
-    } else {
-      writeValues(e, p + 8);
-    }
-  });
-  dv.setUint32(ifdOffset + 2 + entries.length * 12, 0, true);
-  return { head: out, dataStart, bandBytes: rowBytes * height };
+  entries.push(...geoEntries(r));
+  const { head, dataStart } = serializeTiff(entries, 273, counts);
+  return { head, dataStart, bandBytes: rowBytes * height };
 }
 
 export function writeRaster(file: string, r: Raster): void {
@@ -319,3 +236,103 @@ export function createRasterWriter(
   };
 }
 
+
+/** GeoTIFF georeferencing (ModelPixelScale/Tiepoint, GeoKeys), GDAL_METADATA and GDAL_NODATA tags. */
+export function geoEntries(r: RasterHeader): Entry[] {
+  const entries: Entry[] = [];
+  if (r.transform) {
+    const t = r.transform;
+    entries.push({ tag: 33550, type: TIFF.DOUBLE, values: [t.pixelWidth, -t.pixelHeight, 0] });
+    entries.push({ tag: 33922, type: TIFF.DOUBLE, values: [0, 0, 0, t.originX, t.originY, 0] });
+  }
+  if (r.epsg !== undefined) {
+    const geographic = isGeographicEpsg(r.epsg);
+    const citation = `EPSG:${r.epsg}|`;
+    const keys: number[][] = [
+      [1024, 0, 1, geographic ? 2 : 1], // GTModelType
+      [1025, 0, 1, 1], // GTRasterType: PixelIsArea
+      [1026, 34737, citation.length, 0], // GTCitation in GeoAsciiParams
+      geographic ? [2048, 0, 1, r.epsg] : [3072, 0, 1, r.epsg],
+    ];
+    entries.push({ tag: 34735, type: TIFF.SHORT, values: [1, 1, 0, keys.length, ...keys.flat()] });
+    entries.push({ tag: 34737, type: TIFF.ASCII, values: citation });
+  }
+  const items: string[] = [];
+  for (const [k, v] of Object.entries(r.metadata ?? {})) items.push(`<Item name="${xmlEscape(k)}">${xmlEscape(v)}</Item>`);
+  (r.bandNames ?? []).forEach((name, i) => {
+    items.push(`<Item name="DESCRIPTION" sample="${i}" role="description">${xmlEscape(name)}</Item>`);
+  });
+  if (items.length) entries.push({ tag: 42112, type: TIFF.ASCII, values: `<GDALMetadata>\n${items.join("\n")}\n</GDALMetadata>` });
+  if (r.noData !== undefined) entries.push({ tag: 42113, type: TIFF.ASCII, values: formatNoData(r.noData) });
+  return entries;
+}
+
+/**
+ * Serializes a little-endian classic TIFF header and IFD. Data blocks of `counts` bytes follow the
+ * header back to back from the returned `dataStart`; their offsets are written into tag `offsetsTag`
+ * (273 strips, 324 tiles).
+ */
+export function serializeTiff(entries: Entry[], offsetsTag: number, counts: number[]): { head: Uint8Array; dataStart: number } {
+  entries.sort((a, b) => a.tag - b.tag);
+
+  const typeSize = (type: number): number => (type === TIFF.SHORT ? 2 : type === TIFF.LONG ? 4 : type === TIFF.DOUBLE ? 8 : 1);
+  const count = (e: Entry): number => (typeof e.values === "string" ? e.values.length + 1 : e.values.length);
+  const ifdOffset = 8;
+  const ifdSize = 2 + entries.length * 12 + 4;
+  let extra = ifdOffset + ifdSize;
+  const extraOffsets = new Map<Entry, number>();
+  for (const e of entries) {
+    const size = count(e) * typeSize(e.type);
+    if (size > 4) {
+      extra += extra % 2 === 1 ? 1 : 0;
+      if (e.type === TIFF.DOUBLE) extra += (8 - (extra % 8)) % 8;
+      extraOffsets.set(e, extra);
+      extra += size;
+    }
+  }
+  // Pixel data starts aligned to its sample size so readers may map it directly.
+  const dataStart = extra + ((8 - (extra % 8)) % 8);
+  const offsets = entries.find((e) => e.tag === offsetsTag)!;
+  let pos = dataStart;
+  offsets.values = counts.map((c) => {
+    const o = pos;
+    pos += c;
+    return o;
+  });
+
+  const out = new Uint8Array(dataStart);
+  const dv = new DataView(out.buffer);
+  out[0] = 0x49;
+  out[1] = 0x49;
+  dv.setUint16(2, 42, true);
+  dv.setUint32(4, ifdOffset, true);
+  dv.setUint16(ifdOffset, entries.length, true);
+  const writeValues = (e: Entry, at: number): void => {
+    if (typeof e.values === "string") {
+      for (let i = 0; i < e.values.length; i++) out[at + i] = e.values.charCodeAt(i) & 0x7f;
+      out[at + e.values.length] = 0;
+      return;
+    }
+    e.values.forEach((v, i) => {
+      if (e.type === TIFF.SHORT) dv.setUint16(at + 2 * i, v, true);
+      else if (e.type === TIFF.LONG) dv.setUint32(at + 4 * i, v, true);
+      else if (e.type === TIFF.DOUBLE) dv.setFloat64(at + 8 * i, v, true);
+      else out[at + i] = v;
+    });
+  };
+  entries.forEach((e, i) => {
+    const p = ifdOffset + 2 + i * 12;
+    dv.setUint16(p, e.tag, true);
+    dv.setUint16(p + 2, e.type, true);
+    dv.setUint32(p + 4, count(e), true);
+    const ext = extraOffsets.get(e);
+    if (ext !== undefined) {
+      dv.setUint32(p + 8, ext, true);
+      writeValues(e, ext);
+    } else {
+      writeValues(e, p + 8);
+    }
+  });
+  dv.setUint32(ifdOffset + 2 + entries.length * 12, 0, true);
+  return { head: out, dataStart };
+}

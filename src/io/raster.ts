@@ -6,3 +6,4 @@
 export * from "./geotiff-read";
 export * from "./geotiff-write";
 export * from "./complex-raster";
+export * from "./geotiff-tiled";

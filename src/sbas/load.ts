@@ -4,6 +4,7 @@ import { readGammaStack, looksLikeGamma } from "./gamma";
 import { readHyp3Stack, looksLikeHyp3 } from "./hyp3";
 import { readMintpyStack } from "./mintpy-h5";
 import { type IfgramStack, SbasInputError } from "./types";
+import { detectReaderFormat, readStackAs } from "./readers";
 
 export type StackFormat = "mintpy" | "hyp3" | "gamma";
 
@@ -24,6 +25,10 @@ export function detectStackFormat(input: string): StackFormat {
 }
 
 export async function loadStack(input: string, opts: { quiet?: boolean } = {}): Promise<IfgramStack> {
+  // >>> readers hook (scale branch): native GAMMA, ISCE2 topsStack, ROI_PAC, ARIA, block-wise ifgramStack.h5
+  const extra = detectReaderFormat(input);
+  if (extra) return readStackAs(extra, input, opts);
+  // <<< readers hook
   const fmt = detectStackFormat(input);
   if (fmt === "hyp3") return readHyp3Stack(input, opts);
   if (fmt === "gamma") return readGammaStack(input, opts);
