@@ -17,7 +17,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["subway"],
   ["studies"],
   ["samples"],
-  ["runner", "cli"],
+  ["runner", "cli", "queue"],
 ];
 
 function layerOf(area: string): number {

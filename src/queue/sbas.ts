@@ -1,0 +1,264 @@
+/**
+ * SBAS network inversion as queue jobs. The run step does what `runSbas` does before `invert_network`
+ * (network modification, reference point, skip mask) and writes each row block's referenced phase,
+ * coherence and skip mask to its own file, so a worker reads only its block. A job inverts one block
+ * with `SbasSolver.solveBlock`; the merge job assembles the time series, temporal coherence and
+ * interferogram counts. Pixels are solved independently, so the result is the bytes `invertStack`
+ * gives on one machine for any block split.
+ *
+ * Adapter: the preparation repeats the start of `runSbas` (src/sbas/pipeline.ts) and the block copy
+ * repeats `referencedBlock`/`finishReference` (src/sbas/inversion.ts), which are not exported; sbas
+ * should export `prepareInversion(stack, params)` returning `StackInversionInput`, and
+ * `referencedBlock`/`finishReference`.
+ */
+import { openSync, readFileSync, readSync, closeSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { writeFileAtomic } from "../core/atomic";
+import { FileError } from "../core/errors";
+import { SbasSolver, emptyResult, type InversionOptions, type InversionResult, type StackInversionInput } from "../sbas/inversion";
+import { loadStack } from "../sbas/load";
+import { modifyNetwork, type Network } from "../sbas/network";
+import { parseReference } from "../sbas/pipeline";
+import { averageSpatialCoherence, selectReferencePoint } from "../sbas/reference";
+import type { IfgramStack } from "../sbas/types";
+import { independentLooks, WEIGHT_FUNCS } from "../sbas/weights";
+import type { SbasParams } from "../studies/zigui/sbas";
+import { int } from "./payload";
+import { readProduct, sha256 } from "./products";
+import type { JobHandler, JobSpec, PreparedRun } from "./registry";
+
+export interface SbasRunJson {
+  kind: "sbas-invert";
+  runId: string;
+  width: number;
+  height: number;
+  net: Network;
+  opts: InversionOptions;
+  weighted: boolean;
+  rowsPerBlock: number;
+  refIndex: number;
+  source: string;
+}
+
+const nanMean = (a: Float32Array): number => {
+  let s = 0;
+  let n = 0;
+  for (const v of a)
+    if (v === v) {
+      s += v;
+      n++;
+    }
+  return n ? s / n : NaN;
+};
+
+/** The inversion input `runSbas` builds for `stack` under `params` (see the adapter note above). */
+export function inversionInput(stack: IfgramStack, params: SbasParams): { input: StackInversionInput; opts: InversionOptions } {
+  const mod = modifyNetwork(
+    stack.dates,
+    stack.pairs,
+    stack.bperp,
+    {
+      tempBaseMax: params.tempBaseMax,
+      perpBaseMax: params.perpBaseMax,
+      connNumMax: params.connNumMax,
+      excludeDate: params.excludeDate,
+      excludeIfgIndex: [],
+      coherenceBased: params.coherenceBased,
+      minCoherence: params.minCoherence,
+      keepMinSpanTree: params.keepMinSpanTree,
+    },
+    stack.coherence.map(nanMean),
+  );
+  const keep = stack.keep.map((k, i) => k && mod.keep[i]);
+  const keptPairs = stack.pairs.map((_, i) => i).filter((i) => keep[i]);
+  if (!keptPairs.length) throw new FileError(stack.source, "network modification dropped every interferogram");
+  const usedDates = [...new Set(keptPairs.flatMap((i) => stack.pairs[i]))].sort((a, b) => a - b);
+  const remap = new Map(usedDates.map((d, i) => [d, i]));
+  const net: Network = {
+    dates: usedDates.map((d) => stack.dates[d]),
+    pairs: keptPairs.map((i) => [remap.get(stack.pairs[i][0])!, remap.get(stack.pairs[i][1])!] as [number, number]),
+  };
+  const avgCoh = averageSpatialCoherence(stack);
+  let refSpec = parseReference(params.reference);
+  const ry = Number(stack.attrs.REF_Y);
+  const rx = Number(stack.attrs.REF_X);
+  if (refSpec === "auto" && Number.isInteger(ry) && Number.isInteger(rx) && stack.attrs.REF_Y !== undefined) refSpec = { row: ry, col: rx };
+  const reference = selectReferencePoint(stack, refSpec, avgCoh);
+  const nPix = stack.width * stack.height;
+  const skip = new Uint8Array(nPix);
+  for (let p = 0; p < nPix; p++) if (avgCoh[p] === 0 || (stack.geometry.waterMask && !stack.geometry.waterMask[p])) skip[p] = 1;
+  const phase = keptPairs.map((i) => stack.unwrapPhase[i]);
+  return {
+    input: {
+      net,
+      width: stack.width,
+      height: stack.height,
+      phase,
+      coherence: keptPairs.map((i) => stack.coherence[i]),
+      refPhase: Float64Array.from(phase, (ph) => ph[reference.index]),
+      skip,
+      refIndex: reference.index,
+      maxMemoryBytes: params.maxMemoryGB * 2 ** 30,
+      quiet: true,
+    },
+    opts: { weightFunc: params.weightFunc, minRedundancy: params.minRedundancy, looks: independentLooks(stack.attrs) },
+  };
+}
+
+/** Bytes of one block's input: referenced phase per pair, then coherence per pair (weighted), then skip. */
+function blockBytes(input: StackInversionInput, weighted: boolean, r0: number, r1: number): Uint8Array {
+  const p0 = r0 * input.width;
+  const nPix = (r1 - r0) * input.width;
+  const m = input.phase.length;
+  const f = new Float32Array(nPix * m * (weighted ? 2 : 1));
+  input.phase.forEach((full, k) => {
+    const rp = input.refPhase[k];
+    for (let i = 0; i < nPix; i++) {
+      const v = full[p0 + i];
+      f[k * nPix + i] = v === 0 || v !== v ? NaN : v - rp;
+    }
+  });
+  if (weighted) input.coherence!.forEach((c, k) => f.set(c.subarray(p0, p0 + nPix), (m + k) * nPix));
+  const out = new Uint8Array(f.byteLength + nPix);
+  out.set(new Uint8Array(f.buffer));
+  if (input.skip) out.set(input.skip.subarray(p0, p0 + nPix), f.byteLength);
+  return out;
+}
+
+export const blockId = (b: number): string => `b${String(b).padStart(4, "0")}`;
+
+export async function prepareSbasFromStack(dir: string, rel: string, input: StackInversionInput, opts: InversionOptions, rows: number | undefined, source: string): Promise<PreparedRun> {
+  const { width, height } = input;
+  const weighted = opts.weightFunc !== "no" && Boolean(input.coherence);
+  const perRow = width * input.phase.length * 4 * (weighted ? 2 : 1);
+  const budgetRows = Math.max(1, Math.floor(input.maxMemoryBytes / Math.max(1, perRow)));
+  const rowsPerBlock = Math.max(1, Math.min(height, rows ?? Math.min(budgetRows, Math.ceil(height / 16))));
+  const nBlocks = Math.ceil(height / rowsPerBlock);
+  let inputHash = "";
+  for (let b = 0; b < nBlocks; b++) {
+    const bytes = blockBytes(input, weighted, b * rowsPerBlock, Math.min(height, (b + 1) * rowsPerBlock));
+    writeFileAtomic(join(dir, "input", `${blockId(b)}.bin`), bytes);
+    inputHash += sha256(bytes);
+  }
+  const body = { kind: "sbas-invert" as const, width, height, net: input.net, opts, weighted, rowsPerBlock, refIndex: input.refIndex ?? -1, source };
+  const runId = sha256(JSON.stringify(body) + inputHash).slice(0, 16);
+  const run: SbasRunJson = { ...body, runId };
+  writeFileAtomic(join(dir, "run.json"), JSON.stringify(run, null, 2) + "\n");
+  const jobs: JobSpec[] = Array.from({ length: nBlocks }, (_, b) => ({ type: "sbas-block", id: blockId(b), payload: { run: rel, runId, id: blockId(b), block: b } }));
+  return { dir, rel, runId, jobs, merge: { type: "sbas-merge", id: "merge", payload: { run: rel, runId, id: "merge" } } };
+}
+
+export async function prepareSbas(dir: string, rel: string, o: { input: string; params: SbasParams; rows?: number }): Promise<PreparedRun> {
+  const stack = await loadStack(o.input, { quiet: true });
+  const { input, opts } = inversionInput(stack, o.params);
+  return prepareSbasFromStack(dir, rel, input, opts, o.rows, o.input);
+}
+
+function readRun(dir: string): SbasRunJson {
+  const f = join(dir, "run.json");
+  const run = JSON.parse(readFileSync(f, "utf8")) as SbasRunJson;
+  if (run.kind !== "sbas-invert") throw new FileError(f, `is a ${run.kind} run, not sbas-invert`);
+  if (!WEIGHT_FUNCS.includes(run.opts.weightFunc)) throw new FileError(f, `unknown weight function ${JSON.stringify(run.opts.weightFunc)}`);
+  return run;
+}
+
+const solvers = new Map<string, SbasSolver>();
+
+export const sbasBlock: JobHandler = {
+  fields: ["block"],
+  async run(dir, raw) {
+    const run = readRun(dir);
+    const nBlocks = Math.ceil(run.height / run.rowsPerBlock);
+    const b = int(raw, "block", 0, nBlocks - 1);
+    const r0 = b * run.rowsPerBlock;
+    const nPix = (Math.min(run.height, r0 + run.rowsPerBlock) - r0) * run.width;
+    const m = run.net.pairs.length;
+    const f = join(dir, "input", `${blockId(b)}.bin`);
+    const expected = nPix * m * 4 * (run.weighted ? 2 : 1) + nPix;
+    const size = statSync(f, { throwIfNoEntry: false })?.size;
+    if (size !== expected) throw new FileError(f, size === undefined ? "missing" : `${size} bytes; block ${b} of ${m} pairs × ${nPix} pixels needs ${expected}`);
+    const buf = new Uint8Array(expected);
+    const fd = openSync(f, "r");
+    try {
+      readSync(fd, buf, 0, expected, 0);
+    } finally {
+      closeSync(fd);
+    }
+    const fl = new Float32Array(buf.buffer, 0, nPix * m * (run.weighted ? 2 : 1));
+    const phase = Array.from({ length: m }, (_, k) => fl.subarray(k * nPix, (k + 1) * nPix));
+    const coherence = run.weighted ? Array.from({ length: m }, (_, k) => fl.subarray((m + k) * nPix, (m + k + 1) * nPix)) : undefined;
+    const skip = buf.subarray(fl.byteLength);
+    if (!solvers.has(run.runId)) {
+      solvers.clear();
+      solvers.set(run.runId, new SbasSolver(run.net, run.opts));
+    }
+    const out = emptyResult(run.net.dates.length, nPix);
+    solvers.get(run.runId)!.solveBlock({ nPix, phase, coherence, skip }, out);
+    return encodeResult(out, nPix);
+  },
+};
+
+function encodeResult(out: InversionResult, nPix: number): Uint8Array {
+  const nd = out.ts.length;
+  const bytes = new Uint8Array(8 + (nd + 1) * nPix * 4 + nPix * 2);
+  const dv = new DataView(bytes.buffer);
+  dv.setInt32(0, out.inverted, true);
+  dv.setInt32(4, out.rankDeficient, true);
+  out.ts.forEach((t, d) => bytes.set(new Uint8Array(t.buffer, t.byteOffset, t.byteLength), 8 + d * nPix * 4));
+  bytes.set(new Uint8Array(out.temporalCoherence.buffer), 8 + nd * nPix * 4);
+  bytes.set(new Uint8Array(out.numInvIfgram.buffer), 8 + (nd + 1) * nPix * 4);
+  return bytes;
+}
+
+/** The assembled inversion of a finished run (the merge job's products, read back). */
+export function readSbasProducts(dir: string): InversionResult & { dates: string[]; width: number; height: number } {
+  const info = JSON.parse(readFileSync(join(dir, "inversion.json"), "utf8")) as { dates: string[]; width: number; height: number; inverted: number; rankDeficient: number };
+  const nPix = info.width * info.height;
+  const tsb = readFileSync(join(dir, "timeseries.f32"));
+  const ts = info.dates.map((_, d) => new Float32Array(tsb.buffer.slice(tsb.byteOffset + d * nPix * 4, tsb.byteOffset + (d + 1) * nPix * 4)));
+  const tc = readFileSync(join(dir, "temporalCoherence.f32"));
+  const ni = readFileSync(join(dir, "numInvIfgram.i16"));
+  return { ...info, ts, temporalCoherence: new Float32Array(tc.buffer.slice(tc.byteOffset, tc.byteOffset + tc.byteLength)), numInvIfgram: new Int16Array(ni.buffer.slice(ni.byteOffset, ni.byteOffset + ni.byteLength)) };
+}
+
+export const sbasMerge: JobHandler = {
+  fields: [],
+  async run(dir, _raw, runId) {
+    const run = readRun(dir);
+    const nPix = run.width * run.height;
+    const nd = run.net.dates.length;
+    const full = emptyResult(nd, nPix);
+    const nBlocks = Math.ceil(run.height / run.rowsPerBlock);
+    for (let b = 0; b < nBlocks; b++) {
+      const bytes = readProduct(dir, runId, blockId(b));
+      const p0 = b * run.rowsPerBlock * run.width;
+      const n = (Math.min(run.height, (b + 1) * run.rowsPerBlock) - b * run.rowsPerBlock) * run.width;
+      if (bytes.byteLength !== 8 + (nd + 1) * n * 4 + n * 2) throw new FileError(join(dir, "jobs", `${blockId(b)}.bin`), `${bytes.byteLength} bytes do not hold ${nd} dates × ${n} pixels`);
+      const copy = bytes.slice();
+      const dv = new DataView(copy.buffer);
+      full.inverted += dv.getInt32(0, true);
+      full.rankDeficient += dv.getInt32(4, true);
+      for (let d = 0; d < nd; d++) full.ts[d].set(new Float32Array(copy.buffer, 8 + d * n * 4, n), p0);
+      full.temporalCoherence.set(new Float32Array(copy.buffer, 8 + nd * n * 4, n), p0);
+      full.numInvIfgram.set(new Int16Array(copy.buffer, 8 + (nd + 1) * n * 4, n), p0);
+    }
+    if (run.refIndex >= 0) {
+      // As invertStack: the reference pixel's series is zero by definition and perfectly coherent.
+      for (const t of full.ts) t[run.refIndex] = 0;
+      full.temporalCoherence[run.refIndex] = 1;
+      full.numInvIfgram[run.refIndex] = run.net.pairs.length;
+    }
+    const tsBytes = new Uint8Array(nd * nPix * 4);
+    full.ts.forEach((t, d) => tsBytes.set(new Uint8Array(t.buffer), d * nPix * 4));
+    const files: Record<string, Uint8Array> = {
+      "timeseries.f32": tsBytes,
+      "temporalCoherence.f32": new Uint8Array(full.temporalCoherence.buffer),
+      "numInvIfgram.i16": new Uint8Array(full.numInvIfgram.buffer),
+      "inversion.json": new TextEncoder().encode(
+        JSON.stringify({ dates: run.net.dates, width: run.width, height: run.height, inverted: full.inverted, rankDeficient: full.rankDeficient, units: "radians, first date 0", layout: "little-endian, date-major, row-major" }, null, 2) + "\n",
+      ),
+    };
+    for (const [name, data] of Object.entries(files)) writeFileAtomic(join(dir, name), data);
+    return new TextEncoder().encode(JSON.stringify({ files: Object.entries(files).map(([name, data]) => ({ name, sha256: sha256(data) })) }) + "\n");
+  },
+};
