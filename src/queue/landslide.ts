@@ -18,7 +18,7 @@ import { selectBackend, parseBackendName, type BackendName } from "../landslide/
 import { bandsToChannelsLast, edgeRamp, loadModel, readModelMeta, tileStarts, writeProbabilityGeoTiff } from "../landslide/infer";
 import { int } from "./payload";
 import { readProduct, sha256 } from "./products";
-import type { JobHandler, PreparedRun } from "./registry";
+import type { JobHandler, PreparedRun } from "./types";
 
 export interface LandslideRunJson {
   kind: "landslide-predict";

@@ -6,33 +6,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { basePayload, PayloadError } from "./payload";
 import { finishedProduct, writeProduct, type ProductMarker } from "./products";
+import { JOB_TYPES, type JobHandler, type JobType } from "./types";
 
-export const JOB_TYPES = ["landslide-tile", "landslide-merge", "sbas-block", "sbas-merge"] as const;
-export type JobType = (typeof JOB_TYPES)[number];
-
-export interface JobSpec {
-  type: JobType;
-  id: string;
-  payload: Record<string, unknown>;
-}
-
-/** A run whose inputs are written to its folder: the jobs to do, then the merge job. */
-export interface PreparedRun {
-  /** Absolute run folder on this machine. */
-  dir: string;
-  /** The same folder relative to the shared root (what payloads carry). */
-  rel: string;
-  runId: string;
-  jobs: JobSpec[];
-  merge: JobSpec;
-}
-
-export interface JobHandler {
-  /** Payload keys beyond run, runId and id. */
-  fields: readonly string[];
-  /** Computes the job's product; reads only inside the run folder `dir`. */
-  run(dir: string, raw: Record<string, unknown>, runId: string): Promise<Uint8Array>;
-}
+export { JOB_TYPES, type JobHandler, type JobSpec, type JobType, type PreparedRun } from "./types";
 
 // Loaded on first use, so an SBAS worker never loads TensorFlow.js.
 async function handler(type: JobType): Promise<JobHandler> {

@@ -25,7 +25,7 @@ import { independentLooks, WEIGHT_FUNCS } from "../sbas/weights";
 import type { SbasParams } from "../studies/zigui/sbas";
 import { int } from "./payload";
 import { readProduct, sha256 } from "./products";
-import type { JobHandler, JobSpec, PreparedRun } from "./registry";
+import type { JobHandler, JobSpec, PreparedRun } from "./types";
 
 export interface SbasRunJson {
   kind: "sbas-invert";

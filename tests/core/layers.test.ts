@@ -17,7 +17,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ["subway"],
   ["studies"],
   ["samples"],
-  ["runner", "cli", "queue"],
+  ["queue"],
+  ["runner", "cli"],
 ];
 
 function layerOf(area: string): number {
