@@ -56,7 +56,14 @@ async function inProcess(root: string, specs: JobSpec[], failed: Map<string, str
 export async function executeRun(root: string, run: PreparedRun, opts: RunOptions = {}): Promise<RunOutcome> {
   const t0 = Date.now();
   const all = [...run.jobs, run.merge];
-  const isDone = (s: JobSpec): boolean => finishedProduct(run.dir, run.runId, s.id) !== null;
+  // A product is hashed once when first seen finished; polls after that only look it up.
+  const done = new Set<string>();
+  const isDone = (s: JobSpec): boolean => {
+    if (done.has(s.id)) return true;
+    if (finishedProduct(run.dir, run.runId, s.id) === null) return false;
+    done.add(s.id);
+    return true;
+  };
   const alreadyDone = all.filter(isDone).length;
   const bar = progress(`run ${run.runId}`, all.length, { unit: "jobs", quiet: opts.quiet });
   bar.update(alreadyDone);
