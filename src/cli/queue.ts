@@ -105,8 +105,8 @@ async function manage(cmd: "status" | "retry" | "clean", argv: string[]): Promis
     return 0;
   }
   const url = requireOption(o.queue, "queue");
-  guardProcess(url, "queue");
   if (o.run !== undefined && !/^[0-9a-f]{16}$/.test(o.run)) throw new UsageError(`--run must be a run id (16 hex digits), got "${o.run}"`);
+  guardProcess(url, "queue");
   if (cmd === "status") {
     const runs = await queueStatus(url, o.run);
     process.stdout.write(JSON.stringify({ queue: redactUrl(url), runs }, null, 2) + "\n");

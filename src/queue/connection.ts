@@ -76,6 +76,7 @@ export function watchConnection(client: { on(event: "error", f: (e: Error) => vo
  * redacted line, never as Node's dump of the failing command, which would show the AUTH arguments.
  */
 export function guardProcess(url: string | undefined, tool: string): void {
+  if (!url) return;
   const secret = url ? (() => { try { return decodeURIComponent(new URL(url).password); } catch { return ""; } })() : "";
   const clean = (m: string): string => {
     let out = url ? m.split(url).join(redactUrl(url)) : m;
