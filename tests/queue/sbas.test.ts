@@ -9,6 +9,7 @@ import { ZIGUI_SBAS } from "../../src/studies/zigui/sbas";
 import { executeRun } from "../../src/queue/run";
 import { inversionInput, prepareSbas, readSbasProducts } from "../../src/queue/sbas";
 import { finishedProduct } from "../../src/queue/products";
+import { cleanFinished, queueStatus, retryFailed } from "../../src/queue/manage";
 import { Cluster, computedCounts, HAVE_REDIS, waitFor } from "./cluster";
 
 const root = mkdtempSync(join(tmpdir(), "queue-sbas-"));
@@ -134,5 +135,13 @@ describe.skipIf(!HAVE_REDIS)(`SBAS row blocks on BullMQ workers${HAVE_REDIS ? ""
     expect(out.failed).toEqual([{ id: "b0001", reason: expect.stringMatching(/b0001\.bin: 100 bytes/) }]);
     for (const id of ["b0000", "b0002", "b0003"]) expect(finishedProduct(run.dir, run.runId, id)).not.toBeNull();
     expect((c.allLogs().match(/failed sbas-block \S+\.b0001/g) ?? []).length).toBe(2);
+    // `queue status | retry | clean` on the same Redis.
+    const [st] = await queueStatus(c.url, run.runId);
+    expect(st).toMatchObject({ runId: run.runId, counts: { completed: 3, failed: 1 } });
+    expect(st.failed).toEqual([{ id: `${run.runId}.b0001`, reason: expect.stringMatching(/b0001\.bin: 100 bytes/), attempts: 2 }]);
+    expect(await retryFailed(c.url, run.runId)).toBe(1);
+    await waitFor("the retried job to fail again", async () => (await queueStatus(c.url, run.runId))[0].counts.failed === 1, 30_000);
+    expect(await cleanFinished(c.url, run.runId)).toBe(4);
+    expect(await queueStatus(c.url, run.runId)).toEqual([]);
   }, 120_000);
 });
