@@ -5,6 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { FileError } from "../core/errors";
 import { resolveInside } from "../data/paths";
 
 export class PayloadError extends Error {
@@ -52,6 +53,7 @@ export function basePayload(data: unknown, root: string, allowed: readonly strin
   } catch (e) {
     throw new PayloadError((e as Error).message);
   }
-  if (!existsSync(join(dir, "run.json"))) throw new PayloadError(`${dir}: no run.json (not a run folder on this machine's shared root ${root})`);
+  // Retryable, not a payload fault: this machine may not see the shared folder (yet), another may.
+  if (!existsSync(join(dir, "run.json"))) throw new FileError(join(dir, "run.json"), `missing: the run folder is not on this machine's shared root ${root}`);
   return { run, runId, id, dir, raw: d };
 }

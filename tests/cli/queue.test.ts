@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -5,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { main } from "../../src/cli/queue";
 import { main as worker } from "../../src/cli/worker";
 import { buildSbasStack } from "../../src/samples/sbas-stack";
+import { Cluster, HAVE_REDIS } from "../queue/cluster";
 
 const root = mkdtempSync(join(tmpdir(), "queue-cli-"));
 const stack = join(root, "stack");
@@ -52,4 +54,30 @@ describe("npm run worker", () => {
     expect(r.err).toMatch(/only redis:\/\/ and rediss:\/\//);
     expect(r.err).not.toContain("hunter2");
   });
+});
+
+describe.skipIf(!HAVE_REDIS)(`Redis credentials${HAVE_REDIS ? "" : " (skipped: redis-server is not installed)"}`, () => {
+  it("are never printed: a refused password ends run and worker with exit 1 and a redacted URL", async () => {
+    const c = new Cluster(mkdtempSync(join(root, "cluster-")), false, "right-pw");
+    try {
+      await c.startRedis();
+      const wrong = `redis://:wrong-pw@127.0.0.1:${c.port}`;
+      const go = (script: string, args: string[]) =>
+        spawnSync(process.execPath, ["--import", "tsx", script, ...args], { encoding: "utf8", timeout: 60_000, env: { ...process.env, DLAB_QUIET: "1" } });
+      const run = go("scripts/queue.ts", ["run", "sbas-invert", "--input", stack, "--out", join(root, "runs", "pw"), "--root", root, "--queue", wrong]);
+      const wk = go("scripts/worker.ts", ["--queue", wrong, "--root", root]);
+      for (const r of [run, wk]) {
+        expect(r.status, r.stderr).toBe(1);
+        expect(r.stderr).toContain(`redis://:***@127.0.0.1:${c.port}`);
+        expect(r.stderr + r.stdout).not.toContain("wrong-pw");
+      }
+      // With the right password the same run goes through a worker.
+      const w = c.startWorker(root);
+      const ok = go("scripts/queue.ts", ["run", "sbas-invert", "--input", stack, "--out", join(root, "runs", "pw"), "--root", root, "--queue", c.url, "--timeout-s", "50"]);
+      expect(ok.status, ok.stderr + c.log(w)).toBe(0);
+      expect(ok.stderr + ok.stdout + c.log(w)).not.toContain("right-pw");
+    } finally {
+      await c.stop();
+    }
+  }, 120_000);
 });

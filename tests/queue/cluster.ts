@@ -39,10 +39,11 @@ export class Cluster {
   constructor(
     readonly dir: string,
     readonly aof = false,
+    readonly password?: string,
   ) {}
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `redis://${this.password ? `:${this.password}@` : ""}127.0.0.1:${this.port}`;
   }
 
   async startRedis(): Promise<void> {
@@ -50,6 +51,7 @@ export class Cluster {
     const data = join(this.dir, "redis");
     mkdirSync(data, { recursive: true });
     const args = ["--port", String(this.port), "--bind", "127.0.0.1", "--dir", data, "--save", ""];
+    if (this.password) args.push("--requirepass", this.password);
     args.push(...(this.aof ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]));
     const r = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";

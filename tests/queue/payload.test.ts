@@ -26,6 +26,14 @@ describe("Redis URLs", () => {
   });
 });
 
+describe("a run folder this machine does not see", () => {
+  it("is a retryable file error (another worker may see it), not a refused payload", async () => {
+    const e = await runJob(root, "sbas-block", { ...ok, run: "runs/b" }).catch((x: Error) => x);
+    expect(e).not.toBeInstanceOf(PayloadError);
+    expect((e as Error).message).toMatch(/runs\/b\/run\.json: missing: the run folder is not on this machine's shared root/);
+  });
+});
+
 describe("a worker runs only registered job types with data-only payloads", () => {
   const refused = async (type: string, data: unknown): Promise<string> => {
     try {
@@ -44,7 +52,6 @@ describe("a worker runs only registered job types with data-only payloads", () =
     expect(await refused("sbas-block", { ...ok, run: "../etc" })).toMatch(/payload\.run must be a relative folder/);
     expect(await refused("sbas-block", { ...ok, run: "/etc" })).toMatch(/payload\.run must be a relative folder/);
     expect(await refused("sbas-block", { ...ok, run: "runs/$(rm -rf x)" })).toMatch(/payload\.run must be a relative folder/);
-    expect(await refused("sbas-block", { ...ok, run: "runs/b" })).toMatch(/no run\.json/);
     expect(await refused("sbas-block", { ...ok, id: "../x" })).toMatch(/payload\.id must look like t0001/);
     expect(await refused("sbas-block", { ...ok, code: "process.exit()" })).toMatch(/unexpected field "code"/);
     expect(await refused("sbas-block", { ...ok, runId: "ffffffffffffffff" })).toMatch(/holds run 0123456789abcdef, the job is for run ffffffffffffffff/);
