@@ -119,7 +119,7 @@ export async function run(args: string[] = []): Promise<object> {
   }
   const stock: Record<string, unknown>[] = [];
   if (args.includes("--stock")) {
-    const { timeSteps } = await import("./unet");
+    const { timeSteps } = await import("./lib/tfjs-step");
     const { selectBackend } = await import("../src/landslide/backend");
     const info = await selectBackend({ backend: "webgpu" });
     for (const batch of batches) {

@@ -6,8 +6,10 @@
 import { parseLines } from "../src/geometry/geojson";
 import { analyseLines, metricLinesOf } from "../src/subway/analysis";
 import { findRealGeometry, readRealGeometry, type SubwayGeometry } from "../src/subway/data";
-import { simulatePsAlongLines, simulateFullCycle } from "../src/subway/simulate";
-import { fitSettlement, joinSensors } from "../src/settlement/fit";
+import { simulatePsAlongLines } from "../src/subway/simulate";
+import { simulateFullCycle } from "../src/settlement/simulate";
+import { fitSettlement } from "../src/settlement/fitting";
+import { joinSensors } from "../src/settlement/joining";
 import { FOSHAN_SUBWAY } from "../src/studies/foshan/subway";
 
 function geometry(): SubwayGeometry {

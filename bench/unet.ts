@@ -8,14 +8,15 @@
  * A per-kernel profile of one step shows where the time goes (what to speed up next, issue 8). Where
  * webgpu is available the GPU engine's step is timed as well (`npm run bench -- gpu` for its CUDA comparison).
  */
-import * as tf from "@tensorflow/tfjs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { projectRoot } from "../src/core/project";
 import { availableBackends, parseBackendName, selectBackend, type BackendName } from "../src/landslide/backend";
-import { bceFromLogits } from "../src/landslide/train";
-import { buildUNet, logitsModel, PAPER_UNET } from "../src/landslide/unet";
+import { PAPER_UNET } from "../src/landslide/unet";
+import { timeSteps, type KernelShare } from "./lib/tfjs-step";
 import { arg, median } from "./lib/util";
+
+export { timeSteps } from "./lib/tfjs-step";
 
 interface StepTiming {
   backend: string;
@@ -23,55 +24,6 @@ interface StepTiming {
   batch: number;
   msPerStep: number;
   all: number[];
-}
-
-interface KernelShare {
-  kernel: string;
-  ms: number;
-  share: number;
-  calls: number;
-}
-
-export async function timeSteps(batch: number, size: number, steps: number, profile: boolean, warmup = true): Promise<{ ms: number[]; profile?: KernelShare[] }> {
-  const { model } = buildUNet({ ...PAPER_UNET, inputSize: size }, 1);
-  const net = logitsModel(model)!;
-  const opt = tf.train.adam(1e-3);
-  const varList = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const x = tf.randomUniform([batch, size, size, 11], 0, 1, "float32", 1);
-  const y = tf.cast(tf.greater(tf.randomUniform([batch, size, size, 1], 0, 1, "float32", 2), 0.9), "float32");
-  const step = async (): Promise<void> => {
-    const cost = opt.minimize(() => bceFromLogits(y, net.apply(x, { training: true }) as tf.Tensor), true, varList);
-    await cost!.data();
-    cost!.dispose();
-  };
-  if (warmup) await step(); // kernel compilation, Adam moment allocation
-  const ms: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const t0 = performance.now();
-    await step();
-    ms.push(performance.now() - t0);
-  }
-  let prof: KernelShare[] | undefined;
-  if (profile) {
-    const info = await tf.profile(step);
-    const by = new Map<string, { ms: number; calls: number }>();
-    for (const k of info.kernels) {
-      const t = typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
-      const e = by.get(k.name) ?? { ms: 0, calls: 0 };
-      e.ms += t;
-      e.calls++;
-      by.set(k.name, e);
-    }
-    const total = [...by.values()].reduce((s, e) => s + e.ms, 0);
-    prof = [...by.entries()]
-      .map(([kernel, e]) => ({ kernel, ms: Math.round(e.ms), share: Math.round((e.ms / total) * 1000) / 1000, calls: e.calls }))
-      .sort((a, b) => b.ms - a.ms)
-      .slice(0, 12);
-  }
-  tf.dispose([x, y]);
-  opt.dispose();
-  model.dispose();
-  return { ms, profile: prof };
 }
 
 function torchStep(batch: number, size: number, threads: number, steps: number): { msPerStep: number; torch: string } | { error: string } {

@@ -5,7 +5,7 @@
 //  - the paper's settings on the same data: 16-32-64-128-256, 128 px, batch 16, 100 epochs.
 import { writeFileSync } from "node:fs";
 import { unetFor } from "../../src/cli/landslide-model";
-import { l4sDir } from "../../src/landslide/data";
+import { l4sDir } from "../../src/samples/landslide-input";
 import { loadL4SPatches } from "../../src/landslide/patches";
 import { train } from "../../src/landslide/train";
 import { ZIGUI_LANDSLIDES } from "../../src/studies/zigui/landslides";

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { dataProfile, outputsDir, type DataProfile } from "../core/project";
 import { ZIGUI_LANDSLIDES } from "../studies/zigui/landslides";
 import { parseBackendName, selectBackend, type BackendName } from "../landslide/backend";
-import { l4sDir } from "../landslide/data";
+import { l4sDir } from "../samples/landslide-input";
 import { FEATURE_NAMES } from "../landslide/features";
 import { loadModel, predictGeoTiff, readModelMeta } from "../landslide/infer";
 import { loadL4SPatches } from "../landslide/patches";

@@ -1,41 +1,46 @@
 /**
  * `npm run landslide -- scene --safe <product> [--safe …] --dem <file|dir> [--dem …] --out <scene.tif>`:
  * assembles the 14-band study scene (src/landslide/scene.ts) from Sentinel-2 L1C products and DEM
- * tiles. Defaults come from ZIGUI_LANDSLIDES (study bbox, UTM zone, scene parameters).
+ * tiles, with the Zigui study's bbox, UTM zone and scene parameters unless overridden.
  */
+import { optionHelp, parseCommand, requireOption, type OptionTable } from "../core/cli";
+import { UsageError } from "../core/errors";
+import { applyParams, paramHelp, parseAssignments } from "../core/params";
 import { assembleScene, type AssembleOptions, type Bbox, type SceneInputs } from "../landslide/scene";
-import { ZIGUI_LANDSLIDES, type SceneParams } from "../studies/zigui/landslides";
+import { SCENE_SCHEMA, type SceneParams } from "../landslide/params";
+import { ZIGUI_LANDSLIDES, ZIGUI_SCENE_OVERRIDES } from "../studies/zigui/landslides";
 
-const S = ZIGUI_LANDSLIDES.scene;
 const B = ZIGUI_LANDSLIDES.bbox;
 
-export const SCENE_HELP = `Usage: npm run landslide -- scene --safe <product> [--safe <product> ...] --dem <file|dir> [--dem ...] --out <scene.tif> [options]
+export const SCENE_OPTIONS = {
+  safe: { type: "string", multiple: true, value: "PATH", description: "Sentinel-2 L1C product: .SAFE folder, its zip, or a folder holding several" },
+  dem: { type: "string", multiple: true, value: "PATH", description: "DEM GeoTIFF, or a folder searched for *.dem.tif (ALOS RTC), else *.tif" },
+  out: { type: "string", value: "FILE", description: "the scene GeoTIFF (temporary name, renamed when complete)" },
+  scale: { type: "string", value: "l4s|reflectance", description: "= --param s2Scale=…" },
+  resampling: { type: "string", value: "bilinear|nearest", description: "= --param resampling=…" },
+  pixel: { type: "string", value: "M", description: "= --param pixelM=…" },
+  "max-uncovered": { type: "string", value: "F", description: "= --param maxUncoveredFraction=…" },
+  bbox: { type: "string", value: "W,S,E,N", description: `study area in degrees (default ${B.west},${B.south},${B.east},${B.north}, Zigui §1.1)` },
+  epsg: { type: "string", value: "CODE", description: `output CRS, WGS 84 / UTM (default ${ZIGUI_LANDSLIDES.utmEpsg})` },
+  "dem-nodata": { type: "string", value: "VALUE", description: "DEM value meaning no data, besides each file's own nodata" },
+  param: { type: "string", multiple: true, value: "NAME=VALUE", description: "set a scene parameter (list below)" },
+  quiet: { type: "boolean", description: "no progress output" },
+  help: { type: "boolean", short: "h", description: "this text" },
+} as const satisfies OptionTable;
 
-Assembles the Zigui study scene: a 14-band float32 GeoTIFF in Landslide4Sense order (Sentinel-2 B1-B12
-without B8A on a ${S.pixelM} m grid, slope in degrees by Horn's method, elevation in m), cropped to the study
-area. The 20 m and 60 m bands and the DEM are resampled onto the 10 m grid; granules and DEM tiles are
-mosaicked, and those in another UTM zone reprojected.
+export const SCENE_HELP = `Usage: npm run landslide -- scene --safe <product> [--safe ...] --dem <file|dir> [--dem ...] --out <scene.tif> [options]
 
-Inputs:
-  --safe <path>            a Sentinel-2 L1C product: .SAFE folder or the zip as downloaded, or a folder
-                           holding several (repeatable); DN -> TOA reflectance with each product's
-                           QUANTIFICATION_VALUE and RADIO_ADD_OFFSET
-  --dem <path>             a DEM GeoTIFF, or a folder searched for *.dem.tif (ALOS RTC), else *.tif
-                           (repeatable); the CRS is read from each file's GeoKeys
-  --out <file>             the scene GeoTIFF (written to a temporary name, renamed when complete)
+Assembles the study scene: a 14-band float32 GeoTIFF in Landslide4Sense order (Sentinel-2 B1-B12 without
+B8A, slope in degrees by Horn's method, elevation in m), cropped to the study area. The 20 m and 60 m
+bands and the DEM are resampled onto the output grid; granules and DEM tiles are mosaicked, and those in
+another UTM zone reprojected. DN -> TOA reflectance with each product's QUANTIFICATION_VALUE and
+RADIO_ADD_OFFSET.
 
-Options (defaults from src/studies/zigui/landslides.ts):
-  --scale l4s|reflectance  value scale of the S2 bands (default ${S.s2Scale}): l4s = reflectance x 10000
-                           divided by the Landslide4Sense band means, as the training patches; or TOA
-                           reflectance 0-1
-  --resampling bilinear|nearest   of the 20 m and 60 m bands (default ${S.resampling}; the DEM is always bilinear)
-  --bbox W,S,E,N           study area in degrees (default ${B.west},${B.south},${B.east},${B.north}, Zigui section 1)
-  --epsg <code>            output CRS, WGS 84 / UTM (default ${ZIGUI_LANDSLIDES.utmEpsg})
-  --pixel <m>              output pixel size (default ${S.pixelM})
-  --max-uncovered <f>      share of the grid a band may leave without data, 0-1 (default ${S.maxUncoveredFraction})
-  --dem-nodata <value>     DEM value meaning no data, besides each file's own nodata
-  --quiet                  no progress output
-  --help                   this text
+Options:
+${optionHelp(SCENE_OPTIONS)}
+
+Parameters (--param name=value; default, then the Zigui study's value):
+${paramHelp(SCENE_SCHEMA, ZIGUI_SCENE_OVERRIDES, "zigui")}
 `;
 
 export interface SceneArgs {
@@ -46,88 +51,41 @@ export interface SceneArgs {
 
 function number(flag: string, v: string): number {
   const n = Number(v);
-  if (v.trim() === "" || !Number.isFinite(n)) throw new Error(`scene: ${flag} must be a number, not "${v}"`);
+  if (v.trim() === "" || !Number.isFinite(n)) throw new UsageError(`--${flag} must be a number, not "${v}"`);
   return n;
 }
 
 export function parseSceneArgs(argv: string[]): SceneArgs | "help" {
-  const inputs: SceneInputs = { safe: [], dem: [] };
-  const params: Partial<SceneParams> = {};
-  const options: AssembleOptions = { params };
-  let out = "";
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith("--")) throw new Error(`scene: ${a} needs a value`);
-      return v;
-    };
-    switch (a) {
-      case "--help":
-      case "-h":
-        return "help";
-      case "--safe":
-        inputs.safe.push(value());
-        break;
-      case "--dem":
-        inputs.dem.push(value());
-        break;
-      case "--out":
-        out = value();
-        break;
-      case "--scale": {
-        const v = value();
-        if (v !== "l4s" && v !== "reflectance") throw new Error(`scene: --scale must be l4s or reflectance, not "${v}"`);
-        params.s2Scale = v;
-        break;
-      }
-      case "--resampling": {
-        const v = value();
-        if (v !== "bilinear" && v !== "nearest") throw new Error(`scene: --resampling must be bilinear or nearest, not "${v}"`);
-        params.resampling = v;
-        break;
-      }
-      case "--bbox": {
-        const v = value();
-        const parts = v.split(",").map((p) => number("--bbox", p));
-        if (parts.length !== 4) throw new Error(`scene: --bbox takes west,south,east,north in degrees, not "${v}"`);
-        const [west, south, east, north] = parts;
-        options.bbox = { west, south, east, north } satisfies Bbox;
-        break;
-      }
-      case "--epsg": {
-        const v = number("--epsg", value());
-        if (!Number.isInteger(v)) throw new Error(`scene: --epsg must be an EPSG code`);
-        options.epsg = v;
-        break;
-      }
-      case "--pixel":
-        params.pixelM = number("--pixel", value());
-        break;
-      case "--max-uncovered":
-        params.maxUncoveredFraction = number("--max-uncovered", value());
-        break;
-      case "--dem-nodata":
-        options.demNoData = number("--dem-nodata", value());
-        break;
-      case "--quiet":
-        options.quiet = true;
-        break;
-      default:
-        throw new Error(`scene: unknown option "${a}" (see --help)`);
-    }
+  const { options: o } = parseCommand(argv, SCENE_OPTIONS);
+  if (o.help) return "help";
+  const assign: Record<string, string> = parseAssignments(o.param);
+  if (o.scale !== undefined) assign.s2Scale = o.scale;
+  if (o.resampling !== undefined) assign.resampling = o.resampling;
+  if (o.pixel !== undefined) assign.pixelM = o.pixel;
+  if (o["max-uncovered"] !== undefined) assign.maxUncoveredFraction = o["max-uncovered"];
+  const params: SceneParams = applyParams(SCENE_SCHEMA, ZIGUI_LANDSLIDES.scene, assign);
+  let bbox: Bbox = B;
+  if (o.bbox !== undefined) {
+    const parts = o.bbox.split(",").map((p) => number("bbox", p));
+    if (parts.length !== 4) throw new UsageError(`--bbox takes west,south,east,north in degrees, not "${o.bbox}"`);
+    const [west, south, east, north] = parts;
+    bbox = { west, south, east, north };
   }
-  if (inputs.safe.length === 0) throw new Error("scene: --safe is required (see --help)");
-  if (inputs.dem.length === 0) throw new Error("scene: --dem is required (see --help)");
-  if (!out) throw new Error("scene: --out is required (see --help)");
-  return { inputs, out, options };
+  const epsg = o.epsg === undefined ? ZIGUI_LANDSLIDES.utmEpsg : number("epsg", o.epsg);
+  if (!Number.isInteger(epsg)) throw new UsageError(`--epsg must be an EPSG code, not ${epsg}`);
+  if (o.safe.length === 0) throw new UsageError("--safe is required");
+  if (o.dem.length === 0) throw new UsageError("--dem is required");
+  const out = requireOption(o.out, "out");
+  const options: AssembleOptions = { params, bbox, epsg, quiet: o.quiet };
+  if (o["dem-nodata"] !== undefined) options.demNoData = number("dem-nodata", o["dem-nodata"]);
+  return { inputs: { safe: o.safe, dem: o.dem }, out, options };
 }
 
-export async function main(argv: string[]): Promise<void> {
+export async function main(argv: string[]): Promise<number> {
   const args = parseSceneArgs(argv);
   if (args === "help") {
     process.stdout.write(SCENE_HELP);
-    return;
+    return 0;
   }
   const s = await assembleScene(args.inputs, args.out, args.options);
   const t = s.grid.transform;
@@ -138,4 +96,5 @@ export async function main(argv: string[]): Promise<void> {
       (gaps.length ? `; without data: ${gaps.map(([b, f]) => `${b} ${(f * 100).toFixed(3)} %`).join(", ")}` : "") +
       "\n",
   );
+  return 0;
 }

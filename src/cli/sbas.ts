@@ -1,89 +1,119 @@
 /**
- * `npm run sbas -- --input <stack folder | ifgramStack.h5> --out <dir> [--param name=value]… [--write-stack]`
+ * `npm run sbas -- --input <stack folder | ifgramStack.h5> --out <dir> [--study zigui] [--param name=value]…
+ *  [--dostep STEP | --start STEP --end STEP] [--force]`
  *
- * Reads a HyP3, GAMMA-GeoTIFF or MintPy stack, runs the SBAS chain with the Zigui defaults
- * (src/studies/zigui/sbas.ts) overridden by `--param`, and writes MintPy-layout HDF5, GeoTIFFs,
- * coherent points (GeoJSON) and summary.json into `--out`. `--write-stack` also writes the input as
- * MintPy's inputs/ifgramStack.h5 + inputs/geometryGeo.h5 (what tools/mintpy_compare.py feeds MintPy).
+ * Runs MintPy smallbaselineApp's steps on a HyP3, GAMMA-GeoTIFF or MintPy stack with MintPy's default
+ * parameters (src/sbas/params.ts), or a study's (`--study zigui`), overridden by `--param`. Each step
+ * writes its product into `--out` (MintPy's HDF5 names and layout) and is skipped when that product is
+ * up to date. Only the parameter tables load before the arguments are checked, so `--help` is instant;
+ * the pipeline is imported after.
  */
-import { join } from "node:path";
-import { applySbasParams, ZIGUI_SBAS } from "../studies/zigui/sbas";
-import { loadStack } from "../sbas/load";
-import { runSbas } from "../sbas/pipeline";
-import { writeSbasOutputs } from "../sbas/outputs";
-import { writeMintpyGeometry, writeMintpyStack } from "../sbas/mintpy-h5";
+import { optionHelp, parseCommand, runCli } from "../core/cli";
+import { UsageError } from "../core/errors";
+import { applyParams, paramHelp, parseAssignments, type StudyOverrides } from "../core/params";
+import { SBAS_DEFAULTS, SBAS_SCHEMA, type SbasParams } from "../sbas/params";
+import { STEPS } from "../sbas/step-types";
+import { ZIGUI_SBAS, ZIGUI_SBAS_OVERRIDES } from "../studies/zigui/sbas";
 
-export const USAGE = `usage: npm run sbas -- --input <stack folder | ifgramStack.h5> --out <dir> [--param name=value]... [--write-stack] [--quiet]
-parameters (defaults in src/studies/zigui/sbas.ts): ${Object.keys(ZIGUI_SBAS).join(", ")}`;
+export const OPTIONS = {
+  input: { type: "string", short: "i", value: "PATH", description: "stack: HyP3 folder, GAMMA GeoTIFF folder or ifgramStack.h5 (needed when the load step runs)" },
+  out: { type: "string", short: "o", value: "DIR", description: "output folder: every step's product (MintPy layout), GeoTIFFs, summary.json" },
+  study: { type: "string", value: "NAME", description: "start from a study's parameters instead of MintPy's defaults: zigui" },
+  param: { type: "string", short: "p", multiple: true, value: "NAME=VALUE", description: "set a parameter (see the list below)" },
+  dostep: { type: "string", value: "STEP", description: `run only this step, from the products on disk (${STEPS.join(", ")})` },
+  start: { type: "string", value: "STEP", description: "first step to run" },
+  end: { type: "string", value: "STEP", description: "last step to run" },
+  force: { type: "boolean", description: "re-run the selected steps even when their products are up to date" },
+  "write-stack": { type: "boolean", description: "kept for old scripts: the load step always writes inputs/ifgramStack.h5 + geometryGeo.h5" },
+  quiet: { type: "boolean", short: "q", description: "no progress bars" },
+  help: { type: "boolean", short: "h", description: "this help" },
+} as const;
+
+const STUDIES: Record<string, { params: SbasParams; overrides: StudyOverrides<SbasParams> }> = {
+  zigui: { params: ZIGUI_SBAS, overrides: ZIGUI_SBAS_OVERRIDES },
+};
+
+export function usage(): string {
+  return [
+    "usage: npm run sbas -- --input <stack> --out <dir> [--study zigui] [--param name=value]... [--dostep STEP | --start STEP --end STEP] [--force]",
+    "",
+    "options:",
+    optionHelp(OPTIONS),
+    "",
+    `steps, in order: ${STEPS.join(" → ")}`,
+    "",
+    "parameters (name = MintPy default  # meaning {range} (source); zigui: the --study zigui value):",
+    paramHelp(SBAS_SCHEMA, ZIGUI_SBAS_OVERRIDES, "zigui"),
+  ].join("\n");
+}
 
 export interface CliArgs {
-  input: string;
+  input?: string;
   out: string;
-  params: Record<string, string>;
-  writeStack: boolean;
+  params: SbasParams;
+  dostep?: string;
+  start?: string;
+  end?: string;
+  force: boolean;
   quiet: boolean;
 }
 
-export function parseArgs(argv: string[]): CliArgs {
-  const params: Record<string, string> = {};
-  let input = "";
-  let out = "";
-  let writeStack = false;
-  let quiet = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const next = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value\n${USAGE}`);
-      return v;
-    };
-    if (a === "--input" || a === "-i") input = next();
-    else if (a === "--out" || a === "-o") out = next();
-    else if (a === "--param" || a === "-p") {
-      const kv = next();
-      const eq = kv.indexOf("=");
-      if (eq <= 0) throw new Error(`--param expects name=value, got "${kv}"`);
-      params[kv.slice(0, eq)] = kv.slice(eq + 1);
-    } else if (a === "--write-stack") writeStack = true;
-    else if (a === "--quiet" || a === "-q") quiet = true;
-    else if (a === "--help" || a === "-h") throw new Error(USAGE);
-    else throw new Error(`unknown argument "${a}"\n${USAGE}`);
-  }
-  if (!input || !out) throw new Error(`--input and --out are required\n${USAGE}`);
-  return { input, out, params, writeStack, quiet };
+/** Parses the command line; null means `--help` was asked for. */
+export function parseArgs(argv: string[]): CliArgs | null {
+  const { options: o } = parseCommand(argv, OPTIONS);
+  if (o.help) return null;
+  if (!o.out) throw new UsageError("--out is required");
+  const study = o.study ? STUDIES[o.study] : undefined;
+  if (o.study && !study) throw new UsageError(`--study ${o.study}: unknown study (known: ${Object.keys(STUDIES).join(", ")})`);
+  if (o.dostep && (o.start || o.end)) throw new UsageError("--dostep cannot be combined with --start/--end");
+  const params = applyParams(SBAS_SCHEMA, study?.params ?? SBAS_DEFAULTS, parseAssignments(o.param));
+  return { input: o.input, out: o.out, params, dostep: o.dostep, start: o.start, end: o.end, force: o.force, quiet: o.quiet };
 }
 
-export async function main(argv: string[]): Promise<number> {
-  let args: CliArgs;
-  try {
-    args = parseArgs(argv);
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n`);
-    return 2;
-  }
-  try {
-    const params = applySbasParams(ZIGUI_SBAS, args.params);
-    const t0 = performance.now();
-    const stack = await loadStack(args.input, { quiet: args.quiet });
-    const readSeconds = (performance.now() - t0) / 1000;
-    if (args.writeStack) {
-      await writeMintpyStack(join(args.out, "inputs", "ifgramStack.h5"), stack);
-      await writeMintpyGeometry(join(args.out, "inputs", "geometryGeo.h5"), stack);
-    }
-    const result = await runSbas(stack, params, { quiet: args.quiet });
-    const files = await writeSbasOutputs(args.out, result, stack, params, { readSeconds });
-    const v = result.velocity;
-    let n = 0;
-    for (let p = 0; p < v.length; p++) if (result.maskTempCoh[p]) n++;
-    process.stdout.write(
-      `${stack.dates.length} dates, ${result.network.pairs.length}/${stack.pairs.length} pairs, ${stack.width}×${stack.height} px; ` +
-        `reference (row ${result.reference.row}, col ${result.reference.col}), date ${result.refDate}; ${n} reliable pixels\n` +
-        `wrote ${files.length} files to ${args.out}\n` +
-        (result.notes.length ? `notes: ${result.notes.join("; ")}\n` : ""),
-    );
+async function run(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  if (!args) {
+    process.stdout.write(usage() + "\n");
     return 0;
-  } catch (e) {
-    process.stderr.write(`sbas: ${(e as Error).message}\n`);
-    return 1;
   }
+  const { SbasRun, parseStep } = await import("../sbas/run");
+  const { existsSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const step = (v: string | undefined, name: string) => (v ? parseStep(v, name) : undefined);
+  const dostep = step(args.dostep, "dostep");
+  const start = step(args.start, "start");
+  const loads = !dostep ? !start || start === "load" : dostep === "load";
+  if (!args.input && loads && !existsSync(join(args.out, "inputs", "ifgramStack.h5")))
+    throw new UsageError("--input is required (no inputs/ifgramStack.h5 in --out yet)");
+  const r = new SbasRun({
+    params: args.params,
+    dir: args.out,
+    input: args.input,
+    quiet: args.quiet,
+    dostep,
+    start,
+    end: step(args.end, "end"),
+    force: args.force,
+    log: (l) => {
+      if (!args.quiet) process.stderr.write(`sbas: ${l}\n`);
+    },
+  });
+  const rep = await r.run();
+  const net = await r.get("modify_network");
+  const { reference: ref } = await r.get("reference_point");
+  const where = ref.lon !== undefined ? `lon ${ref.lon.toFixed(5)}, lat ${ref.lat!.toFixed(5)}, ` : "";
+  const out = [
+    `steps run: ${rep.ran.join(", ") || "none"}; skipped: ${rep.skipped.map((s) => `${s.step} (${s.why})`).join(", ") || "none"}`,
+    `${net.dates.length} dates, ${net.pairs.length}/${net.pairNames.length} pairs kept` + (net.dropped.length ? ` (dropped: ${net.dropped.map((d) => `${d.pair}: ${d.reason}`).join("; ")})` : ""),
+    `reference point: ${where}row ${ref.row}, col ${ref.col} (${ref.method}: ${ref.how}); neighbourhood ${(ref.neighbourhoodVelocity * 1000).toFixed(1)} mm/yr from the scene's stable ground`,
+    ...ref.warnings.map((w) => `WARNING: ${w}`),
+    ...[...net.notes, ...r.notes].map((n) => `note: ${n}`),
+    `products in ${args.out}`,
+  ];
+  process.stdout.write(out.join("\n") + "\n");
+  return 0;
+}
+
+export function main(argv: string[]): Promise<number> {
+  return runCli("sbas", () => run(argv));
 }

@@ -6,7 +6,9 @@
  * or the caller's `datum` option. A file with
  * none of these is refused rather than guessed — a wrong guess moves lines by the buffer width.
  */
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { writeFileAtomic } from "../core/atomic";
+import { FileError } from "../core/errors";
 import { basename } from "node:path";
 import { convertLonLat, parseDatum, type Datum, type LonLat } from "./datum";
 
@@ -51,7 +53,7 @@ function isObj(v: unknown): v is Json {
 }
 
 function fail(file: string, msg: string): never {
-  throw new Error(`${basename(file)}: ${msg}`);
+  throw new FileError(basename(file), msg);
 }
 
 export function readJsonFile(file: string): unknown {
@@ -59,12 +61,12 @@ export function readJsonFile(file: string): unknown {
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    throw new Error(`${file}: cannot read (${(e as Error).message})`);
+    throw new FileError(file, `cannot read (${(e as Error).message})`);
   }
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
+    throw new FileError(file, `not valid JSON (${(e as Error).message})`);
   }
 }
 
@@ -236,13 +238,6 @@ export function featureCollectionText(features: readonly FeatureOut[], extra: Re
   return JSON.stringify(fc);
 }
 
-/** Writes text to a temporary name beside `file`, then renames it into place. */
-export function writeTextAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-}
-
 export function writeFeatureCollection(file: string, features: readonly FeatureOut[], extra: Record<string, unknown> = {}): void {
-  writeTextAtomic(file, featureCollectionText(features, extra));
+  writeFileAtomic(file, featureCollectionText(features, extra));
 }

@@ -7,9 +7,8 @@
  * paper does not say how it measured. A landslide's distance is its centroid's by default.
  */
 import { distance as turfDistance, point, pointToPolygonDistance } from "@turf/turf";
-import type { Polygon } from "geojson";
 import type { LandslideCollection } from "./polygons";
-import { ZIGUI_LANDSLIDES, type DamParams, type FactorName, type FactorRange } from "../studies/zigui/landslides";
+import type { DamParams, FactorName, FactorRange } from "./params";
 
 /** Great-circle distance in km between two WGS-84 points. */
 export function distanceKm(lon1: number, lat1: number, lon2: number, lat2: number): number {
@@ -22,13 +21,13 @@ export type DistanceMeasure = "centroid" | "nearest";
 /** Distance of each landslide to the dam, km, in collection order. */
 export function landslideDistancesKm(
   fc: LandslideCollection,
-  dam: Pick<DamParams, "lon" | "lat"> = ZIGUI_LANDSLIDES.dam,
+  dam: Pick<DamParams, "lon" | "lat">,
   measure: DistanceMeasure = "centroid",
 ): number[] {
   return fc.features.map((f) => {
     if (measure === "centroid") return distanceKm(f.properties.centroid_lon, f.properties.centroid_lat, dam.lon, dam.lat);
     // Nearest edge of the outline (0 when the dam lies inside).
-    const d = pointToPolygonDistance(point([dam.lon, dam.lat]), f.geometry as Polygon, { units: "kilometers" });
+    const d = pointToPolygonDistance(point([dam.lon, dam.lat]), f.geometry, { units: "kilometers" });
     return Math.max(0, d);
   });
 }
@@ -75,7 +74,7 @@ export function binCounts(values: number[], edges: number[]): { rows: BinRow[]; 
 /** Table 3: landslides per distance bin to the dam. */
 export function table3(
   fc: LandslideCollection,
-  dam: DamParams = ZIGUI_LANDSLIDES.dam,
+  dam: DamParams,
   measure: DistanceMeasure = "centroid",
 ): { rows: BinRow[]; outside: number; total: number; distancesKm: number[] } {
   const d = landslideDistancesKm(fc, dam, measure);
@@ -120,7 +119,7 @@ export function frequencyCurve(factor: string, values: number[], range: FactorRa
 /** Fig 7: frequency curves of every factor over the polygons' per-polygon means. */
 export function fig7Curves(
   fc: LandslideCollection,
-  ranges: Record<FactorName, FactorRange> = ZIGUI_LANDSLIDES.factorRanges,
+  ranges: Record<FactorName, FactorRange>,
 ): FrequencyCurve[] {
   return (Object.keys(ranges) as FactorName[]).map((name) =>
     frequencyCurve(

@@ -11,15 +11,9 @@
  * - `keras-l4s` with max/2 < `epsilon` (an all-zero band) gives 1 − 0 = 1 for the same reason.
  * - Values outside `fixed` ranges are not clipped: the model sees what the data hold.
  */
-import {
-  FEATURE_NAMES,
-  ZIGUI_LANDSLIDES,
-  type FeatureName,
-  type FeatureParams,
-  type RangedQuantity,
-} from "../studies/zigui/landslides";
+import { DEFAULT_FEATURES, FEATURE_NAMES, type FeatureName, type FeatureParams, type RangedQuantity } from "./params";
 
-export { FEATURE_NAMES, type FeatureName } from "../studies/zigui/landslides";
+export { FEATURE_NAMES, type FeatureName } from "./params";
 
 export const FEATURE_COUNT = FEATURE_NAMES.length;
 /** Bands of a Landslide4Sense patch: 12 Sentinel-2 bands, slope, DEM. */
@@ -119,7 +113,7 @@ export interface Indices {
 }
 
 /** The five indices of Table 1 with the paper's band numbers (NaN inputs filled first). */
-export function computeIndices(img: BandImage, p: FeatureParams = ZIGUI_LANDSLIDES.features): Indices {
+export function computeIndices(img: BandImage, p: FeatureParams = DEFAULT_FEATURES): Indices {
   const b = p.bands;
   const get = (n: number): Float64Array => filled(band(img, n), p.nanFill);
   const red = get(b.red);
@@ -196,7 +190,7 @@ function quantityBands(img: BandImage, p: FeatureParams): Record<RangedQuantity,
 }
 
 /** The min/max of every normalised quantity over one image (after NaN fill). */
-export function imageRanges(img: BandImage, p: FeatureParams = ZIGUI_LANDSLIDES.features): QuantityRanges {
+export function imageRanges(img: BandImage, p: FeatureParams = DEFAULT_FEATURES): QuantityRanges {
   const q = quantityBands(img, p);
   const out = {} as QuantityRanges;
   for (const k of RANGED) out[k] = finiteRange(q[k]);
@@ -220,7 +214,7 @@ export function mergeRanges(list: QuantityRanges[]): QuantityRanges {
 }
 
 /** Min/max over every image passed (extent `dataset`). */
-export function datasetRanges(images: BandImage[], p: FeatureParams = ZIGUI_LANDSLIDES.features): QuantityRanges {
+export function datasetRanges(images: BandImage[], p: FeatureParams = DEFAULT_FEATURES): QuantityRanges {
   return mergeRanges(images.map((im) => imageRanges(im, p)));
 }
 
@@ -242,7 +236,7 @@ function rangesFor(img: BandImage, p: FeatureParams, given?: QuantityRanges): Qu
 /** The 11 Table 2 features of one image as separate planes, in Table 2 order. */
 export function featurePlanes(
   img: BandImage,
-  p: FeatureParams = ZIGUI_LANDSLIDES.features,
+  p: FeatureParams = DEFAULT_FEATURES,
   ranges?: QuantityRanges,
 ): Record<FeatureName, Float32Array> {
   const q = quantityBands(img, p);
@@ -293,7 +287,7 @@ export function interleave(planes: ArrayLike<number>[], out: Float32Array, offse
 /** The 11-feature stack of one image, channels-last H×W×11 (what the U-Net consumes). */
 export function featureStack(
   img: BandImage,
-  p: FeatureParams = ZIGUI_LANDSLIDES.features,
+  p: FeatureParams = DEFAULT_FEATURES,
   ranges?: QuantityRanges,
 ): Float32Array {
   const planes = featurePlanes(img, p, ranges);
@@ -308,7 +302,7 @@ export function featureStack(
  */
 export function featureBatch(
   images: BandImage[],
-  p: FeatureParams = ZIGUI_LANDSLIDES.features,
+  p: FeatureParams = DEFAULT_FEATURES,
   ranges?: QuantityRanges,
 ): Float32Array {
   if (images.length === 0) return new Float32Array(0);
@@ -341,7 +335,7 @@ export function channel(stack: Float32Array, pixels: number, channels: number, k
  */
 export function factorPlanes(
   img: BandImage,
-  p: FeatureParams = ZIGUI_LANDSLIDES.features,
+  p: FeatureParams = DEFAULT_FEATURES,
 ): { elevation: Float32Array; slope: Float32Array; ndvi: Float32Array; ndmi: Float32Array; brightness: Float32Array; bsi: Float32Array } {
   const ix = computeIndices(img, p);
   return {
@@ -362,7 +356,7 @@ export function factorPlanes(
  */
 export function featureStackBlocks(
   img: BandImage,
-  p: FeatureParams = ZIGUI_LANDSLIDES.features,
+  p: FeatureParams = DEFAULT_FEATURES,
   block = 128,
 ): Float32Array {
   if (!(block >= 1)) throw new Error(`featureStackBlocks: block must be ≥ 1, not ${block}`);

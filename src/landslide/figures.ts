@@ -136,6 +136,8 @@ export function landslideMap(
       const lines =
         g.type === "Polygon"
           ? (g.coordinates as number[][][])
+          : g.type === "MultiPolygon"
+            ? (g.coordinates as number[][][][]).flat(1)
           : g.type === "LineString"
             ? [g.coordinates as number[][]]
             : g.type === "MultiLineString"

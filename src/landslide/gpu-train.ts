@@ -13,8 +13,10 @@ import * as tf from "@tensorflow/tfjs";
 import { requestGpu } from "../engine/gpu/device";
 import { GpuUNet, type GpuDataset, type GpuStepResult } from "../engine/gpu/unet";
 import { MetricAccumulator, type EpochMetrics } from "./metrics";
-import type { NamedArray, PatchSet, TrainConfig } from "./train";
-import type { UNetConfig } from "./unet";
+import type { NamedArray } from "./checkpoint";
+import type { PatchSet } from "./patchset";
+import type { TrainConfig } from "./train-config";
+import type { UNetConfig } from "../engine/unet-spec";
 
 /** The engine for this run, or null when it is switched off or no WebGPU device is available. */
 export async function openGpuTrainer(unet: UNetConfig, cfg: TrainConfig, size: number): Promise<GpuUNet | null> {

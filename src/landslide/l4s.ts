@@ -8,7 +8,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { readH5 } from "../io/hdf5";
 import { featureBatch, fromChannelsLast, L4S_BAND_COUNT, type BandImage, type QuantityRanges } from "./features";
-import { ZIGUI_LANDSLIDES, type FeatureParams } from "../studies/zigui/landslides";
+import { DEFAULT_FEATURES, type FeatureParams } from "./params";
 
 export const L4S_PATCH_SIZE = 128;
 
@@ -168,7 +168,7 @@ export interface L4STrainingArrays {
 /** Features and masks of labelled patches, ready for the U-Net. */
 export function trainingArrays(
   patches: L4SPatch[],
-  params: FeatureParams = ZIGUI_LANDSLIDES.features,
+  params: FeatureParams = DEFAULT_FEATURES,
   ranges?: QuantityRanges,
 ): L4STrainingArrays {
   if (patches.length === 0) throw new Error("trainingArrays: no patches");

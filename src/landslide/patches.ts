@@ -3,9 +3,9 @@
  * features via src/landslide/features) and cutting patches into smaller tiles, which the sample
  * profile uses to train a reduced model quickly.
  */
-import { ZIGUI_LANDSLIDES, type FeatureParams } from "../studies/zigui/landslides";
+import { DEFAULT_FEATURES, type FeatureParams } from "./params";
 import { readL4SFolder, trainingArrays } from "./l4s";
-import { patchSetFromArrays, type PatchSet } from "./train";
+import { patchSetFromArrays, type PatchSet } from "./patchset";
 
 /**
  * Cuts each size×size patch into (size/crop)² non-overlapping crop×crop tiles (size must be a multiple
@@ -40,7 +40,7 @@ export function cropPatches(s: PatchSet, crop: number): PatchSet {
 export interface LoadPatchesOptions {
   /** Read only the first `limit` pairs (sorted by patch number). */
   limit?: number;
-  /** Feature construction (default ZIGUI_LANDSLIDES.features). */
+  /** Feature construction (default DEFAULT_FEATURES; a study passes its own). */
   features?: FeatureParams;
   /** Cut patches into crop×crop tiles. */
   crop?: number;
@@ -49,7 +49,7 @@ export interface LoadPatchesOptions {
 /** Reads labelled L4S patches (image_N.h5 + mask_N.h5) of a folder as an 11-feature training set. */
 export async function loadL4SPatches(dir: string, opts: LoadPatchesOptions = {}): Promise<PatchSet> {
   const patches = await readL4SFolder(dir, { limit: opts.limit });
-  const set = patchSetFromArrays(trainingArrays(patches, opts.features ?? ZIGUI_LANDSLIDES.features));
+  const set = patchSetFromArrays(trainingArrays(patches, opts.features ?? DEFAULT_FEATURES));
   return opts.crop ? cropPatches(set, opts.crop) : set;
 }
 

@@ -4,16 +4,19 @@
  * Fig 7 over the body's pixels.
  *
  * Outlines follow pixel edges exactly (no smoothing), so a polygon's planar area equals its pixel count
- * times the pixel area in a projected CRS. With 8-connectivity two pixels that touch only at a corner
- * belong to one body and its ring passes twice through that corner.
+ * times the pixel area in a projected CRS. Geometries are valid in the OGC sense (what GEOS, QGIS and
+ * PostGIS check): a traced ring that passes twice through a corner (two pixels touching only there) is
+ * split into simple rings at that corner (a hole pinched at a corner becomes two holes touching there; a
+ * bay closed by a corner becomes a hole touching the outline there), and with 8-connectivity a body whose
+ * 4-connected pieces touch only at corners becomes a MultiPolygon whose polygons touch at those points.
  */
 import { writeFileSync, renameSync } from "node:fs";
 import { projDef } from "../core/crs";
 import proj4 from "proj4";
 import { area as turfArea } from "@turf/turf";
-import type { Feature, FeatureCollection, Polygon, Position } from "geojson";
+import type { Feature, FeatureCollection, MultiPolygon, Polygon, Position } from "geojson";
 import type { GeoTransform } from "../io/raster";
-import { ZIGUI_LANDSLIDES, type PolygonParams } from "../studies/zigui/landslides";
+import { DEFAULT_POLYGONS, DEFAULT_UNET, type PolygonParams } from "./params";
 
 export interface Components {
   /** Component id per pixel, 1…count; 0 for background. */
@@ -151,7 +154,7 @@ export function traceRings(
       prev = cur;
       cur = next;
     }
-    rings.push(simplifyCollinear(ring.map(xy)));
+    for (const loop of splitAtRepeats(ring)) rings.push(simplifyCollinear(loop.map(xy)));
   }
   // Outer first: the ring with the largest absolute area.
   rings.sort((a, b) => Math.abs(ringArea(b)) - Math.abs(ringArea(a)));
@@ -180,6 +183,63 @@ function takeEdge(out: Map<number, number[]>, from: number, prev: number, W1: nu
   }
   const [to] = list.splice(pick, 1);
   return to;
+}
+
+/** A closed vertex walk cut into simple loops wherever it comes back to a vertex it has passed. */
+export function splitAtRepeats(ring: number[]): number[][] {
+  const loops: number[][] = [];
+  const stack: number[] = [];
+  const at = new Map<number, number>();
+  for (const v of ring) {
+    const i = at.get(v);
+    if (i !== undefined) {
+      // The walk closed a loop at v: v … (back to v). Keep v on the stack for what follows.
+      const loop = stack.splice(i + 1);
+      for (const u of loop) at.delete(u);
+      loops.push([v, ...loop]);
+    } else {
+      at.set(v, stack.length);
+      stack.push(v);
+    }
+  }
+  if (stack.length) loops.push(stack);
+  return loops.filter((l) => l.length >= 3);
+}
+
+/** Even–odd point-in-ring test (the point never lies on a pixel edge: callers pass pixel centres). */
+function insideRing(px: number, py: number, ring: Array<[number, number]>): boolean {
+  let inside = false;
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    const [xi, yi] = ring[i];
+    const [xj, yj] = ring[j];
+    if (yi > py !== yj > py && px < ((xj - xi) * (py - yi)) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
+}
+
+/**
+ * The rings of a component grouped into polygons: each outer ring (positive `ringArea`, clockwise on
+ * screen) with the holes inside it. A hole is placed by the centre of a background pixel beside its first
+ * edge (foreground lies right of every traced edge, so background lies left).
+ */
+export function groupRings(rings: Array<Array<[number, number]>>): Array<Array<Array<[number, number]>>> {
+  const shells = rings.filter((r) => ringArea(r) > 0);
+  const polys = shells.map((r) => [r]);
+  for (const h of rings.filter((r) => ringArea(r) < 0)) {
+    const [a, b] = [h[0], h[1]];
+    const len = Math.hypot(b[0] - a[0], b[1] - a[1]);
+    const [dx, dy] = [(b[0] - a[0]) / len, (b[1] - a[1]) / len];
+    const px = a[0] + dx * 0.5 + dy * 0.5;
+    const py = a[1] + dy * 0.5 - dx * 0.5;
+    // Innermost containing shell (shells of one component do not nest, but be safe).
+    let best = -1;
+    shells.forEach((sh, i) => {
+      if (insideRing(px, py, sh) && (best < 0 || ringArea(sh) < ringArea(shells[best]))) best = i;
+    });
+    if (best < 0) throw new Error("traceRings: a hole lies in no outer ring (internal error)");
+    polys[best].push(h);
+  }
+  return polys;
 }
 
 function simplifyCollinear(pts: Array<[number, number]>): Array<[number, number]> {
@@ -245,8 +305,13 @@ export interface LandslideProperties {
   [factor: string]: number;
 }
 
-export type LandslideFeature = Feature<Polygon, LandslideProperties>;
-export type LandslideCollection = FeatureCollection<Polygon, LandslideProperties>;
+export type LandslideFeature = Feature<Polygon | MultiPolygon, LandslideProperties>;
+export type LandslideCollection = FeatureCollection<Polygon | MultiPolygon, LandslideProperties>;
+
+/** The outer rings of a landslide's geometry (one for a Polygon, one per part of a MultiPolygon). */
+export function outerRings(g: Polygon | MultiPolygon): Position[][] {
+  return g.type === "Polygon" ? [g.coordinates[0]] : g.coordinates.map((p) => p[0]);
+}
 
 export interface PolygonizeOptions extends Partial<PolygonParams> {
   transform: GeoTransform;
@@ -267,9 +332,9 @@ export function polygonize(
   height: number,
   opts: PolygonizeOptions,
 ): LandslideCollection {
-  const p = { ...ZIGUI_LANDSLIDES.polygons, ...opts };
+  const p = { ...DEFAULT_POLYGONS, ...opts };
   const t = opts.transform;
-  const threshold = opts.threshold ?? ZIGUI_LANDSLIDES.unet.threshold;
+  const threshold = opts.threshold ?? DEFAULT_UNET.threshold;
   const cc = connectedComponents(mask, width, height, p.connectivity, threshold);
   const project = toWgs84(opts.epsg);
   const geographic = opts.epsg === 4326;
@@ -300,7 +365,23 @@ export function polygonize(
       }
     });
   }
-  const boxes = componentBoxes(cc, width);
+  // Each body is drawn as its 4-connected pieces (with 8-connectivity, pieces touching only at corners
+  // become the polygons of a MultiPolygon): a piece's outline and holes then never touch themselves or
+  // each other at more than isolated points, which OGC validity requires.
+  const cc4 = p.connectivity === 4 ? cc : connectedComponents(mask, width, height, 4, threshold);
+  const boxes = componentBoxes(cc4, width);
+  const pieces: number[][] = Array.from({ length: cc.count + 1 }, () => []);
+  if (cc4 === cc) for (let id = 1; id <= cc.count; id++) pieces[id].push(id);
+  else {
+    const seen = new Uint8Array(cc4.count + 1);
+    for (let i = 0; i < width * height; i++) {
+      const id4 = cc4.labels[i];
+      if (id4 && !seen[id4]) {
+        seen[id4] = 1;
+        pieces[cc.labels[i]].push(id4);
+      }
+    }
+  }
   const features: LandslideFeature[] = [];
   const toGeo = (px: number, py: number): Position => {
     const [lon, lat] = project(t.originX + px * t.pixelWidth, t.originY + py * t.pixelHeight);
@@ -309,18 +390,17 @@ export function polygonize(
   for (let id = 1; id <= cc.count; id++) {
     const n = cc.sizes[id];
     if (!geographic && n * pixelAreaM2 < p.minAreaM2) continue;
-    const rings = traceRings(cc.labels, width, height, id, p.connectivity, boxes[id]).map((ring) => {
-      // GeoJSON (RFC 7946): outer rings counter-clockwise in lon/lat. On screen (y down) our outer ring
-      // is clockwise, which is counter-clockwise once y points north for north-up rasters.
-      const pts = ring.map(([x, y]) => toGeo(x, y));
-      pts.push(pts[0]);
-      return pts;
-    });
-    for (let r = 0; r < rings.length; r++) {
-      const ccw = ringArea(rings[r]) > 0;
-      if ((r === 0) !== ccw) rings[r].reverse();
-    }
-    const geom: Polygon = { type: "Polygon", coordinates: rings };
+    const parts = pieces[id].flatMap((id4) => groupRings(traceRings(cc4.labels, width, height, id4, 4, boxes[id4]))).map((poly) =>
+      poly.map((ring, r) => {
+        // GeoJSON (RFC 7946): outer rings counter-clockwise in lon/lat, holes clockwise, whatever the
+        // raster's orientation.
+        const pts = ring.map(([x, y]) => toGeo(x, y));
+        pts.push(pts[0]);
+        if ((r === 0) !== ringArea(pts) > 0) pts.reverse();
+        return pts;
+      }),
+    );
+    const geom: Polygon | MultiPolygon = parts.length === 1 ? { type: "Polygon", coordinates: parts[0] } : { type: "MultiPolygon", coordinates: parts };
     const areaM2 = geographic ? turfArea(geom) : n * pixelAreaM2;
     if (geographic && areaM2 < p.minAreaM2) continue;
     const [clon, clat] = toGeo(sx[id] / n, sy[id] / n);

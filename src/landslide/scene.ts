@@ -25,7 +25,7 @@ import { hornSlopeDegrees } from "../grid/terrain";
 import { findSafeProducts, openSafe, readBand, reflectanceTransform, type S2Band, type S2Product } from "../grid/sentinel2";
 import { progress } from "../core/progress";
 import { L4S_BAND_COUNT, L4S_BAND_NAMES } from "./features";
-import { ZIGUI_LANDSLIDES, type SceneParams } from "../studies/zigui/landslides";
+import { DEFAULT_SCENE, type SceneParams } from "./params";
 
 /** The Sentinel-2 band behind each of the first 12 L4S bands (L4S has no B8A). */
 export const SCENE_S2_BANDS: readonly S2Band[] = ["B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B09", "B10", "B11", "B12"];
@@ -45,12 +45,12 @@ export interface SceneInputs {
 }
 
 export interface AssembleOptions {
-  /** Overrides of ZIGUI_LANDSLIDES.scene. */
+  /** Overrides of DEFAULT_SCENE (a study passes its own scene parameters here). */
   params?: Partial<SceneParams>;
-  /** Study area, WGS-84 (default ZIGUI_LANDSLIDES.bbox). */
-  bbox?: Bbox;
-  /** Output CRS (default ZIGUI_LANDSLIDES.utmEpsg). */
-  epsg?: number;
+  /** Study area, WGS-84. */
+  bbox: Bbox;
+  /** Output CRS (a WGS 84 / UTM zone). */
+  epsg: number;
   /** A DEM value that means no data, besides each file's own nodata and NaN. */
   demNoData?: number;
   quiet?: boolean;
@@ -186,11 +186,10 @@ export function s2ScaleFactor(p: Pick<SceneParams, "s2Scale" | "l4sBandMeans">, 
  * Assembles the study scene into `out` (see the module comment). Inputs are checked (metadata, band
  * files present, CRS) before any pixel is decoded.
  */
-export async function assembleScene(inputs: SceneInputs, out: string, opts: AssembleOptions = {}): Promise<SceneSummary> {
-  const p: SceneParams = { ...ZIGUI_LANDSLIDES.scene, ...opts.params };
+export async function assembleScene(inputs: SceneInputs, out: string, opts: AssembleOptions): Promise<SceneSummary> {
+  const p: SceneParams = { ...DEFAULT_SCENE, ...opts.params };
   checkParams(p);
-  const bbox = opts.bbox ?? ZIGUI_LANDSLIDES.bbox;
-  const epsg = opts.epsg ?? ZIGUI_LANDSLIDES.utmEpsg;
+  const { bbox, epsg } = opts;
   crsDefinition(epsg, "scene output CRS");
   if (inputs.safe.length === 0) throw new Error("scene: no Sentinel-2 product given");
   if (inputs.dem.length === 0) throw new Error("scene: no DEM given");

@@ -11,34 +11,19 @@
  * is reproducible and resumes bit-for-bit; initialisers are seeded per layer.
  */
 import * as tf from "@tensorflow/tfjs";
-import { ZIGUI_LANDSLIDES, type UNetParams } from "../studies/zigui/landslides";
+import { DEFAULT_UNET, type UNetParams } from "./params";
+import { UPSAMPLE_SIZE, validateUNetConfig, type UNetConfig } from "../engine/unet-spec";
 import { fastDropout } from "../engine";
+import { glorotUniformKeras, heNormalKeras, kernelFans } from "../engine/init";
 import { activeEngine } from "./backend";
+import { Rng } from "./rng";
 
-export interface UNetConfig {
-  /** Patch side in pixels; must be divisible by 2^(levels−1). */
-  inputSize: number;
-  /** Feature channels (Table 2: 11). */
-  inputChannels: number;
-  /** Filters per encoder level, top to bottom; the decoder mirrors all but the last. */
-  filters: number[];
-  /** Dropout rate per encoder level (same length as `filters`). */
-  encoderDropout: number[];
-  /** Dropout rate per decoder level, bottom to top (length `filters.length − 1`). */
-  decoderDropout: number[];
-  /** Convolution kernel side (3). */
-  kernelSize: number;
-  /** Transposed-convolution kernel side and stride (2). */
-  upsampleSize: number;
-  /** Allow any input size divisible by 2^(levels−1) (fully convolutional), not only `inputSize`. */
-  variableInputSize?: boolean;
-}
+export { Rng } from "./rng";
 
-/** §2.1 / Fig 1: "2×2 transposed convolution" between decoder levels (and 2×2 max-pooling). */
-export const UPSAMPLE_SIZE = 2;
+export { UPSAMPLE_SIZE, unetParamCount, validateUNetConfig, type UNetConfig } from "../engine/unet-spec";
 
-/** The architecture part of the study's U-Net parameters (`ZIGUI_LANDSLIDES.unet`). */
-export function unetConfigFromStudy(p: UNetParams = ZIGUI_LANDSLIDES.unet): UNetConfig {
+/** The architecture part of U-Net parameters (a study passes its own, e.g. `ZIGUI_LANDSLIDES.unet`). */
+export function unetConfigFromParams(p: UNetParams = DEFAULT_UNET): UNetConfig {
   return {
     inputSize: p.patchSize,
     inputChannels: p.inputChannels,
@@ -50,41 +35,11 @@ export function unetConfigFromStudy(p: UNetParams = ZIGUI_LANDSLIDES.unet): UNet
   };
 }
 
-/** The paper's architecture (values and sources in src/studies/zigui/landslides.ts). */
-export const PAPER_UNET: UNetConfig = unetConfigFromStudy();
+/** The Keras Landslide4Sense U-Net, which is the Zigui paper's Fig 1 (src/landslide/params.ts defaults). */
+export const PAPER_UNET: UNetConfig = unetConfigFromParams();
 
 /** The parameter count of PAPER_UNET with 11 input channels (architecture's own count, Keras and PyTorch agree). */
 export const PAPER_UNET_PARAMS = 1_942_257;
-
-// ---------------------------------------------------------------- seeded random numbers
-
-/** splitmix32-style generator with a single uint32 of state, so it can be checkpointed exactly. */
-export class Rng {
-  constructor(public state: number) {
-    this.state = state >>> 0;
-  }
-  nextUint32(): number {
-    this.state = (this.state + 0x9e3779b9) >>> 0;
-    let z = this.state;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return (z ^ (z >>> 16)) >>> 0;
-  }
-  /** Uniform in [0, 1). */
-  next(): number {
-    return this.nextUint32() / 4294967296;
-  }
-  /** In-place Fisher–Yates shuffle. */
-  shuffle<T>(a: T[]): T[] {
-    for (let i = a.length - 1; i > 0; i--) {
-      const j = Math.floor(this.next() * (i + 1));
-      const t = a[i];
-      a[i] = a[j];
-      a[j] = t;
-    }
-    return a;
-  }
-}
 
 // ---------------------------------------------------------------- dropout with checkpointable masks
 
@@ -131,20 +86,6 @@ export class SeededDropout extends tf.layers.Layer {
 tf.serialization.registerClass(SeededDropout);
 
 // ---------------------------------------------------------------- builder
-
-export function validateUNetConfig(c: UNetConfig): void {
-  const L = c.filters.length;
-  if (L < 1) throw new Error("U-Net config: filters must list at least one level");
-  if (c.encoderDropout.length !== L) {
-    throw new Error(`U-Net config: encoderDropout has ${c.encoderDropout.length} rates for ${L} levels`);
-  }
-  if (c.decoderDropout.length !== L - 1) {
-    throw new Error(`U-Net config: decoderDropout has ${c.decoderDropout.length} rates for ${L - 1} decoder levels`);
-  }
-  const f = c.upsampleSize ** (L - 1);
-  if (c.inputSize % f !== 0) throw new Error(`U-Net config: inputSize ${c.inputSize} is not divisible by ${f}`);
-  if (!(c.inputChannels >= 1)) throw new Error(`U-Net config: inputChannels must be ≥ 1`);
-}
 
 export interface BuiltUNet {
   model: tf.LayersModel;
@@ -220,7 +161,29 @@ export function buildUNet(config: UNetConfig = PAPER_UNET, seed = 42): BuiltUNet
     .apply(x) as tf.SymbolicTensor;
   const out = tf.layers.activation({ activation: "sigmoid", name: "head" }).apply(logits) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: out, name: "zigui_unet" });
+  initialiseAsKeras(model, seed);
   return { model, dropoutRng };
+}
+
+/**
+ * Replaces tfjs' initial kernels with Keras' (src/engine/init.ts): he_normal with the truncated-normal
+ * correction for the ReLU convolutions, glorot_uniform for the transposed convolutions and the head;
+ * biases zero. One seeded stream in layer order, so a seed fixes every weight.
+ */
+export function initialiseAsKeras(model: tf.LayersModel, seed: number): void {
+  const rng = new Rng((seed ^ 0x6b657261) >>> 0);
+  const uniform = (): number => rng.next();
+  for (const layer of model.layers) {
+    const cls = layer.getClassName();
+    if (cls !== "Conv2D" && cls !== "Conv2DTranspose") continue;
+    const [kernel, bias] = layer.getWeights();
+    const { fanIn, fanOut } = kernelFans(kernel.shape);
+    const he = cls === "Conv2D" && layer.name !== LOGITS_LAYER;
+    const values = he ? heNormalKeras(kernel.size, fanIn, uniform) : glorotUniformKeras(kernel.size, fanIn, fanOut, uniform);
+    const fresh = [tf.tensor(values, kernel.shape), tf.zerosLike(bias)];
+    layer.setWeights(fresh);
+    tf.dispose(fresh); // kernel and bias are the layer's own variables: kept
+  }
 }
 
 /** Name of the layer whose output is the head's logits (before the sigmoid). */
@@ -239,25 +202,6 @@ export function logitsModel(model: tf.LayersModel): tf.LayersModel | null {
 /** Trainable plus non-trainable parameter count. */
 export function countParams(model: tf.LayersModel): number {
   return model.countParams();
-}
-
-/** Closed-form parameter count of the architecture, independent of any framework. */
-export function unetParamCount(c: UNetConfig): number {
-  const k2 = c.kernelSize * c.kernelSize;
-  const u2 = c.upsampleSize * c.upsampleSize;
-  const conv = (cin: number, cout: number, kk: number): number => cin * cout * kk + cout;
-  let n = 0;
-  let cin = c.inputChannels;
-  for (const f of c.filters) {
-    n += conv(cin, f, k2) + conv(f, f, k2);
-    cin = f;
-  }
-  for (let j = c.filters.length - 2; j >= 0; j--) {
-    const f = c.filters[j];
-    n += conv(cin, f, u2) + conv(2 * f, f, k2) + conv(f, f, k2);
-    cin = f;
-  }
-  return n + conv(cin, 1, 1);
 }
 
 export interface LayerSummaryRow {

@@ -7,11 +7,20 @@
 import { basename } from "node:path";
 import { coerceParam, type ParamSchema, type ParamSpec } from "../core/params";
 import { PS_SCHEMA } from "../ps/params";
+import { SBAS_SCHEMA } from "../sbas/params";
+import { SETTLEMENT_SCHEMA } from "../settlement/params";
+import { SUBWAY_SCHEMA } from "../subway/params";
 
 type AnySchema = ParamSchema<Record<string, unknown>>;
 
 /** The schemas each notebook's parameters come from, by notebook file-name prefix. */
-const NOTEBOOK_SCHEMAS: readonly (readonly [string, readonly AnySchema[]])[] = [["20-", [PS_SCHEMA as unknown as AnySchema]]];
+const as = (s: unknown): AnySchema => s as AnySchema;
+const NOTEBOOK_SCHEMAS: readonly (readonly [string, readonly AnySchema[]])[] = [
+  ["13-", [as(SBAS_SCHEMA)]],
+  ["20-", [as(PS_SCHEMA)]],
+  ["21-", [as(SUBWAY_SCHEMA)]],
+  ["22-", [as(SUBWAY_SCHEMA), as(SETTLEMENT_SCHEMA)]],
+];
 
 export function schemasFor(notebook: string): readonly AnySchema[] {
   const name = basename(notebook);

@@ -7,7 +7,9 @@
  *   heights) — what classic amplitude-dispersion PS finds;
  * - vegetated/farm land where single pixels decorrelate (Rayleigh speckle, D_A ≈ 0.52) but some
  *   5-pixel range cells hold a coherent ground component (field banks, bare soil) of varying coherence:
- *   classic PS misses them, the paper's 5×1 multilook coherence finds them (paper §2);
+ *   classic PS misses them, the paper's 5×1 multilook coherence finds them (paper §2); their coherence
+ *   decays with the time between dates (AR(1) ground component, e-folding 24–1000 d) towards a long-term
+ *   floor, as crops, grass and soil do, so a short-baseline coherence overstates the long-term phase;
  * - point scatterers along two subway lines, whose surroundings settle logistically (paper eq. 2 form,
  *   S_t = b/(1+a·e^(−c·t))) while tunnelling passes, plus two linear subsidence bowls (Fig 3 areas);
  * - per-date amplitude calibration gains (so classic PS needs calibration), perpendicular baselines,
@@ -19,7 +21,7 @@ import { writeFileAtomic } from "../core/atomic";
 import { progress } from "../core/progress";
 import { memoryStack, writeIsceStack, type StackMeta, type StackSource } from "../ps/stack";
 import type { SampleDataset, SampleBuildOptions } from "./types";
-import { mulberry32 } from "../core/random";
+import { mulberry32, normal } from "../core/random";
 
 export interface PsStackOptions {
   seed: number;
@@ -36,6 +38,13 @@ export interface PsStackOptions {
   urbanPsDensity?: number;
   /** Fraction of vegetated 5×1 cells holding a coherent ground component (default 0.25). */
   dsCellDensity?: number;
+  /**
+   * Temporal decorrelation of the distributed scatterers: each patch's coherence between dates m, n is
+   * γ∞ + (γ0 − γ∞)·e^{−|t_m − t_n|/τ} (AR(1) ground component plus a persistent part), as vegetation and
+   * soil lose coherence with time. The registered sample (version 6) is built with it; the function's
+   * default stays false (constant coherence γ0, the version-5 scene) for callers tuned to that scene.
+   */
+  dsDecorrelation?: boolean;
   /** Logistic settlement along the lines: final settlement at the axis, mm (negative = down). */
   lineSettlementMm?: [number, number];
   quiet?: boolean;
@@ -53,8 +62,12 @@ export interface PsTruth {
     row: Int32Array;
     col: Int32Array;
     kind: ScattererKind[];
-    /** Coherence of the ground component (1 for PS: their quality is set by amplitude). */
+    /** Short-term coherence γ0 of the ground component (1 for PS: their quality is set by amplitude). */
     gamma: Float64Array;
+    /** Long-term coherence floor γ∞ of a DS (the persistent share; 1 for PS). */
+    gammaFloor: Float64Array;
+    /** e-folding time τ (days) of the decaying share of a DS's coherence (Infinity: no decay). */
+    decorrelationDays: Float64Array;
     lon: Float64Array;
     lat: Float64Array;
     velocity: Float64Array;
@@ -84,26 +97,6 @@ export interface SimulatedPsStack {
   slc: Float32Array[];
   truth: PsTruth;
   lines: SubwayLine[];
-}
-
-// ---------------------------------------------------------------- seeded random numbers
-
-
-function gaussian(rand: () => number): () => number {
-  let spare: number | null = null;
-  return () => {
-    if (spare !== null) {
-      const s = spare;
-      spare = null;
-      return s;
-    }
-    let u = 0;
-    while (u === 0) u = rand();
-    const v = rand();
-    const r = Math.sqrt(-2 * Math.log(u));
-    spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  };
 }
 
 // ---------------------------------------------------------------- geometry
@@ -142,6 +135,12 @@ export function logisticSettlement(b: number, c: number, midYear: number, t: num
   return b / (1 + a * Math.exp(-c * t));
 }
 
+/** Coherence between two dates `dtDays` apart of a DS with short-term γ0, floor γ∞ and decay time τ. */
+export function dsCoherence(gamma0: number, floor: number, tauDays: number, dtDays: number): number {
+  if (dtDays === 0) return 1;
+  return floor + (gamma0 - floor) * Math.exp(-Math.abs(dtDays) / tauDays);
+}
+
 // ---------------------------------------------------------------- simulation
 
 export function simulatePsStack(o: PsStackOptions): SimulatedPsStack {
@@ -152,12 +151,13 @@ export function simulatePsStack(o: PsStackOptions): SimulatedPsStack {
   const atmStd = o.atmosphereStd ?? 0.8;
   const urbanPs = o.urbanPsDensity ?? 1 / 30;
   const dsDensity = o.dsCellDensity ?? 0.25;
+  const decorrelate = o.dsDecorrelation ?? false;
   const [b1, b2] = o.lineSettlementMm ?? [-35, -20];
   const wavelength = 0.05546576;
   const slantRange = 875_000;
   const incidenceDeg = 39;
   const rand = mulberry32(o.seed);
-  const gauss = gaussian(rand);
+  const gauss = normal(rand);
 
   const dates = Array.from({ length: nd }, (_, k) => addDays(first, 12 * k));
   const t = Float64Array.from(dates, (_, k) => (12 * k) / 365.25);
@@ -249,6 +249,8 @@ export function simulatePsStack(o: PsStackOptions): SimulatedPsStack {
   const pixelKind = new Uint8Array(n);
   const amp = new Float64Array(n); // coherent amplitude (PS) or ground-component power (DS)
   const gammaPx = new Float64Array(n);
+  const floorPx = new Float64Array(n);
+  const tauPx = new Float64Array(n).fill(Infinity);
   for (let i = 0; i < n; i++) {
     const c = i % width;
     const r = (i - c) / width;
@@ -271,6 +273,10 @@ export function simulatePsStack(o: PsStackOptions): SimulatedPsStack {
     const cc0 = Math.floor(rand() * (mlW - pw + 1));
     const r0 = 1 + Math.floor(rand() * (height - 2 - ph + 1));
     const g = 0.25 + 0.65 * rand();
+    // Decay times from weeks (crops, grass) to years (bare soil, dykes), log-uniform 24–1000 d; the
+    // persistent share up to 60 % of γ0. Drawn for every patch so both variants share the geometry.
+    const tau = 24 * Math.exp(Math.log(1000 / 24) * rand());
+    const floorShare = 0.6 * rand();
     for (let r = r0; r < r0 + ph; r++) {
       for (let cc = cc0; cc < cc0 + pw; cc++) {
         const i0 = r * width + cc * 5;
@@ -280,6 +286,8 @@ export function simulatePsStack(o: PsStackOptions): SimulatedPsStack {
         for (let p = 0; p < 5; p++) {
           pixelKind[i0 + p] = 2;
           gammaPx[i0 + p] = g;
+          floorPx[i0 + p] = decorrelate ? floorShare * g : g;
+          tauPx[i0 + p] = decorrelate ? tau : Infinity;
         }
       }
     }
@@ -297,6 +305,8 @@ export function simulatePsStack(o: PsStackOptions): SimulatedPsStack {
     col: new Int32Array(ns),
     kind: [] as ScattererKind[],
     gamma: new Float64Array(ns),
+    gammaFloor: new Float64Array(ns),
+    decorrelationDays: new Float64Array(ns),
     lon: new Float64Array(ns),
     lat: new Float64Array(ns),
     velocity: new Float64Array(ns),
@@ -334,6 +344,8 @@ export function simulatePsStack(o: PsStackOptions): SimulatedPsStack {
     sc.col[s] = c;
     sc.kind.push(isPs ? "ps" : "ds");
     sc.gamma[s] = gammaPx[i];
+    sc.gammaFloor[s] = isPs ? 1 : floorPx[i];
+    sc.decorrelationDays[s] = isPs ? Infinity : tauPx[i];
     sc.lon[s] = lon[i];
     sc.lat[s] = lat[i];
     sc.velocity[s] = sxy / stt;
@@ -363,14 +375,19 @@ export function simulatePsStack(o: PsStackOptions): SimulatedPsStack {
 
   const fourPiOverLambda = (4 * Math.PI) / wavelength;
   const sinTheta = Math.sin((incidenceDeg * Math.PI) / 180);
-  // Fixed complex ground reflectivity of DS pixels.
+  // DS pixel = 1.5·(√γ∞·P + √(γ0 − γ∞)·c_k + √(1 − γ0)·n_k): P a fixed complex reflectivity, c_k an
+  // AR(1) complex process (correlation e^{−Δt/τ}), n_k white; so E[s_m s_n*]/power is dsCoherence(...).
   const gRe = new Float64Array(n);
   const gIm = new Float64Array(n);
+  const arRe = new Float64Array(n);
+  const arIm = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     if (pixelKind[i] === 2) {
-      const s = Math.sqrt(gammaPx[i] / 2) * 1.5;
+      const s = Math.sqrt(floorPx[i] / 2) * 1.5;
       gRe[i] = s * gauss();
       gIm[i] = s * gauss();
+      arRe[i] = gauss() / Math.SQRT2;
+      arIm[i] = gauss() / Math.SQRT2;
     }
   }
   const slc: Float32Array[] = [];
@@ -397,9 +414,18 @@ export function simulatePsStack(o: PsStackOptions): SimulatedPsStack {
           re = amp[i] * cph + gauss() / Math.SQRT2;
           im = amp[i] * sph + gauss() / Math.SQRT2;
         } else {
+          if (k > 0 && Number.isFinite(tauPx[i])) {
+            const rho = Math.exp(-(t[k] - t[k - 1]) * 365.25 / tauPx[i]);
+            const q = Math.sqrt((1 - rho * rho) / 2);
+            arRe[i] = rho * arRe[i] + q * gauss();
+            arIm[i] = rho * arIm[i] + q * gauss();
+          }
+          const sd = Math.sqrt(Math.max(0, gammaPx[i] - floorPx[i])) * 1.5;
+          const gr = gRe[i] + sd * arRe[i];
+          const gi = gIm[i] + sd * arIm[i];
           const cn = Math.sqrt((1 - gammaPx[i]) / 2) * 1.5;
-          re = gRe[i] * cph - gIm[i] * sph + cn * gauss();
-          im = gRe[i] * sph + gIm[i] * cph + cn * gauss();
+          re = gr * cph - gi * sph + cn * gauss();
+          im = gr * sph + gi * cph + cn * gauss();
         }
       }
       s[2 * i] = gk * re;
@@ -446,6 +472,8 @@ export function truthJson(tr: PsTruth): string {
       col: s.col[i],
       kind: s.kind[i],
       gamma: r6(s.gamma[i]),
+      gammaFloor: r6(s.gammaFloor[i]),
+      decorrelationDays: Number.isFinite(s.decorrelationDays[i]) ? r6(s.decorrelationDays[i]) : null,
       lon: r6(s.lon[i] * 10) / 10,
       lat: r6(s.lat[i] * 10) / 10,
       velocity: r6(s.velocity[i]),
@@ -468,13 +496,14 @@ export function psStackDims(size: number): { width: number; height: number; date
 
 export const psStack: SampleDataset = {
   id: "ps-stack",
-  version: "5",
+  version: "6",
   description:
     "Simulated Sentinel-1 SLC stack near Foshan (ISCE2 merged layout, complex64 + .vrt/.xml), 12-day sampling, " +
-    "urban point scatterers, vegetated cells only 5×1 multilooking recovers, logistic settlement along two " +
+    "urban point scatterers, vegetated cells only 5×1 multilooking recovers (their coherence decays with " +
+    "time towards a floor, AR(1)), logistic settlement along two " +
     "synthetic subway lines (lines.geojson), truth.json with per-scatterer velocity, DEM error and displacement.",
   async build(outDir: string, opts: SampleBuildOptions): Promise<void> {
-    const sim = simulatePsStack({ seed: opts.seed, ...psStackDims(opts.size), quiet: opts.quiet });
+    const sim = simulatePsStack({ seed: opts.seed, ...psStackDims(opts.size), dsDecorrelation: true, quiet: opts.quiet });
     writeIsceStack(outDir, sim.stack.meta, sim.slc, { sensor: "Sentinel-1 (simulated)" });
     writeFileAtomic(join(outDir, "lines.geojson"), linesGeoJson(sim.lines));
     writeFileAtomic(join(outDir, "truth.json"), truthJson(sim.truth));

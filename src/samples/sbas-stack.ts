@@ -11,16 +11,16 @@
  * water (no data in every pair) and random no-data holes. Truth lies under `truth/`.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { normal } from "../core/random";
 import { join } from "node:path";
 import { writeRaster, type GeoTransform } from "../io/raster";
 import { progress } from "../core/progress";
 import type { SampleBuildOptions, SampleDataset } from "./types";
-import { daysBetween, decimalYear, jsToDate, dateToJs } from "../sbas/dates";
+import { daysBetween, decimalYear } from "../core/dates";
+import { jsToDate, dateToJs } from "../sbas/dates";
 import { slantRangeFromIncidence } from "../sbas/assemble";
 import { SENTINEL1_FREQUENCY } from "../sbas/hyp3";
 import { SPEED_OF_LIGHT } from "../sbas/gamma";
-import { mulberry32 } from "../core/random";
+import { mulberry32, normal } from "../core/random";
 
 export const SBAS_SAMPLE_VERSION = "2";
 
@@ -84,8 +84,6 @@ export const SAMPLE_LANDSLIDES: SampleLandslide[] = [
 
 /** Relative sliding rate by calendar month: Mar–Aug sliding, Apr–May strongest, Sep–Feb at rest. */
 export const MONTHLY_SLIDING = [0, 0, 1, 3, 3, 1, 1, 1, 0, 0, 0, 0];
-
-
 
 function boxBlur(a: Float64Array, w: number, h: number, r: number): Float64Array {
   const tmp = new Float64Array(a.length);

@@ -121,7 +121,24 @@ export async function readMintpyStack(file: string): Promise<IfgramStack> {
   };
 }
 
-async function readMintpyGeometry(stackFile: string, width: number, height: number): Promise<SbasGeometry> {
+/** What the products' HDF5 attributes need of a stack: size, georeference, wavelength and MintPy attributes. */
+export type StackMeta = Pick<IfgramStack, "source" | "width" | "height" | "transform" | "epsg" | "attrs" | "wavelength">;
+
+/** The stack's metadata from the root attributes of an ifgramStack.h5 (no dataset read). */
+export async function readMintpyStackMeta(file: string): Promise<StackMeta> {
+  if (!existsSync(file)) throw new SbasInputError(file, "does not exist");
+  const { attrs } = await readH5(file, []);
+  const width = num(attrs, "WIDTH");
+  const height = num(attrs, "LENGTH");
+  const wavelength = num(attrs, "WAVELENGTH");
+  if (!width || !height || !wavelength) throw new SbasInputError(file, "lacks WIDTH, LENGTH or WAVELENGTH attributes");
+  const flat: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(attrs)) if (typeof v === "string" || typeof v === "number") flat[k] = v;
+  return { source: file, width, height, wavelength, attrs: flat, ...transformFromAttrs(attrs) };
+}
+
+/** The geometry file beside a stack file (geometryGeo.h5 or geometryRadar.h5); empty when there is none. */
+export async function readMintpyGeometry(stackFile: string, width: number, height: number): Promise<SbasGeometry> {
   const dir = dirname(stackFile);
   const cand = ["geometryGeo.h5", "geometryRadar.h5"].map((n) => join(dir, n)).find(existsSync);
   if (!cand) return {};
@@ -142,7 +159,7 @@ async function readMintpyGeometry(stackFile: string, width: number, height: numb
   return g;
 }
 
-function stackBase(stack: IfgramStack): Record<string, H5AttrValue> {
+function stackBase(stack: StackMeta): Record<string, H5AttrValue> {
   return { ...stringAttrs(stack.attrs), ...geoAttrs(stack), WAVELENGTH: String(stack.wavelength) };
 }
 
@@ -174,7 +191,7 @@ export async function writeMintpyStack(file: string, stack: IfgramStack, extraAt
   );
 }
 
-export async function writeMintpyGeometry(file: string, stack: IfgramStack): Promise<void> {
+export async function writeMintpyGeometry(file: string, stack: Pick<IfgramStack, "geometry" | "height" | "width"> & StackMeta): Promise<void> {
   const ds: H5Dataset[] = [];
   const shape = [stack.height, stack.width];
   const g = stack.geometry;
@@ -195,7 +212,7 @@ export interface TimeseriesOut {
 
 export async function writeMintpyTimeseries(
   file: string,
-  stack: IfgramStack,
+  stack: StackMeta,
   out: TimeseriesOut,
   attrs: Record<string, H5AttrValue>,
 ): Promise<void> {
@@ -213,7 +230,7 @@ export async function writeMintpyTimeseries(
 /** A single-file, multi-dataset 2-D product (velocity.h5, temporalCoherence.h5, demErr.h5). */
 export async function writeMintpy2D(
   file: string,
-  stack: IfgramStack,
+  stack: StackMeta,
   fileType: string,
   datasets: Record<string, Float32Array>,
   attrs: Record<string, H5AttrValue>,

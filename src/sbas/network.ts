@@ -3,7 +3,8 @@
  * baselines and network modification (MintPy's modify_network: temporal/perpendicular baseline limits,
  * date exclusion, coherence threshold that keeps a minimum spanning tree).
  */
-import { daysBetween, tbaseYears } from "./dates";
+import { daysBetween } from "../core/dates";
+import { tbaseYears } from "./dates";
 import { pseudoInverse } from "./linalg";
 
 export interface Network {
@@ -124,6 +125,8 @@ export interface NetworkModifyOptions {
   startDate?: string;
   endDate?: string;
   excludeDate: string[];
+  /** Pairs to drop as YYYYMMDD_YYYYMMDD (MintPy excludeDate12). */
+  excludeDate12?: string[];
   excludeIfgIndex: number[];
   /** Drop pairs whose mean coherence is below `minCoherence`. */
   coherenceBased: boolean;
@@ -159,17 +162,22 @@ export function modifyNetwork(
     }
   };
   const excluded = new Set(opts.excludeDate);
+  const excluded12 = new Set(opts.excludeDate12 ?? []);
   pairs.forEach(([i, j], k) => {
     const d1 = dates[i];
     const d2 = dates[j];
     if (excluded.has(d1) || excluded.has(d2)) drop(k, "excluded date");
+    if (excluded12.has(`${d1}_${d2}`)) drop(k, "excluded pair (excludeDate12)");
     if (opts.startDate && d1 < opts.startDate) drop(k, "before start date");
     if (opts.endDate && d2 > opts.endDate) drop(k, "after end date");
     if (daysBetween(d1, d2) > opts.tempBaseMax) drop(k, `temporal baseline > ${opts.tempBaseMax} d`);
     if (Math.abs(bperp[k]) > opts.perpBaseMax) drop(k, `|bperp| > ${opts.perpBaseMax} m`);
     if (j - i > opts.connNumMax) drop(k, `connection number > ${opts.connNumMax}`);
   });
-  for (const k of opts.excludeIfgIndex) if (k >= 0 && k < pairs.length) drop(k, "excluded index");
+  for (const k of opts.excludeIfgIndex) {
+    if (!(k >= 0 && k < pairs.length)) throw new Error(`excludeIfgIndex ${k} is outside the ${pairs.length} interferograms (0-based)`);
+    drop(k, "excluded index (excludeIfgIndex)");
+  }
   if (opts.coherenceBased) {
     if (!meanCoherence) throw new Error("coherence-based network modification needs the mean coherence of each pair");
     const mst = new Set<number>();

@@ -4,7 +4,8 @@
  * 0.5 = semi-annual) and Heaviside steps; standard deviations from the residue,
  * σ_m = sqrt(diag((GᵀG)⁻¹) · Σe² / (N − P)).
  */
-import { decimalYear } from "./dates";
+import { daysBetween, decimalYear } from "../core/dates";
+import { UsageError } from "../core/errors";
 import { lstsqSmall, invSpd, pseudoInverse } from "./linalg";
 import { progress } from "../core/progress";
 
@@ -15,6 +16,22 @@ export interface TimeFuncModel {
   periodic: number[];
   /** YYYYMMDD dates of Heaviside steps. */
   stepDates: string[];
+}
+
+/**
+ * A cos/sin pair of period T is refused unless the series spans at least two periods: over a shorter
+ * span the pair trades off against the velocity (for a 1.9-year record an annual term moves the
+ * velocity by as much as its own amplitude per year), so the velocity it returns cannot be trusted.
+ */
+export function checkPeriodic(dates: readonly string[], periodic: readonly number[]): void {
+  if (!periodic.length || dates.length < 2) return;
+  const span = daysBetween(dates[0], dates[dates.length - 1]) / 365.25;
+  const bad = periodic.filter((p) => span < 2 * p);
+  if (bad.length)
+    throw new UsageError(
+      `parameter periodic: the series spans ${span.toFixed(2)} years (${dates[0]} … ${dates[dates.length - 1]}), less than two periods of ` +
+        `${bad.map((p) => `${p} yr`).join(", ")}; such a term is not separable from the velocity. Remove it (e.g. periodic=${periodic.filter((p) => span >= 2 * p).join(",") || "none"})`,
+    );
 }
 
 export const LINEAR_MODEL: TimeFuncModel = { polynomial: 1, periodic: [], stepDates: [] };

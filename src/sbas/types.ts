@@ -4,6 +4,7 @@
  * can keep MintPy's semantics and the outputs can be written in MintPy's layout.
  */
 import type { GeoTransform } from "../io/raster";
+import { FileError } from "../core/errors";
 
 export interface SbasGeometry {
   /** Terrain height (m), `height` in MintPy's geometry file. */
@@ -42,15 +43,8 @@ export interface IfgramStack {
   attrs: Record<string, string | number>;
 }
 
-export class SbasInputError extends Error {
-  constructor(
-    readonly file: string,
-    message: string,
-  ) {
-    super(`${file}: ${message}`);
-    this.name = "SbasInputError";
-  }
-}
+/** A stack file (or folder) that cannot be read as one: names the file and the problem. */
+export class SbasInputError extends FileError {}
 
 /** "20180106-20180130" style name of a pair. */
 export function pairName(stack: Pick<IfgramStack, "dates">, pair: [number, number]): string {

@@ -1,19 +1,17 @@
 /**
- * The Zigui SBAS analyses behind the notebook (paper Figs 8–12, §3.3): input resolution per data
- * profile, velocity-class area fractions, landslide (or analysis-point) curves with linear fits and
- * the monthly / seasonal rates, and the Plotly figures. Kept here so the notebook is calls only.
+ * The Zigui SBAS analyses behind the notebook (paper Figs 8–12, §3.3): velocity-class area fractions,
+ * landslide (or analysis-point) curves with linear fits and the monthly / seasonal rates, and the
+ * Plotly figures (lon/lat maps with true east–west scale). Kept here so the notebook is calls only;
+ * the input of each data profile is src/samples/sbas-input.ts.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import type { DataProfile } from "../core/project";
-import { describeDataset, ensureProfileInput } from "../samples/locate";
 import type { PlotlyFigure, Row } from "../notebook/display";
-import type { SbasParams } from "../studies/zigui/sbas";
-import type { SbasResult } from "./pipeline";
-import type { IfgramStack } from "./types";
+import type { SbasParams } from "./params";
+import type { SbasResult } from "./result";
+import type { StackMeta } from "./mintpy-h5";
 import { geoToPixel } from "../io/raster";
 import { pixelLonLat } from "./geo";
-import { projDef } from "../core/crs";
+import { lonLatAxes, projDef } from "../core/crs";
 import proj4 from "proj4";
 import {
   displacementAtMonthEnd,
@@ -27,32 +25,6 @@ import {
   type SeasonSummary,
 } from "./point";
 import { coherentPoints } from "./outputs";
-
-export interface SbasInput {
-  input: string;
-  description: string;
-  /** Landslide outlines (GeoJSON polygons), when the profile has them. */
-  landslides?: string;
-  /** Markdown provenance of real data (title, licence, citation, how this copy was obtained). */
-  provenance?: string;
-}
-
-/**
- * The stack each profile uses, through the project's data layer (src/data/locate): the simulated
- * `sbas-stack` sample (built on first use) or the real PyRate cropA stack (`pyrate-cropA` manifest,
- * taken from the mirror under the `mirror` profile). The paper's own Zigui stack is not public.
- */
-export async function resolveSbasInput(profile: DataProfile, opts: { quiet?: boolean } = {}): Promise<SbasInput> {
-  const r = await ensureProfileInput({ sample: "sbas-stack", real: "pyrate-cropA" }, profile, { quiet: opts.quiet });
-  if (r.kind === "sample")
-    return {
-      input: r.dir,
-      description: "simulated HyP3 stack (43 dates, Zigui-like valley, three landslides; src/samples/sbas-stack.ts)",
-      landslides: join(r.dir, "truth", "landslides.geojson"),
-    };
-  const provenance = describeDataset(r.id);
-  return { input: r.dir, description: `${provenance.split("\n")[0]}: real Sentinel-1 data over Mexico City (no landslides)`, provenance };
-}
 
 /** Area fraction of reliable pixels per velocity class (edges in cm/yr, open-ended outer classes). */
 export function velocityClassFractions(velocity: Float32Array, mask: Uint8Array, edgesCmYr: number[]): Row[] {
@@ -82,7 +54,7 @@ export interface AnalysisTarget {
 }
 
 /** Landslide polygons from GeoJSON (any CRS the stack's EPSG shares), or, without any, three points of the velocity distribution. */
-export function analysisTargets(result: SbasResult, stack: IfgramStack, landslides?: string): AnalysisTarget[] {
+export function analysisTargets(result: SbasResult, stack: StackMeta, landslides?: string): AnalysisTarget[] {
   if (landslides && existsSync(landslides) && stack.transform) {
     const gj = JSON.parse(readFileSync(landslides, "utf8")) as {
       features: { properties: { name: string }; geometry: { type: string; coordinates: [number, number][][] } }[];
@@ -151,7 +123,7 @@ export function curveAnalysis(result: SbasResult, target: AnalysisTarget, params
 const iso = (d: string): string => `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`;
 
 /** Fig 8: LOS velocity map (cm/yr) of reliable pixels in lon/lat. */
-export function velocityMapFigure(result: SbasResult, stack: IfgramStack, rangeCmYr: [number, number]): PlotlyFigure {
+export function velocityMapFigure(result: SbasResult, stack: StackMeta, rangeCmYr: [number, number]): PlotlyFigure {
   const z: (number | null)[][] = [];
   for (let r = 0; r < stack.height; r++) {
     const row: (number | null)[] = [];
@@ -171,14 +143,15 @@ export function velocityMapFigure(result: SbasResult, stack: IfgramStack, rangeC
     data: [{ type: "heatmap", x, y, z, zmin: rangeCmYr[0], zmax: rangeCmYr[1], colorscale: "RdBu", colorbar: { title: { text: "cm/yr" } } }],
     layout: {
       title: { text: "LOS velocity (reliable pixels, temporal coherence ≥ threshold)" },
-      xaxis: { title: { text: stack.transform ? "longitude" : "column" } },
-      yaxis: { title: { text: stack.transform ? "latitude" : "row" }, scaleanchor: "x" },
+      ...(stack.transform
+        ? lonLatAxes(y[Math.floor(y.length / 2)])
+        : { xaxis: { title: { text: "column" } }, yaxis: { title: { text: "row" }, scaleanchor: "x", autorange: "reversed" } }),
     },
   };
 }
 
 /** Fig 9: PS-like coherent points coloured by velocity, with the landslide outlines. */
-export function coherentPointsFigure(result: SbasResult, stack: IfgramStack, params: SbasParams, targets: AnalysisTarget[]): PlotlyFigure {
+export function coherentPointsFigure(result: SbasResult, stack: StackMeta, params: SbasParams, targets: AnalysisTarget[]): PlotlyFigure {
   const pts = coherentPoints(result, stack, params.pointCoherence, 20_000);
   const data: unknown[] = [
     {
@@ -194,7 +167,7 @@ export function coherentPointsFigure(result: SbasResult, stack: IfgramStack, par
     if (t.outline) data.push({ type: "scatter", mode: "lines", name: t.name, x: t.outline.map((p) => p[0]), y: t.outline.map((p) => p[1]), line: { width: 2 } });
   return {
     data,
-    layout: { title: { text: `Coherent points: ${pts.length}` }, xaxis: { title: { text: "longitude" } }, yaxis: { title: { text: "latitude" }, scaleanchor: "x" } },
+    layout: { title: { text: `Coherent points: ${pts.length}` }, ...lonLatAxes(pts.length ? pts.reduce((a, p) => a + p.lat, 0) / pts.length : 0) },
   };
 }
 

@@ -6,7 +6,8 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { LonLat } from "../geometry/datum";
-import { featureCollectionText, writeTextAtomic, type FeatureOut } from "../geometry/geojson";
+import { writeFileAtomic } from "../core/atomic";
+import { featureCollectionText, type FeatureOut } from "../geometry/geojson";
 import { bufferOutline, pointAtChainage } from "../geometry/polyline";
 import { fromMetric, toMetricArray, type MetricFrame, type MetricFrameKind } from "../geometry/projection";
 import {
@@ -27,7 +28,8 @@ import {
 import type { SubwayGeometry } from "./data";
 import type { PsPoints } from "./ps";
 import { progress } from "../core/progress";
-import { regularDates, simulatePsAlongLines, type SubsidenceZone } from "./simulate";
+import { regularDates } from "../settlement/simulate";
+import { simulatePsAlongLines, type SubsidenceZone } from "./simulate";
 
 export interface SubwayAnalysisParams {
   bufferRadiusM: number;
@@ -250,7 +252,7 @@ export function writeSubwayOutputs(dir: string, an: SubwayAnalysis, ps: PsPoints
   ];
   return files.map(([name, text]) => {
     const f = join(dir, name);
-    writeTextAtomic(f, text);
+    writeFileAtomic(f, text);
     return f;
   });
 }

@@ -7,6 +7,7 @@
  * a buffer also gets its chainage (position along the line) and so its segment between consecutive
  * stations, projected onto the line the same way.
  */
+import { quantileSorted, sortedFinite } from "../core/stats";
 import type { LonLat } from "../geometry/datum";
 import type { Station, SubwayLine } from "../geometry/geojson";
 import { stationsOf } from "../geometry/geojson";
@@ -192,17 +193,9 @@ export interface VelocityStats {
   fractionSubsiding: number;
 }
 
-function quantileSorted(s: Float64Array, q: number): number {
-  if (s.length === 0) return NaN;
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
-}
-
-/** Distribution summary of velocities (linear-interpolation quantiles, as numpy's default). */
+/** Distribution summary of velocities (core quantiles: R-7 linear interpolation, numpy's default). */
 export function velocityStats(v: ArrayLike<number>, subsidingThreshold: number): VelocityStats {
-  const s = Float64Array.from(v as ArrayLike<number>).filter((x) => Number.isFinite(x)).sort();
+  const s = sortedFinite(v);
   const n = s.length;
   let sum = 0;
   let below = 0;

@@ -8,7 +8,11 @@ import type { LonLat } from "../geometry/datum";
 import type { Station, SubwayLine } from "../geometry/geojson";
 import { bufferOutline, pointAtChainage } from "../geometry/polyline";
 import { fromMetric } from "../geometry/projection";
-import { confidenceBand, dateAfter, predict, type SettlementFit, type Stabilisation } from "../settlement/fit";
+import { dateAfter, yearsSince } from "../core/dates";
+import { lonLatAxes, mapAspect, M_PER_DEG } from "../core/crs";
+import { predict, type SettlementFit } from "../settlement/fitting";
+import { confidenceBand } from "../settlement/intervals";
+import type { Stabilisation } from "../settlement/stabilisation";
 import type { LineAnalysis, SubwayAnalysis } from "./analysis";
 import type { SiteSeries } from "./buffer";
 import type { PsPoints } from "./ps";
@@ -28,8 +32,7 @@ export const VELOCITY_COLORSCALE: [number, string][] = [
 function mapLayout(title: string, lat: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     title: { text: title },
-    xaxis: { title: { text: "longitude (°E)" }, zeroline: false },
-    yaxis: { title: { text: "latitude (°N)" }, zeroline: false, scaleanchor: "x", scaleratio: 1 / Math.cos((lat * Math.PI) / 180) },
+    ...lonLatAxes(lat),
     legend: { orientation: "h" },
     height: 600,
     ...extra,
@@ -178,10 +181,11 @@ export function lineVelocityFigure(
   const extra: Record<string, unknown> = {};
   if (opts.window) {
     const [lon, lat] = opts.window.centre;
-    const dLat = opts.window.halfWidthM / 111_320;
-    const dLon = dLat / Math.cos((lat * Math.PI) / 180);
-    extra.xaxis = { title: { text: "longitude (°E)" }, zeroline: false, range: [lon - dLon, lon + dLon] };
-    extra.yaxis = { title: { text: "latitude (°N)" }, zeroline: false, range: [lat - dLat, lat + dLat], scaleanchor: "x", scaleratio: 1 / Math.cos((lat * Math.PI) / 180) };
+    const dLat = opts.window.halfWidthM / M_PER_DEG;
+    const dLon = dLat * mapAspect(lat);
+    const axes = lonLatAxes(lat);
+    extra.xaxis = { ...axes.xaxis, range: [lon - dLon, lon + dLon] };
+    extra.yaxis = { ...axes.yaxis, range: [lat - dLat, lat + dLat] };
   }
   return { data, layout: mapLayout(opts.title ?? `${a.line.name}: PS velocity within ${an.params.bufferRadiusM} m`, lineXY.reduce((s, p) => s + p[1], 0) / lineXY.length, extra) };
 }
@@ -230,7 +234,7 @@ export function settlementFitFigure(
     data.push({ type: "scatter", mode: "markers", x: s.dates, y: Array.from(s.values, (v) => v + off), marker: { size: 5 }, name: `${s.sensor}${off !== 0 ? ` (${off >= 0 ? "+" : "−"}${Math.abs(off).toFixed(1)} mm offset)` : ""}` });
   });
   const lastDates = series.flatMap((s) => s.dates).sort();
-  const endT = opts.until ? (Date.parse(opts.until) - Date.parse(origin)) / (365.25 * 86_400_000) : (Date.parse(lastDates[lastDates.length - 1]) - Date.parse(origin)) / (365.25 * 86_400_000);
+  const endT = yearsSince([opts.until ?? lastDates[lastDates.length - 1]], origin)[0];
   const ts = Array.from({ length: 200 }, (_, i) => (endT * i) / 199);
   const band = confidenceBand(fit, ts);
   const dates = ts.map((t) => dateAfter(origin, t));
@@ -242,10 +246,16 @@ export function settlementFitFigure(
   if (opts.truth) data.push({ type: "scatter", mode: "lines", x: opts.truth.dates, y: Array.from(opts.truth.values), line: { color: "black", dash: "dot" }, name: "planted truth" });
   const shapes: unknown[] = [];
   const annotations: unknown[] = [];
-  if (opts.stab && Number.isFinite(opts.stab.t)) {
+  // A stabilisation date is drawn only when the verdict gives one, with its interval as a shaded span.
+  if (opts.stab && opts.stab.status === "stabilised") {
     const d = dateAfter(origin, opts.stab.t);
+    if (Number.isFinite(opts.stab.lower) && Number.isFinite(opts.stab.upper)) {
+      shapes.push({ type: "rect", xref: "x", yref: "paper", x0: dateAfter(origin, opts.stab.lower), x1: dateAfter(origin, opts.stab.upper), y0: 0, y1: 1, fillcolor: "rgba(128,128,128,0.15)", line: { width: 0 } });
+    }
     shapes.push({ type: "line", xref: "x", yref: "paper", x0: d, x1: d, y0: 0, y1: 1, line: { color: "grey", dash: "dash" } });
-    annotations.push({ x: d, y: 1, xref: "x", yref: "paper", text: `${Math.round(opts.stab.fraction * 100)} % of b: ${d}`, showarrow: false, yanchor: "bottom" });
+    annotations.push({ x: d, y: 1, xref: "x", yref: "paper", text: `${Math.round(opts.stab.fraction * 100)} % of the settlement: ${d}`, showarrow: false, yanchor: "bottom" });
+  } else if (opts.stab) {
+    annotations.push({ x: 0.01, y: 0.02, xref: "paper", yref: "paper", xanchor: "left", text: opts.stab.status === "no-plateau" ? "no plateau: no stabilisation time" : "not stabilised within the observations", showarrow: false });
   }
   return {
     data,

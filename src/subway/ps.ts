@@ -6,9 +6,10 @@
  * module so the two steps meet only at the file format.
  */
 import { basename } from "node:path";
+import { parseDate } from "../core/dates";
+import { FileError } from "../core/errors";
 import { convertLonLat, parseDatum, type Datum } from "../geometry/datum";
 import { readJsonFile } from "../geometry/geojson";
-import { parseDate } from "../settlement/fit";
 
 export interface PsPoints {
   /** Always WGS-84 once read. */
@@ -34,7 +35,7 @@ export function psCount(ps: PsPoints): number {
 /** Displacement series of point i (a view, no copy). */
 export function psSeries(ps: PsPoints, i: number): Float32Array {
   const m = ps.dates.length;
-  if (ps.displacement.length === 0) throw new Error(`${ps.source}: the PS file carries no displacement series`);
+  if (ps.displacement.length === 0) throw new FileError(ps.source, "the PS file carries no displacement series");
   return ps.displacement.subarray(i * m, (i + 1) * m);
 }
 
@@ -45,7 +46,7 @@ const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && 
 export function parsePsGeoJson(source: string, json: unknown, datum: Datum = "WGS84"): PsPoints {
   const name = basename(source);
   const fail = (msg: string): never => {
-    throw new Error(`${name}: ${msg}`);
+    throw new FileError(name, msg);
   };
   if (!isObj(json) || json.type !== "FeatureCollection" || !Array.isArray(json.features)) {
     return fail("expected a GeoJSON FeatureCollection of PS points");

@@ -3,6 +3,7 @@
  * (src/studies/foshan/metro-schedule.json), checked on load: every value either names a source that
  * the file lists or is the string "unknown".
  */
+import { FileError } from "../core/errors";
 import { join } from "node:path";
 import { readJsonFile } from "../geometry/geojson";
 import { projectRoot } from "../core/project";
@@ -37,17 +38,17 @@ const FIELDS = ["lengthKm", "stations", "constructionStart", "opening"] as const
 export function parseSchedule(file: string, json: unknown): Schedule {
   const s = json as Schedule;
   if (!s || typeof s !== "object" || !Array.isArray(s.rows) || typeof s.sources !== "object") {
-    throw new Error(`${file}: expected { title, note, sources, rows }`);
+    throw new FileError(file, `expected { title, note, sources, rows }`);
   }
   s.rows.forEach((r, i) => {
     for (const f of FIELDS) {
       const v = r[f];
-      if (!v || typeof v !== "object" || !("value" in v)) throw new Error(`${file}: rows[${i}].${f} has no value`);
+      if (!v || typeof v !== "object" || !("value" in v)) throw new FileError(file, `rows[${i}].${f} has no value`);
       if (v.value === "unknown") continue;
-      if (!v.source) throw new Error(`${file}: rows[${i}] (${r.line} ${r.section}).${f} = ${String(v.value)} has no source`);
-      if (!s.sources[v.source]) throw new Error(`${file}: rows[${i}].${f} cites "${v.source}", which is not in "sources"`);
+      if (!v.source) throw new FileError(file, `rows[${i}] (${r.line} ${r.section}).${f} = ${String(v.value)} has no source`);
+      if (!s.sources[v.source]) throw new FileError(file, `rows[${i}].${f} cites "${v.source}", which is not in "sources"`);
       if ((f === "lengthKm" || f === "stations") && typeof v.value !== "number") {
-        throw new Error(`${file}: rows[${i}].${f} must be a number or "unknown"`);
+        throw new FileError(file, `rows[${i}].${f} must be a number or "unknown"`);
       }
     }
   });

@@ -1,33 +1,16 @@
 /**
- * Deterministic simulated inputs with known truth, for tests and for running the subway notebooks
- * before (or without) the PS step's output:
- *  - PS points scattered along subway lines, stable background plus subsidence zones placed on named
- *    station intervals, each zone with a logistic-in-time history, so that per-segment statistics and
- *    site series have a known answer;
- *  - a full-cycle settlement series sampled like the paper's two sensors (PALSAR 2008–2011,
- *    Sentinel-1 2015–2018), each referenced to its own first date, from a known logistic curve.
+ * Deterministic simulated PS with known truth, for tests and for running the subway notebooks before
+ * (or without) the PS step's output: points scattered along subway lines, stable background plus
+ * subsidence zones placed on named station intervals, each zone with a logistic-in-time history, so
+ * that per-segment statistics and site series have a known answer. (The full-cycle settlement series
+ * of notebook 22 is src/settlement/simulate.ts.)
  */
+import { yearsSince } from "../core/dates";
+import { mulberry32, normal } from "../core/random";
 import { fromMetric } from "../geometry/projection";
 import { pointAtChainage } from "../geometry/polyline";
-import { parseDate, yearsSince, type SensorSeries } from "../settlement/fit";
 import type { MetricLine } from "./buffer";
 import type { PsPoints } from "./ps";
-
-/** Park–Miller minimal standard generator: reproducible across platforms. */
-export function seededRandom(seed: number): () => number {
-  let s = Math.floor(Math.abs(seed)) % 2147483647 || 1;
-  return () => {
-    s = (s * 16807) % 2147483647;
-    return s / 2147483647;
-  };
-}
-
-export function gaussian(rnd: () => number): () => number {
-  return () => {
-    const u = Math.max(rnd(), 1e-300);
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rnd());
-  };
-}
 
 export interface SubsidenceZone {
   line: string;
@@ -94,10 +77,10 @@ export function linearRate(t: ArrayLike<number>, y: ArrayLike<number>): number {
  * velocity (`trueVelocity`).
  */
 export function simulatePsAlongLines(lines: readonly MetricLine[], opts: SimulatePsOptions): { ps: PsPoints; trueVelocity: Float64Array } {
-  const rnd = seededRandom(opts.seed);
-  const gauss = gaussian(rnd);
+  const rnd = mulberry32(opts.seed);
+  const gauss = normal(rnd);
   const m = opts.dates.length;
-  const t = opts.dates.map((d) => yearsSince(d, opts.dates[0]));
+  const t = yearsSince(opts.dates);
   const lon: number[] = [];
   const lat: number[] = [];
   const vel: number[] = [];
@@ -119,7 +102,7 @@ export function simulatePsAlongLines(lines: readonly MetricLine[], opts: Simulat
           c0 = a.chainage;
           c1 = b.chainage;
         }
-        return { z, s0: Math.min(c0, c1), s1: Math.max(c0, c1), tMid: yearsSince(z.midDate, opts.dates[0]) };
+        return { z, s0: Math.min(c0, c1), s1: Math.max(c0, c1), tMid: yearsSince([z.midDate], opts.dates[0])[0] };
       });
     const count = Math.round((line.polyline.length / 1000) * opts.pointsPerKm);
     for (let k = 0; k < count; k++) {
@@ -171,46 +154,4 @@ export function simulatePsAlongLines(lines: readonly MetricLine[], opts: Simulat
     },
     trueVelocity: Float64Array.from(vtrue),
   };
-}
-
-/** Acquisition dates every `stepDays` from first to last (inclusive of first). */
-export function regularDates(first: string, last: string, stepDays: number): string[] {
-  const a = parseDate(first);
-  const b = parseDate(last);
-  const out: string[] = [];
-  for (let ms = a; ms <= b; ms += stepDays * 86_400_000) out.push(new Date(ms).toISOString().slice(0, 10));
-  return out;
-}
-
-export interface FullCycleTruth {
-  origin: string;
-  /** Logistic parameters of eq. 2, t in years since origin, S in mm. */
-  a: number;
-  b: number;
-  c: number;
-}
-
-export interface FullCycleOptions {
-  seed: number;
-  sensors: { name: string; first: string; last: string; stepDays: number; noiseMm: number; seasonalMm?: number }[];
-}
-
-/**
- * A settlement history S(t) observed by several sensors, with white noise and an optional annual
- * term. The first sensor starts with the construction and records S itself (S ≈ 0 then, as eq. 2
- * assumes when the paper counts time from 2008); every later sensor is referenced to zero at its own
- * first date, as an InSAR time series is, so its offset is unknown to the fit.
- */
-export function simulateFullCycle(truth: FullCycleTruth, opts: FullCycleOptions): SensorSeries[] {
-  const gauss = gaussian(seededRandom(opts.seed));
-  const S = (t: number): number => truth.b / (1 + truth.a * Math.exp(-truth.c * t));
-  return opts.sensors.map((s, k) => {
-    const dates = regularDates(s.first, s.last, s.stepDays);
-    const ref = k === 0 ? 0 : S(yearsSince(dates[0], truth.origin));
-    const values = dates.map((d) => {
-      const t = yearsSince(d, truth.origin);
-      return S(t) - ref + (s.seasonalMm ?? 0) * Math.sin(2 * Math.PI * t) + s.noiseMm * gauss();
-    });
-    return { sensor: s.name, dates, values };
-  });
 }

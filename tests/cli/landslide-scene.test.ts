@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main, parseSceneArgs } from "../../src/cli/landslide-scene";
+import { main, parseSceneArgs, SCENE_HELP } from "../../src/cli/landslide-scene";
+import { UsageError } from "../../src/core/errors";
 import { readRaster, writeRaster } from "../../src/io/raster";
 import { crsTransform } from "../../src/grid/resample";
 import { S2_BANDS } from "../../src/grid/sentinel2";
@@ -11,7 +12,7 @@ import { writeFakeSafe } from "../helpers/sentinel2";
 
 describe("landslide scene CLI", () => {
   it("parses its options, with defaults from the study", () => {
-    const a = parseSceneArgs(["--safe", "a.zip", "--safe", "b.SAFE", "--dem", "dem", "--out", "s.tif", "--scale", "reflectance", "--resampling", "nearest", "--bbox", "110.5,30.8,110.6,30.9", "--pixel", "20", "--max-uncovered", "0.01", "--dem-nodata", "-9999", "--quiet"]);
+    const a = parseSceneArgs(["--safe", "a.zip", "--safe", "b.SAFE", "--dem", "dem", "--out", "s.tif", "--scale", "reflectance", "--resampling", "nearest", "--bbox", "110.5,30.8,110.6,30.9", "--pixel", "20", "--max-uncovered", "0.01", "--dem-nodata=-9999", "--quiet"]);
     if (a === "help") throw new Error("unexpected");
     expect(a.inputs).toEqual({ safe: ["a.zip", "b.SAFE"], dem: ["dem"] });
     expect(a.out).toBe("s.tif");
@@ -23,16 +24,22 @@ describe("landslide scene CLI", () => {
     });
     const d = parseSceneArgs(["--safe", "a", "--dem", "d", "--out", "o"]);
     if (d === "help") throw new Error("unexpected");
-    expect(d.options.bbox).toBeUndefined(); // the study bbox, taken by assembleScene
-    expect(d.options.params).toEqual({});
+    expect(d.options.bbox).toEqual(ZIGUI_LANDSLIDES.bbox); // the study's, passed in by the CLI
+    expect(d.options.params).toEqual(ZIGUI_LANDSLIDES.scene);
+    const p = parseSceneArgs(["--safe", "a", "--dem", "d", "--out", "o", "--param", "pixelM=30"]);
+    if (p === "help") throw new Error("unexpected");
+    expect(p.options.params?.pixelM).toBe(30);
     expect(parseSceneArgs(["--help"])).toBe("help");
+    expect(SCENE_HELP).toMatch(/pixelM = 10 \[m\]/);
+    expect(() => parseSceneArgs(["--dem", "d", "--out", "o"])).toThrow(UsageError);
     expect(() => parseSceneArgs(["--dem", "d", "--out", "o"])).toThrow(/--safe is required/);
     expect(() => parseSceneArgs(["--safe", "a", "--out", "o"])).toThrow(/--dem is required/);
     expect(() => parseSceneArgs(["--safe", "a", "--dem", "d"])).toThrow(/--out is required/);
-    expect(() => parseSceneArgs(["--safe", "a", "--dem", "d", "--out", "o", "--scale", "dn"])).toThrow(/--scale must be l4s or reflectance/);
+    expect(() => parseSceneArgs(["--safe", "a", "--dem", "d", "--out", "o", "--scale", "dn"])).toThrow(/s2Scale: "dn" is not one of l4s, reflectance/);
+    expect(() => parseSceneArgs(["--safe", "a", "--dem", "d", "--out", "o", "--param", "pixel=3"])).toThrow(/unknown parameter "pixel" \(did you mean pixelM\?\)/);
     expect(() => parseSceneArgs(["--safe", "a", "--dem", "d", "--out", "o", "--bbox", "1,2,3"])).toThrow(/--bbox takes west,south,east,north/);
-    expect(() => parseSceneArgs(["--safe", "--dem"])).toThrow(/--safe needs a value/);
-    expect(() => parseSceneArgs(["--frobnicate"])).toThrow(/unknown option "--frobnicate"/);
+    expect(() => parseSceneArgs(["--safe", "--dem"])).toThrow(/'--safe' argument is ambiguous/);
+    expect(() => parseSceneArgs(["--frobnicate"])).toThrow(/Unknown option '--frobnicate'/);
   });
 
   it("assembles a scene from a product folder and a DEM folder", async () => {

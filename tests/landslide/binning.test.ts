@@ -69,7 +69,7 @@ describe("Fig 7 frequency curves", () => {
     expect(c.above).toBe(1);
     expect(c.missing).toBe(1);
     const fc = planted([5, 15]);
-    const curves = fig7Curves(fc);
+    const curves = fig7Curves(fc, ZIGUI_LANDSLIDES.factorRanges);
     expect(curves.map((x) => x.factor)).toEqual(["elevation", "slope", "ndvi", "ndmi", "brightness", "bsi"]);
     expect(curves[1].count.reduce((a, b) => a + b, 0)).toBe(2);
     expect(curves[0].missing).toBe(2);

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { area as turfArea } from "@turf/turf";
+import { spawnSync } from "node:child_process";
+import { area as turfArea, booleanValid } from "@turf/turf";
 import {
   connectedComponents,
   fromWgs84,
+  outerRings,
   polygonize,
   ringArea,
   toWgs84,
@@ -86,6 +88,7 @@ describe("polygonize", () => {
     expect(a.properties.centroid_lon).toBeCloseTo(cx, 9);
     expect(a.properties.centroid_lat).toBeCloseTo(cy, 9);
     // RFC 7946 orientation: outer ring counter-clockwise, hole clockwise.
+    if (b.geometry.type !== "Polygon" || a.geometry.type !== "Polygon") throw new Error("expected polygons");
     expect(ringArea(b.geometry.coordinates[0])).toBeGreaterThan(0);
     expect(ringArea(b.geometry.coordinates[1])).toBeLessThan(0);
     const ring = a.geometry.coordinates[0];
@@ -129,5 +132,64 @@ describe("pinch vertices", () => {
     }
     expect(connectedComponents(s.mask, 4, 4, 8).count).toBe(1);
     expect(connectedComponents(s.mask, 4, 4, 4).count).toBe(2);
+  });
+});
+
+describe("polygon validity on awkward masks", () => {
+  const [x0, y0] = fromWgs84(32649)(110.8, 30.9);
+  const transform = { originX: Math.round(x0), originY: Math.round(y0), pixelWidth: 10, pixelHeight: -10 };
+  const AWKWARD: Record<string, string[]> = {
+    "diagonal touch": ["......", ".##...", ".##...", "...##.", "...##.", "......"],
+    "chequer": ["#.#.#", ".#.#.", "#.#.#", ".#.#."],
+    "ring closed by a diagonal": ["......", ".###..", ".#..#.", ".#..#.", "..###.", "......"],
+    "hole touching the shell at a corner": [".....", ".###.", ".#.#.", ".##..", "....."],
+    "hole pinched at a corner": ["######", "#.#..#", "#..#.#", "#....#", "######"],
+    "one-pixel bridge": ["#####.....", "#####.....", "##########", "#####.....", "#####....."],
+    "two holes touching": ["#####", "#.#.#", "##.##", "#####"],
+    "diamond around a hole": [".#.", "#.#", ".#."],
+  };
+
+  /** OGC validity of each geometry by GEOS (shapely) when /usr/bin/python3 has it, else null. */
+  function geosValidity(geoms: unknown[]): string[] | null {
+    const r = spawnSync("/usr/bin/python3", ["-c", "import json,sys\nfrom shapely.geometry import shape\nfrom shapely.validation import explain_validity\nprint(json.dumps([explain_validity(shape(g)) for g in json.load(sys.stdin)]))"], { input: JSON.stringify(geoms), encoding: "utf8" });
+    return r.status === 0 ? (JSON.parse(r.stdout) as string[]) : null;
+  }
+
+  for (const connectivity of [8, 4] as const) {
+    it(`every geometry is simple and valid, and its area is the pixel count (${connectivity}-connectivity)`, () => {
+      const geoms: unknown[] = [];
+      for (const [name, rows] of Object.entries(AWKWARD)) {
+        const m = maskFrom(rows);
+        const cc = connectedComponents(m.mask, m.width, m.height, connectivity);
+        const fc = polygonize(m.mask, m.width, m.height, { transform, epsg: 32649, minAreaM2: 0, connectivity });
+        expect(fc.features.length, name).toBe(cc.count);
+        for (const f of fc.features) {
+          // turf checks each polygon (its MultiPolygon check calls parts touching at a point crossing,
+          // which OGC allows; GEOS below judges the whole geometry).
+          const polys = f.geometry.type === "Polygon" ? [f.geometry.coordinates] : f.geometry.coordinates;
+          for (const poly of polys) expect(booleanValid({ type: "Polygon", coordinates: poly }), `${name}: turf booleanValid`).toBe(true);
+          // No ring passes twice through a vertex (the closing point aside).
+          for (const ring of polys.flat(1)) {
+            const keys = ring.slice(0, -1).map((p) => `${p[0]},${p[1]}`);
+            expect(new Set(keys).size, `${name}: repeated vertex`).toBe(keys.length);
+          }
+          expect(f.properties.area_km2 * 1e6 / 100, name).toBeCloseTo(f.properties.pixels, 6);
+          geoms.push(f.geometry);
+        }
+      }
+      const geos = geosValidity(geoms);
+      if (geos) expect(geos.filter((v) => v !== "Valid Geometry")).toEqual([]);
+      else process.stderr.write("polygon validity: GEOS (python3-shapely) not available, turf checks only\n");
+    });
+  }
+
+  it("8-connected parts touching only at a corner form one MultiPolygon; 4-connected, two Polygons", () => {
+    const m = maskFrom(AWKWARD["diagonal touch"]);
+    const f8 = polygonize(m.mask, m.width, m.height, { transform, epsg: 32649, minAreaM2: 0, connectivity: 8 }).features;
+    expect(f8.length).toBe(1);
+    expect(f8[0].geometry.type).toBe("MultiPolygon");
+    expect(outerRings(f8[0].geometry).length).toBe(2);
+    const f4 = polygonize(m.mask, m.width, m.height, { transform, epsg: 32649, minAreaM2: 0, connectivity: 4 }).features;
+    expect(f4.map((f) => f.geometry.type)).toEqual(["Polygon", "Polygon"]);
   });
 });

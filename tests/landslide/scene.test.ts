@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { assembleScene, demOnGrid, gridForBbox, s2ScaleFactor, SCENE_S2_BANDS, type Bbox } from "../../src/landslide/scene";
-import { sceneDir } from "../../src/landslide/data";
+import { sceneDir } from "../../src/samples/landslide-input";
 import { STATE_FILE } from "../../src/data/fetch";
 import { readRaster, writeRaster, type GeoTransform } from "../../src/io/raster";
 import { crsTransform, type Grid } from "../../src/grid/resample";

@@ -92,3 +92,29 @@ describe("buildUNet (Zigui Fig 1)", () => {
     expect(new Rng(1).shuffle([1, 2, 3, 4, 5, 6])).toEqual(new Rng(1).shuffle([1, 2, 3, 4, 5, 6]));
   });
 });
+
+describe("buildUNet initialisation (Keras he_normal / glorot_uniform)", () => {
+  it("each ReLU convolution's kernel has variance 2/fan_in, transposed convolutions 2/(fan_in+fan_out), biases 0", () => {
+    const { model } = buildUNet(PAPER_UNET, 5);
+    for (const name of ["enc4_conv2", "enc5_conv1", "enc5_conv2", "dec4_conv1"]) {
+      const [k, b] = model.getLayer(name).getWeights();
+      const w = k.dataSync() as Float32Array;
+      const [kh, kw, cin] = k.shape as number[];
+      const fanIn = kh * kw * cin;
+      let s2 = 0;
+      for (const v of w) s2 += v * v;
+      // ≥ 147,456 draws: the sample variance is within 2 % of the closed form.
+      expect(s2 / w.length / (2 / fanIn)).toBeGreaterThan(0.98);
+      expect(s2 / w.length / (2 / fanIn)).toBeLessThan(1.02);
+      expect(Math.max(...b.dataSync())).toBe(0);
+    }
+    const [up] = model.getLayer("dec4_up").getWeights();
+    const [kh, kw, a, c] = up.shape as number[];
+    const w = up.dataSync() as Float32Array;
+    let s2 = 0;
+    for (const v of w) s2 += v * v;
+    expect(s2 / w.length / (2 / (kh * kw * (a + c)))).toBeGreaterThan(0.98);
+    expect(s2 / w.length / (2 / (kh * kw * (a + c)))).toBeLessThan(1.02);
+    model.dispose();
+  });
+});

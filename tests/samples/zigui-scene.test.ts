@@ -47,7 +47,7 @@ describe("zigui-scene simulator", () => {
     expect(ra.landslides).toBe(cc.count);
     expect(cc.count).toBeGreaterThan(60);
     const truth = JSON.parse(readFileSync(join(a, "truth.json"), "utf8")) as { table3: { counts: number[] }; areaKm2: number };
-    const t3 = table3(fc);
+    const t3 = table3(fc, ZIGUI_LANDSLIDES.dam);
     expect(t3.rows.map((r) => r.count)).toEqual(truth.table3.counts);
     expect(t3.outside).toBe(0);
     // Table 3 shape: rises to 20–30 km, then falls (planted in the paper's proportions).

@@ -103,7 +103,7 @@ describe("network inversion", () => {
 
 describe("row blocks and worker threads", () => {
   it("gives identical results on one thread, in small blocks and on two worker threads", async () => {
-    const { invertStack, invertStackParallel } = await import("../../src/sbas/inversion");
+    const { invertStack, invertStackParallel } = await import("../../src/sbas/inversion-stack");
     const W = 30;
     const H = 24;
     const net: Network = { dates, pairs: pairsNearest(dates.length, 3) };

@@ -8,8 +8,8 @@
  * the deramp or the DEM error each pushes the displacement RMSE above 6.0 mm (measured 6.3, 7.0, 7.0)
  * and the velocity RMSE above 1.8 mm/yr (measured 3.1, 1.9, 3.8).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync, existsSync, readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildSbasStack, SAMPLE_LANDSLIDES } from "../../src/samples/sbas-stack";
@@ -54,6 +54,7 @@ async function errors(over: Partial<SbasParams>) {
 describe("SBAS chain on the simulated stack", () => {
   it("recovers displacement and velocity within the stated thresholds", async () => {
     const e = await errors({});
+    console.log(`all corrections: displacement RMSE ${e.ts.toFixed(2)} mm, velocity RMSE ${e.vel.toFixed(2)} mm/yr`);
     expect(e.reliable).toBeGreaterThan(0.9 * 100 * 120 * 0.9);
     expect(e.ts).toBeLessThan(4.8);
     expect(e.vel).toBeLessThan(1.5);
@@ -65,6 +66,7 @@ describe("SBAS chain on the simulated stack", () => {
     const noTropo = await errors({ troposphere: "no" });
     const noDeramp = await errors({ deramp: "no" });
     const noDem = await errors({ topographicResidual: false });
+    console.log(`without troposphere / deramp / DEM error: ${[noTropo, noDeramp, noDem].map((e) => `${e.ts.toFixed(2)} mm, ${e.vel.toFixed(2)} mm/yr`).join(" / ")}`);
     for (const e of [noTropo, noDeramp, noDem]) {
       expect(e.ts).toBeGreaterThan(6.0);
       expect(e.vel).toBeGreaterThan(1.8);
@@ -118,9 +120,13 @@ describe("SBAS chain on the simulated stack", () => {
 
   it("CLI writes MintPy-layout products, GeoTIFFs, coherent points and a summary", async () => {
     const out = join(dir, "out");
-    const rc = await main(["--input", join(dir, "stack"), "--out", out, "--quiet", "--param", "weightFunc=no"]);
+    const rc = await main(["--input", join(dir, "stack"), "--out", out, "--quiet", "--study", "zigui", "--param", "weightFunc=no"]);
     expect(rc).toBe(0);
-    for (const f of ["timeseries.h5", "velocity.h5", "temporalCoherence.h5", "velocity.tif", "coherent_points.geojson", "summary.json"])
+    for (const f of [
+      "inputs/ifgramStack.h5", "network.json", "reference_point.json", "avgSpatialCoh.h5", "timeseries_raw.h5", "timeseries_tropHgt.h5",
+      "timeseries_tropHgt_ramp.h5", "timeseries_tropHgt_ramp_demErr.h5", "demErr.h5", "timeseriesResidual.h5",
+      "timeseries.h5", "velocity.h5", "temporalCoherence.h5", "velocity.tif", "coherent_points.geojson", "summary.json",
+    ])
       expect(existsSync(join(out, f))).toBe(true);
     const ts = await readH5(join(out, "timeseries.h5"));
     expect(ts.attrs.FILE_TYPE).toBe("timeseries");
@@ -128,7 +134,7 @@ describe("SBAS chain on the simulated stack", () => {
     expect(ts.datasets.date.data[0]).toBe("20230209");
     const vel = await readH5(join(out, "velocity.h5"));
     expect(vel.attrs.FILE_TYPE).toBe("velocity");
-    expect(Object.keys(vel.datasets)).toEqual(expect.arrayContaining(["velocity", "velocityStd", "annualCos", "semiAnnualSin"]));
+    expect(Object.keys(vel.datasets)).toEqual(expect.arrayContaining(["intercept", "velocity", "velocityStd", "residue"]));
     const gj = JSON.parse(readFileSync(join(out, "coherent_points.geojson"), "utf8"));
     const [lon, lat] = gj.features[0].geometry.coordinates;
     expect(lon).toBeGreaterThan(110);
@@ -136,9 +142,44 @@ describe("SBAS chain on the simulated stack", () => {
     expect(lat).toBeGreaterThan(30.5);
     expect(lat).toBeLessThan(31.5);
     const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
-    expect(summary.referencePoint.method).toBe("maxCoherence");
+    expect(summary.referencePoint.method).toBe("stable");
+    expect(summary.referencePoint.how).toMatch(/closest to the scene.s stable ground/);
     expect(summary.velocity.coherentPixels).toBeGreaterThan(5000);
-    expect(await main(["--input", join(dir, "stack"), "--out", out, "--param", "nope=1"])).toBe(1);
-    expect(await main(["--out", out])).toBe(2);
+    expect(await main(["--input", join(dir, "stack"), "--out", out, "--param", "nope=1"])).toBe(2);
+    expect(await main(["--input", join(dir, "stack")])).toBe(2);
+  });
+
+  it("--dostep velocity re-runs only velocity from the products on disk; an unchanged run skips every step", async () => {
+    const out = join(dir, "out");
+    const files = readdirSync(out).filter((f) => f.endsWith(".h5") || f.endsWith(".json"));
+    const mtimes = (): Record<string, number> => Object.fromEntries(files.map((f) => [f, statSync(join(out, f)).mtimeMs]));
+    const before = mtimes();
+    const v0 = (await readH5(join(out, "velocity.h5"))).datasets.velocity.data as Float32Array;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await main(["--out", out, "--quiet", "--study", "zigui", "--param", "weightFunc=no", "--dostep", "velocity"])).toBe(0);
+    const after = mtimes();
+    expect(files.filter((f) => after[f] !== before[f])).toEqual(["velocity.h5"]);
+    const v1 = (await readH5(join(out, "velocity.h5"))).datasets.velocity.data as Float32Array;
+    expect(Array.from(v1)).toEqual(Array.from(v0));
+    // same parameters again: every product is up to date except export (velocity.h5 is newer than summary.json)
+    const again = mtimes();
+    expect(await main(["--input", join(dir, "stack"), "--out", out, "--quiet", "--study", "zigui", "--param", "weightFunc=no"])).toBe(0);
+    const third = mtimes();
+    expect(files.filter((f) => third[f] !== again[f])).toEqual(["summary.json"]);
+    // a velocity parameter changed: velocity and export re-run, nothing before them
+    expect(await main(["--out", out, "--quiet", "--study", "zigui", "--param", "weightFunc=no", "--param", "polynomial=2"])).toBe(0);
+    const fourth = mtimes();
+    expect(files.filter((f) => fourth[f] !== third[f]).sort()).toEqual(["summary.json", "velocity.h5"]);
+    const vel = await readH5(join(out, "velocity.h5"));
+    expect(Object.keys(vel.datasets)).toContain("acceleration");
+    // a step whose input products are missing says which file and which step makes it (exit 1)
+    const empty = join(dir, "empty");
+    mkdirSync(join(empty, "inputs"), { recursive: true });
+    copyFileSync(join(out, "inputs", "ifgramStack.h5"), join(empty, "inputs", "ifgramStack.h5"));
+    const errs: string[] = [];
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((m) => (errs.push(String(m)), true));
+    expect(await main(["--out", empty, "--quiet", "--dostep", "velocity"])).toBe(1);
+    spy.mockRestore();
+    expect(errs.join("")).toMatch(/timeseries.h5: missing: run the step "reference_date" \(or the steps before it\) first/);
   });
 });

@@ -11,7 +11,8 @@ import { readSingleBand } from "../../src/sbas/assemble";
 import { writeRaster } from "../../src/io/raster";
 import { projectRoot } from "../../src/core/project";
 
-const shared = join(projectRoot(), "..", "shared", "data");
+// ../shared/data from the main checkout, ../../shared/data from a worktree under wt/
+const shared = [join(projectRoot(), "..", "shared", "data"), join(projectRoot(), "..", "..", "shared", "data")].find(existsSync) ?? "/nonexistent";
 const cropA = join(shared, "pyrate-cropA");
 let dir = "";
 

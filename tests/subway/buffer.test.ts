@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { mulberry32 } from "../../src/core/random";
 import type { LonLat } from "../../src/geometry/datum";
 import type { Station, SubwayLine } from "../../src/geometry/geojson";
 import {
@@ -13,7 +14,8 @@ import {
   velocityStats,
 } from "../../src/subway/buffer";
 import type { PsPoints } from "../../src/subway/ps";
-import { regularDates, simulatePsAlongLines } from "../../src/subway/simulate";
+import { regularDates } from "../../src/settlement/simulate";
+import { simulatePsAlongLines } from "../../src/subway/simulate";
 
 /** Vincenty's direct geodesic problem on WGS-84: the point at `dist` metres along azimuth `azDeg`. */
 function vincentyDirect(p: LonLat, azDeg: number, dist: number): LonLat {
@@ -156,6 +158,24 @@ describe("segment statistics", () => {
     expect(s.p10).toBeCloseTo(-22, 10);
     expect(s.fractionSubsiding).toBeCloseTo(0.4, 12);
     expect(s.mean).toBeCloseTo(-2, 12);
+  });
+  it("velocityStats' core quantiles are the R-7 definition the area used before (pos = (n−1)q, linear)", () => {
+    const r7 = (sorted: Float64Array, q: number): number => {
+      const pos = (sorted.length - 1) * q;
+      const lo = Math.floor(pos);
+      const hi = Math.ceil(pos);
+      return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+    };
+    const rand = mulberry32(3);
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 1 + Math.floor(rand() * 60);
+      const v = Array.from({ length: n }, () => (rand() - 0.7) * 40);
+      const sorted = Float64Array.from(v).sort();
+      const st = velocityStats(v, -10);
+      expect(st.p10).toBe(r7(sorted, 0.1));
+      expect(st.median).toBe(r7(sorted, 0.5));
+      expect(st.p90).toBe(r7(sorted, 0.9));
+    }
   });
   it("histogram counts half-open bins", () => {
     expect(histogram([-10, -5, -5, 0, 4.9, 5], [-10, -5, 0, 5])).toEqual([1, 2, 2]);

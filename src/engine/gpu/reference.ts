@@ -4,7 +4,7 @@
  * and in device runs (bench/device/gpu-check.ts).
  */
 import * as tf from "@tensorflow/tfjs";
-import type { UNetConfig } from "../../landslide/unet";
+import type { UNetConfig } from "../unet-spec";
 import { dropoutKeep, dropoutSalts } from "./kernels";
 
 /** tf ops twin of the U-Net with explicit dropout masks (null: inference). Returns the logits. */

@@ -4,31 +4,36 @@
  * Wuhan University). Every value names where in the paper it comes from; values the paper leaves open
  * are marked "not in the paper" and are choices of this project.
  */
+import { withOverrides, type StudyOverrides } from "../../core/params";
 import type { Datum } from "../../geometry/datum";
-import type { MetricFrameKind } from "../../geometry/projection";
-import type { SettlementModel } from "../../settlement/fit";
+import { SETTLEMENT_SCHEMA, type SettlementParams } from "../../settlement/params";
+import { SUBWAY_SCHEMA, type SubwayParams } from "../../subway/params";
 
-export interface FoshanSubwayDefaults {
-  bufferRadiusM: number;
+/** The settlement model of §4 (Fig 10); the rest of the settlement parameters keep their generic defaults. */
+export const FOSHAN_SETTLEMENT_OVERRIDES: StudyOverrides<SettlementParams> = {
+  model: { value: "logistic", source: "§4, eq. 2: S(t) = b / (1 + a·e^(−c·t)); the comparison with linear and exponential is still computed and reported" },
+  origin: { value: "2008-01-01", source: "§4: \"本文模型的时间选择从2008年算起\" (the modelled section was begun in 2008)" },
+};
+
+export const FOSHAN_SETTLEMENT: SettlementParams = withOverrides(SETTLEMENT_SCHEMA, FOSHAN_SETTLEMENT_OVERRIDES);
+
+/** The Foshan paper's values for the corridor analysis; the other subway parameters keep their generic defaults' reasons. */
+export const FOSHAN_SUBWAY_OVERRIDES: StudyOverrides<SubwayParams> = {
+  bufferRadiusM: { value: 600, source: "§3: \"选择地铁沿线600 m缓冲区内的PS点目标进行分析\"" },
+};
+
+const FOSHAN_CORRIDOR: SubwayParams = withOverrides(SUBWAY_SCHEMA, FOSHAN_SUBWAY_OVERRIDES);
+
+export interface FoshanSubwayDefaults extends SubwayParams {
   datumOfLines: Datum;
-  metricFrame: MetricFrameKind;
   psDates: { first: string; last: string; scenes: number };
   psVelocityUnit: string;
-  subsidingThreshold: number;
-  rankStatistic: "median" | "p10" | "mean";
-  minPointsPerSegment: number;
-  segmentLengthWithoutStationsM: number;
-  topSegments: number;
   collapse: { date: string; line: string; fromStation: string; toStation: string; siteFraction: number; siteRadiusM: number };
   studyArea: { lonMin: number; lonMax: number; latMin: number; latMax: number };
   lineNames: Record<string, string>;
   stationNames: Record<string, string>;
   figures: Record<string, { line: string; caption: string }>;
-  settlement: {
-    model: SettlementModel;
-    origin: string;
-    stabiliseFraction: number;
-    confidence: number;
+  settlement: SettlementParams & {
     sensors: { name: string; first: string; last: string }[];
     reference: { line: string; fromStation: string; toStation: string; fraction: number };
     siteRadiusM: number;
@@ -37,27 +42,15 @@ export interface FoshanSubwayDefaults {
 }
 
 export const FOSHAN_SUBWAY: FoshanSubwayDefaults = {
-  // §3 (地铁沿线沉降分析): "选择地铁沿线600 m缓冲区内的PS点目标进行分析".
-  bufferRadiusM: 600,
+  // bufferRadiusM (§3), subsidingThreshold, rankStatistic, minPointsPerSegment, topSegments,
+  // segmentLengthWithoutStationsM and metricFrame: SUBWAY_SCHEMA with FOSHAN_SUBWAY_OVERRIDES.
+  ...FOSHAN_CORRIDOR,
   // Not in the paper ("根据收集到的佛山地铁路线分布图"); the mirrored geometry is WGS-84 (converted from BD-09).
   datumOfLines: "WGS84",
-  // Not in the paper: a transverse Mercator through the lines keeps distance error < 2 cm at 600 m.
-  metricFrame: "local",
   // §2: 85 Sentinel-1 scenes, 2015-06-15 … 2018-09-15.
   psDates: { first: "2015-06-15", last: "2018-09-15", scenes: 85 },
   // §3, Figs 3, 5–9: velocities in mm/a (negative = subsidence, LOS).
   psVelocityUnit: "mm/yr",
-  // Not in the paper: a segment "subsides" where velocities fall below −10 mm/a, the level the paper
-  // uses to describe the Dengzhou–Xianyong section of Line 2 (§3.2: "形变速率在-10 mm/a左右").
-  subsidingThreshold: -10,
-  // Not in the paper: segments are ranked by the 10th percentile of PS velocity, robust to single
-  // outlying PS yet sensitive to a subsiding part of the segment.
-  rankStatistic: "p10",
-  // Not in the paper: segments with fewer PS are reported but not ranked.
-  minPointsPerSegment: 5,
-  // Not in the paper: lines without station data (the simulated sample lines) are cut every 1 km.
-  segmentLengthWithoutStationsM: 1000,
-  topSegments: 5,
   collapse: {
     // §1 and §3.2: 2018-02-07, shield tunnel between Huchong (湖涌) and Lüdaohu (绿岛湖) stations of Line 2.
     date: "2018-02-07",
@@ -87,14 +80,8 @@ export const FOSHAN_SUBWAY: FoshanSubwayDefaults = {
     fig9: { line: "GZ7", caption: "Fig 9 — Guangzhou Line 7 (west extension)" },
   },
   settlement: {
-    // §4, eq. 2.
-    model: "logistic",
-    // §4: "本文模型的时间选择从2008年算起" (the modelled section was begun in 2008).
-    origin: "2008-01-01",
-    // Not in the paper: "stable" when 95 % of the final settlement b is reached.
-    stabiliseFraction: 0.95,
-    // Not in the paper: 95 % confidence band.
-    confidence: 0.95,
+    // Model, origin, stabilisation fraction, intervals: FOSHAN_SETTLEMENT_OVERRIDES above.
+    ...FOSHAN_SETTLEMENT,
     // §4: ALOS-1/PALSAR 2008–2011 and Sentinel-1 2015–2018 (2015-06-15 … 2018-09-15, §2).
     sensors: [
       { name: "ALOS-1 PALSAR", first: "2008-01-01", last: "2011-03-31" },

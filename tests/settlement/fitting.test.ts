@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
-import {
-  applyOffsets,
-  compareModels,
-  confidenceBand,
-  fitSettlement,
-  joinSensors,
-  stabilisation,
-  studentTQuantile,
-  yearsSince,
-} from "../../src/settlement/fit";
-import { gaussian, seededRandom, simulateFullCycle } from "../../src/subway/simulate";
+import { yearsSince } from "../../src/core/dates";
+import { mulberry32, normal } from "../../src/core/random";
+import { fitSettlement } from "../../src/settlement/fitting";
+import { confidenceBand } from "../../src/settlement/intervals";
+import { applyOffsets, joinSensors } from "../../src/settlement/joining";
+import { logit, plateauTime } from "../../src/settlement/models";
+import { simulateFullCycle } from "../../src/settlement/simulate";
+import { TWO_SENSOR_DESIGN } from "../../src/settlement/coverage";
+
+const gaussian = normal;
+const seededRandom = mulberry32;
 
 function logisticSeries(a: number, b: number, c: number, n: number, span: number, noise: number, seed: number) {
   const g = gaussian(seededRandom(seed));
@@ -37,14 +37,11 @@ describe("logistic fit (eq. 2)", () => {
     expect(fit.rmse).toBeLessThan(2.4);
     expect(fit.dof).toBe(117);
   });
-  it("stabilisation: 95 % of b at (ln a + ln 19)/c, duration 2 ln 19 / c", () => {
-    const s = stabilisation(fit, 0.95);
-    const trueT = (Math.log(a) + Math.log(19)) / c;
-    expect(Math.abs(s.t - trueT)).toBeLessThan(3 * s.tStdError + 0.01);
-    expect(s.duration).toBeCloseTo((2 * Math.log(19)) / fit.params[2], 10);
-    expect(Math.abs(s.duration - (2 * Math.log(19)) / c)).toBeLessThan(0.2);
-    // Closed form check: the fitted curve is at 95 % of b at s.t.
-    const v = fit.params[1] / (1 + fit.params[0] * Math.exp(-fit.params[2] * s.t));
+  it("the time of 95 % of b is (ln a + ln 19)/c: the fitted curve is at 0.95·b there", () => {
+    const tf = plateauTime("logistic", fit.params, 0.95);
+    expect(logit(0.95)).toBeCloseTo(Math.log(19), 14);
+    expect(Math.abs(tf - (Math.log(a) + Math.log(19)) / c)).toBeLessThan(0.1);
+    const v = fit.params[1] / (1 + fit.params[0] * Math.exp(-fit.params[2] * tf));
     expect(v / fit.params[1]).toBeCloseTo(0.95, 10);
   });
   it("the 95 % band contains the true curve nearly everywhere and narrows on the plateau", () => {
@@ -57,23 +54,6 @@ describe("logistic fit (eq. 2)", () => {
     });
     expect(inside / ts.length).toBeGreaterThan(0.85);
     for (let i = 0; i < ts.length; i++) expect(band.upper[i]).toBeGreaterThan(band.lower[i]);
-  });
-  it("AIC prefers the logistic over linear and exponential on logistic data", () => {
-    const ranking = compareModels({ t, y });
-    expect(ranking[0].model).toBe("logistic");
-    expect(ranking[1].deltaAic).toBeGreaterThan(10);
-    expect(ranking.reduce((s, r) => s + r.weight, 0)).toBeCloseTo(1, 12);
-  });
-  it("AIC prefers the linear model on a linear series", () => {
-    const g = gaussian(seededRandom(5));
-    const tl = Array.from({ length: 60 }, (_, i) => i * 0.05);
-    const yl = tl.map((ti) => -12 * ti + 3 + 1.5 * g());
-    const lin = fitSettlement({ t: tl, y: yl }, { model: "linear" });
-    expect(lin.params[0]).toBeCloseTo(-12, 0);
-    expect(Math.abs(lin.params[0] + 12)).toBeLessThan(3 * lin.stdErrors[0]);
-    const ranking = compareModels({ t: tl, y: yl });
-    const linRow = ranking.find((r) => r.model === "linear")!;
-    expect(linRow.deltaAic).toBeLessThan(2.5);
   });
   it("the exponential model recovers its own parameters", () => {
     const g = gaussian(seededRandom(9));
@@ -97,7 +77,7 @@ describe("joining two sensors with an offset", () => {
   });
   const joined = joinSensors(series, truth.origin);
   const fit = fitSettlement({ t: joined.t, y: joined.y, group: joined.group, sensors: joined.sensors });
-  const trueOffset = truth.b / (1 + truth.a * Math.exp(-truth.c * yearsSince("2015-06-15", truth.origin)));
+  const trueOffset = truth.b / (1 + truth.a * Math.exp(-truth.c * yearsSince(["2015-06-15"], truth.origin)[0]));
 
   it("puts both sensors on one axis from 2008, sorted", () => {
     expect(joined.sensors).toEqual(["PALSAR", "Sentinel-1"]);
@@ -131,16 +111,24 @@ describe("degenerate input", () => {
     expect(() => fitSettlement({ t: [0, 1, 2, 3, 4], y: [0, 1, 2] })).toThrow(/5 times but 3 values/);
     expect(() => fitSettlement({ t: [0, 1, 2, 3, 4], y: [0, 1, 2, 3, 4] }, { model: "cubic" as never })).toThrow(/unknown model/);
   });
-  it("stabilisation only for the logistic model", () => {
-    const f = fitSettlement({ t: [0, 1, 2, 3, 4, 5], y: [0, -1.1, -1.9, -3.2, -4, -5.1] }, { model: "linear" });
-    expect(() => stabilisation(f)).toThrow(/logistic/);
-  });
 });
 
-describe("Student t quantile", () => {
-  it("matches tables", () => {
-    expect(studentTQuantile(0.95, 10)).toBeCloseTo(2.228139, 5);
-    expect(studentTQuantile(0.95, 1)).toBeCloseTo(12.7062, 3);
-    expect(studentTQuantile(0.99, 30)).toBeCloseTo(2.749996, 5);
+describe("noise per sensor", () => {
+  it("estimates each sensor's σ (PALSAR 3 mm, Sentinel-1 2 mm) and weights by it; equal weights without it", () => {
+    const noise = [0, 0];
+    for (let seed = 1; seed <= 20; seed++) {
+      const j = joinSensors(simulateFullCycle({ origin: "2008-01-01", a: 39.7, b: -60, c: 1.472 }, { seed, sensors: TWO_SENSOR_DESIGN }), "2008-01-01");
+      const fit = fitSettlement({ t: j.t, y: j.y, group: j.group });
+      noise[0] += fit.noise[0] / 20;
+      noise[1] += fit.noise[1] / 20;
+      expect(fit.obs.w[j.group.indexOf(0)]).toBeCloseTo(1 / fit.noise[0] ** 2, 3);
+      expect(fit.sensorDof[0] + fit.sensorDof[1]).toBeCloseTo(fit.dof, 8);
+      const ols = fitSettlement({ t: j.t, y: j.y, group: j.group }, { weighting: "none" });
+      expect(new Set(ols.obs.w).size).toBe(1);
+    }
+    expect(noise[0]).toBeGreaterThan(2.8);
+    expect(noise[0]).toBeLessThan(3.2);
+    expect(noise[1]).toBeGreaterThan(1.9);
+    expect(noise[1]).toBeLessThan(2.1);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { l4sDir, sceneDir } from "../../src/landslide/data";
+import { l4sDir, sceneDir } from "../../src/samples/landslide-input";
 import { readL4SFolder } from "../../src/landslide/l4s";
 import { defaultMirrors } from "../../src/samples/locate";
 import { useTempDataDir } from "../helpers/data-dir";

@@ -1,6 +1,6 @@
 /**
  * Where the Zigui landslide notebooks and CLIs find their data for each profile (through the project's
- * data layer, src/samples/locate.ts):
+ * data layer, ./locate.ts):
  * - `sample`: the simulated `l4s` and `zigui-scene` datasets under `<data dir>/samples/<id>/`, built on
  *   first use with the project's default seed;
  * - `mirror`: the 15 real Landslide4Sense patches (manifest `l4s-sample`), taken from the mirror folder
@@ -9,14 +9,15 @@
  * - `full`: the Landslide4Sense release (manifest `landslide4sense`, its TrainData folder) and the
  *   study-area stack `<data dir>/zigui/scene.tif`, 14 bands in L4S order (S2 B1–B12 on the 10 m grid,
  *   slope °, DEM m), assembled from the `s2-zigui-l1c` and `alos-dem-zigui` downloads
- *   (src/landslide/scene.ts) when it is absent or older than they are.
+ *   (src/landslide/scene.ts, with the Zigui study's bbox, UTM zone and scene parameters) when it is absent or older than they are.
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { dataDir, type DataProfile } from "../core/project";
-import { ensureProfileInput, MissingDataError } from "../samples/locate";
+import { ensureProfileInput, MissingDataError } from "./locate";
 import { STATE_FILE } from "../data/fetch";
-import { assembleScene, findDemFiles, type AssembleOptions } from "./scene";
+import { assembleScene, findDemFiles, type AssembleOptions } from "../landslide/scene";
+import { ZIGUI_LANDSLIDES } from "../studies/zigui/landslides";
 import { findSafeProducts } from "../grid/sentinel2";
 
 /** Sample and manifest ids of the L4S input. */
@@ -56,7 +57,7 @@ function newestMtime(paths: string[]): number {
 /** The folder holding the study-area `scene.tif` for a profile (see the module comment). */
 export async function sceneDir(
   profile: DataProfile,
-  opts: { quiet?: boolean; /** Options of the assembly (tests pass a small bbox). */ assemble?: AssembleOptions } = {},
+  opts: { quiet?: boolean; /** Options of the assembly (tests pass a small bbox). */ assemble?: Partial<AssembleOptions> } = {},
 ): Promise<string> {
   if (profile === "full") {
     const dir = join(dataDir(), "zigui");
@@ -76,7 +77,8 @@ export async function sceneDir(
     const safe = findSafeProducts([existsSync(join(s2, "safe")) ? join(s2, "safe") : s2]);
     const demFiles = findDemFiles([existsSync(join(dem, "dem")) ? join(dem, "dem") : dem]);
     if (!existsSync(scene) || statSync(scene).mtimeMs < newestMtime([...safe, ...demFiles])) {
-      await assembleScene({ safe, dem: demFiles }, scene, { quiet: opts.quiet, ...opts.assemble });
+      const z = ZIGUI_LANDSLIDES;
+      await assembleScene({ safe, dem: demFiles }, scene, { bbox: z.bbox, epsg: z.utmEpsg, params: z.scene, quiet: opts.quiet, ...opts.assemble });
     }
     return dir;
   }
