@@ -7,13 +7,12 @@ import { mkdirSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import { optionHelp, parseCommand, requireOption, runCli } from "../core/cli";
 import { UsageError } from "../core/errors";
-import { parseAssignments } from "../core/params";
 import { parseBackendName, type BackendName } from "../landslide/backend";
 import { guardProcess, redactUrl } from "../queue/connection";
 import { cleanFinished, queueStatus, retryFailed } from "../queue/manage";
 import type { PreparedRun } from "../queue/registry";
 import { executeRun } from "../queue/run";
-import { applySbasParams, ZIGUI_SBAS } from "../studies/zigui/sbas";
+import { sbasParams } from "./sbas";
 
 const RUN_OPTIONS = {
   input: { type: "string", value: "PATH", description: "landslide-predict: feature GeoTIFF; sbas-invert: stack folder or ifgramStack.h5" },
@@ -24,7 +23,8 @@ const RUN_OPTIONS = {
   overlap: { type: "string", value: "PX", description: "landslide-predict: tile overlap (default a quarter of the tile)" },
   batch: { type: "string", value: "N", description: "landslide-predict: tiles per job (= forward batch)", default: "8" },
   backend: { type: "string", value: "NAME", description: "landslide-predict: TensorFlow.js backend every worker uses", default: "cpu" },
-  param: { type: "string", short: "p", multiple: true, value: "NAME=VALUE", description: "sbas-invert: SBAS parameter (src/studies/zigui/sbas.ts)" },
+  study: { type: "string", value: "NAME", description: "sbas-invert: start from a study's parameters instead of MintPy's defaults: zigui" },
+  param: { type: "string", short: "p", multiple: true, value: "NAME=VALUE", description: "sbas-invert: SBAS parameter (as `npm run sbas -- --help` lists them)" },
   rows: { type: "string", value: "N", description: "sbas-invert: rows per block job (default: 16 blocks, within maxMemoryGB)" },
   attempts: { type: "string", value: "N", description: "attempts per job before it counts as failed", default: "3" },
   "timeout-s": { type: "string", value: "S", description: "give up waiting after this long (0 = no limit)", default: "0" },
@@ -84,7 +84,7 @@ async function run(kind: string | undefined, argv: string[]): Promise<number> {
     });
   } else {
     const { prepareSbas } = await import("../queue/sbas");
-    prepared = await prepareSbas(dir, rel, { input, params: applySbasParams(ZIGUI_SBAS, parseAssignments(o.param)), rows: intOpt(o.rows, "rows", 1, 1_000_000) });
+    prepared = await prepareSbas(dir, rel, { input, params: sbasParams(o.study, o.param), rows: intOpt(o.rows, "rows", 1, 1_000_000) });
   }
   process.stderr.write(`run ${prepared.runId}: ${prepared.jobs.length} jobs + merge${o.queue ? ` on ${redactUrl(o.queue)}` : " in this process"}\n`);
   const out = await executeRun(root, prepared, {

@@ -33,6 +33,13 @@ const STUDIES: Record<string, { params: SbasParams; overrides: StudyOverrides<Sb
   zigui: { params: ZIGUI_SBAS, overrides: ZIGUI_SBAS_OVERRIDES },
 };
 
+/** MintPy's defaults or a study's (`--study`), then the `--param name=value` assignments (range-checked). */
+export function sbasParams(study: string | undefined, assignments: readonly string[]): SbasParams {
+  const base = study ? STUDIES[study] : undefined;
+  if (study && !base) throw new UsageError(`--study ${study}: unknown study (known: ${Object.keys(STUDIES).join(", ")})`);
+  return applyParams(SBAS_SCHEMA, base?.params ?? SBAS_DEFAULTS, parseAssignments(assignments));
+}
+
 export function usage(): string {
   return [
     "usage: npm run sbas -- --input <stack> --out <dir> [--study zigui] [--param name=value]... [--dostep STEP | --start STEP --end STEP] [--force]",
@@ -63,10 +70,8 @@ export function parseArgs(argv: string[]): CliArgs | null {
   const { options: o } = parseCommand(argv, OPTIONS);
   if (o.help) return null;
   if (!o.out) throw new UsageError("--out is required");
-  const study = o.study ? STUDIES[o.study] : undefined;
-  if (o.study && !study) throw new UsageError(`--study ${o.study}: unknown study (known: ${Object.keys(STUDIES).join(", ")})`);
   if (o.dostep && (o.start || o.end)) throw new UsageError("--dostep cannot be combined with --start/--end");
-  const params = applyParams(SBAS_SCHEMA, study?.params ?? SBAS_DEFAULTS, parseAssignments(o.param));
+  const params = sbasParams(o.study, o.param);
   return { input: o.input, out: o.out, params, dostep: o.dostep, start: o.start, end: o.end, force: o.force, quiet: o.quiet };
 }
 

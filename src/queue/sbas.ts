@@ -15,14 +15,14 @@ import { openSync, readFileSync, readSync, closeSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../core/atomic";
 import { FileError } from "../core/errors";
-import { SbasSolver, emptyResult, type InversionOptions, type InversionResult, type StackInversionInput } from "../sbas/inversion";
+import { SbasSolver, emptyResult, type InversionOptions, type InversionResult } from "../sbas/inversion";
+import type { StackInversionInput } from "../sbas/inversion-stack";
 import { loadStack } from "../sbas/load";
-import { modifyNetwork, type Network } from "../sbas/network";
-import { parseReference } from "../sbas/pipeline";
-import { averageSpatialCoherence, selectReferencePoint } from "../sbas/reference";
+import type { Network } from "../sbas/network";
+import type { SbasParams } from "../sbas/params";
+import { SbasRun } from "../sbas/run";
 import type { IfgramStack } from "../sbas/types";
 import { independentLooks, WEIGHT_FUNCS } from "../sbas/weights";
-import type { SbasParams } from "../studies/zigui/sbas";
 import { int } from "./payload";
 import { readProduct, sha256 } from "./products";
 import type { JobHandler, JobSpec, PreparedRun } from "./types";
@@ -40,61 +40,26 @@ export interface SbasRunJson {
   source: string;
 }
 
-const nanMean = (a: Float32Array): number => {
-  let s = 0;
-  let n = 0;
-  for (const v of a)
-    if (v === v) {
-      s += v;
-      n++;
-    }
-  return n ? s / n : NaN;
-};
-
-/** The inversion input `runSbas` builds for `stack` under `params` (see the adapter note above). */
-export function inversionInput(stack: IfgramStack, params: SbasParams): { input: StackInversionInput; opts: InversionOptions } {
-  const mod = modifyNetwork(
-    stack.dates,
-    stack.pairs,
-    stack.bperp,
-    {
-      tempBaseMax: params.tempBaseMax,
-      perpBaseMax: params.perpBaseMax,
-      connNumMax: params.connNumMax,
-      excludeDate: params.excludeDate,
-      excludeIfgIndex: [],
-      coherenceBased: params.coherenceBased,
-      minCoherence: params.minCoherence,
-      keepMinSpanTree: params.keepMinSpanTree,
-    },
-    stack.coherence.map(nanMean),
-  );
-  const keep = stack.keep.map((k, i) => k && mod.keep[i]);
-  const keptPairs = stack.pairs.map((_, i) => i).filter((i) => keep[i]);
-  if (!keptPairs.length) throw new FileError(stack.source, "network modification dropped every interferogram");
-  const usedDates = [...new Set(keptPairs.flatMap((i) => stack.pairs[i]))].sort((a, b) => a - b);
-  const remap = new Map(usedDates.map((d, i) => [d, i]));
-  const net: Network = {
-    dates: usedDates.map((d) => stack.dates[d]),
-    pairs: keptPairs.map((i) => [remap.get(stack.pairs[i][0])!, remap.get(stack.pairs[i][1])!] as [number, number]),
-  };
-  const avgCoh = averageSpatialCoherence(stack);
-  let refSpec = parseReference(params.reference);
-  const ry = Number(stack.attrs.REF_Y);
-  const rx = Number(stack.attrs.REF_X);
-  if (refSpec === "auto" && Number.isInteger(ry) && Number.isInteger(rx) && stack.attrs.REF_Y !== undefined) refSpec = { row: ry, col: rx };
-  const reference = selectReferencePoint(stack, refSpec, avgCoh);
+/**
+ * The inversion input `npm run sbas` builds for `stack` under `params`: its load, modify_network and
+ * reference_point steps run in memory (see the adapter note above for the input copy).
+ */
+export async function inversionInput(stack: IfgramStack, params: SbasParams): Promise<{ input: StackInversionInput; opts: InversionOptions }> {
+  const ctx = new SbasRun({ params, stack, quiet: true, end: "reference_point" });
+  await ctx.run();
+  const net = await ctx.get("modify_network");
+  const { reference, avgSpatialCoherence: avg } = await ctx.get("reference_point");
   const nPix = stack.width * stack.height;
   const skip = new Uint8Array(nPix);
-  for (let p = 0; p < nPix; p++) if (avgCoh[p] === 0 || (stack.geometry.waterMask && !stack.geometry.waterMask[p])) skip[p] = 1;
-  const phase = keptPairs.map((i) => stack.unwrapPhase[i]);
+  for (let i = 0; i < nPix; i++) if (avg[i] === 0 || (stack.geometry.waterMask && !stack.geometry.waterMask[i])) skip[i] = 1;
+  const phase = net.keptPairs.map((i) => stack.unwrapPhase[i]);
   return {
     input: {
-      net,
+      net: { dates: net.dates, pairs: net.pairs },
       width: stack.width,
       height: stack.height,
       phase,
-      coherence: keptPairs.map((i) => stack.coherence[i]),
+      coherence: net.keptPairs.map((i) => stack.coherence[i]),
       refPhase: Float64Array.from(phase, (ph) => ph[reference.index]),
       skip,
       refIndex: reference.index,
@@ -150,7 +115,7 @@ export async function prepareSbasFromStack(dir: string, rel: string, input: Stac
 
 export async function prepareSbas(dir: string, rel: string, o: { input: string; params: SbasParams; rows?: number }): Promise<PreparedRun> {
   const stack = await loadStack(o.input, { quiet: true });
-  const { input, opts } = inversionInput(stack, o.params);
+  const { input, opts } = await inversionInput(stack, o.params);
   return prepareSbasFromStack(dir, rel, input, opts, o.rows, o.input);
 }
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, truncateSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { invertStack } from "../../src/sbas/inversion";
+import { invertStack } from "../../src/sbas/inversion-stack";
 import { loadStack } from "../../src/sbas/load";
 import { buildSbasStack } from "../../src/samples/sbas-stack";
 import { ZIGUI_SBAS } from "../../src/studies/zigui/sbas";
@@ -19,7 +19,7 @@ let clusters: Cluster[] = [];
 
 beforeAll(async () => {
   await buildSbasStack(stackDir, { seed: 3, size: 0.2, quiet: true });
-  const { input, opts } = inversionInput(await loadStack(stackDir, { quiet: true }), ZIGUI_SBAS);
+  const { input, opts } = await inversionInput(await loadStack(stackDir, { quiet: true }), ZIGUI_SBAS);
   reference = invertStack(input, opts);
 }, 60_000);
 afterEach(async () => {
@@ -135,7 +135,9 @@ describe.skipIf(!HAVE_REDIS)(`SBAS row blocks on BullMQ workers${HAVE_REDIS ? ""
     expect(out.failed).toEqual([{ id: "b0001", reason: expect.stringMatching(/b0001\.bin: 100 bytes/) }]);
     for (const id of ["b0000", "b0002", "b0003"]) expect(finishedProduct(run.dir, run.runId, id)).not.toBeNull();
     expect((c.allLogs().match(/failed sbas-block \S+\.b0001/g) ?? []).length).toBe(2);
-    // `queue status | retry | clean` on the same Redis.
+    // `queue status | retry | clean` on the same Redis. A block's marker is written before its worker
+    // reports the job complete to Redis, so the run can end a moment before Redis counts it.
+    await waitFor("the finished blocks to be completed in Redis", async () => (await queueStatus(c.url, run.runId))[0]?.counts.completed === 3, 30_000);
     const [st] = await queueStatus(c.url, run.runId);
     expect(st).toMatchObject({ runId: run.runId, counts: { completed: 3, failed: 1 } });
     expect(st.failed).toEqual([{ id: `${run.runId}.b0001`, reason: expect.stringMatching(/b0001\.bin: 100 bytes/), attempts: 2 }]);
