@@ -6,23 +6,22 @@
  * interferogram counts. Pixels are solved independently, so the result is the bytes `invertStack`
  * gives on one machine for any block split.
  *
- * Adapter: the preparation repeats the start of `runSbas` (src/sbas/pipeline.ts) and the block copy
- * repeats `referencedBlock`/`finishReference` (src/sbas/inversion.ts), which are not exported; sbas
- * should export `prepareInversion(stack, params)` returning `StackInversionInput`, and
- * `referencedBlock`/`finishReference`.
+ * The input is what `npm run sbas`'s invert_network step inverts (`prepareInversion`), copied block by
+ * block with the step's own `referencedBlock`; the merge sets the reference pixel with `finishReference`.
  */
 import { openSync, readFileSync, readSync, closeSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../core/atomic";
 import { FileError } from "../core/errors";
 import { SbasSolver, emptyResult, type InversionOptions, type InversionResult } from "../sbas/inversion";
-import type { StackInversionInput } from "../sbas/inversion-stack";
+import { finishReference, referencedBlock, type StackInversionInput } from "../sbas/inversion-stack";
 import { loadStack } from "../sbas/load";
 import type { Network } from "../sbas/network";
 import type { SbasParams } from "../sbas/params";
 import { SbasRun } from "../sbas/run";
+import { prepareInversion } from "../sbas/steps-network";
 import type { IfgramStack } from "../sbas/types";
-import { independentLooks, WEIGHT_FUNCS } from "../sbas/weights";
+import { WEIGHT_FUNCS } from "../sbas/weights";
 import { int } from "./payload";
 import { readProduct, sha256 } from "./products";
 import type { JobHandler, JobSpec, PreparedRun } from "./types";
@@ -40,53 +39,20 @@ export interface SbasRunJson {
   source: string;
 }
 
-/**
- * The inversion input `npm run sbas` builds for `stack` under `params`: its load, modify_network and
- * reference_point steps run in memory (see the adapter note above for the input copy).
- */
+/** The input `npm run sbas`'s invert_network step inverts: its steps before it run in memory. */
 export async function inversionInput(stack: IfgramStack, params: SbasParams): Promise<{ input: StackInversionInput; opts: InversionOptions }> {
   const ctx = new SbasRun({ params, stack, quiet: true, end: "reference_point" });
   await ctx.run();
-  const net = await ctx.get("modify_network");
-  const { reference, avgSpatialCoherence: avg } = await ctx.get("reference_point");
-  const nPix = stack.width * stack.height;
-  const skip = new Uint8Array(nPix);
-  for (let i = 0; i < nPix; i++) if (avg[i] === 0 || (stack.geometry.waterMask && !stack.geometry.waterMask[i])) skip[i] = 1;
-  const phase = net.keptPairs.map((i) => stack.unwrapPhase[i]);
-  return {
-    input: {
-      net: { dates: net.dates, pairs: net.pairs },
-      width: stack.width,
-      height: stack.height,
-      phase,
-      coherence: net.keptPairs.map((i) => stack.coherence[i]),
-      refPhase: Float64Array.from(phase, (ph) => ph[reference.index]),
-      skip,
-      refIndex: reference.index,
-      maxMemoryBytes: params.maxMemoryGB * 2 ** 30,
-      quiet: true,
-    },
-    opts: { weightFunc: params.weightFunc, minRedundancy: params.minRedundancy, looks: independentLooks(stack.attrs) },
-  };
+  return prepareInversion(ctx);
 }
 
 /** Bytes of one block's input: referenced phase per pair, then coherence per pair (weighted), then skip. */
-function blockBytes(input: StackInversionInput, weighted: boolean, r0: number, r1: number): Uint8Array {
-  const p0 = r0 * input.width;
-  const nPix = (r1 - r0) * input.width;
-  const m = input.phase.length;
-  const f = new Float32Array(nPix * m * (weighted ? 2 : 1));
-  input.phase.forEach((full, k) => {
-    const rp = input.refPhase[k];
-    for (let i = 0; i < nPix; i++) {
-      const v = full[p0 + i];
-      f[k * nPix + i] = v === 0 || v !== v ? NaN : v - rp;
-    }
-  });
-  if (weighted) input.coherence!.forEach((c, k) => f.set(c.subarray(p0, p0 + nPix), (m + k) * nPix));
-  const out = new Uint8Array(f.byteLength + nPix);
-  out.set(new Uint8Array(f.buffer));
-  if (input.skip) out.set(input.skip.subarray(p0, p0 + nPix), f.byteLength);
+function blockBytes(input: StackInversionInput, opts: InversionOptions, r0: number, r1: number): Uint8Array {
+  const blk = referencedBlock(input, opts, r0, r1);
+  const arrays = [...blk.phase, ...(blk.coherence ?? [])];
+  const out = new Uint8Array(arrays.length * blk.nPix * 4 + blk.nPix);
+  arrays.forEach((a, k) => out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), k * blk.nPix * 4));
+  if (blk.skip) out.set(blk.skip, arrays.length * blk.nPix * 4);
   return out;
 }
 
@@ -101,7 +67,7 @@ export async function prepareSbasFromStack(dir: string, rel: string, input: Stac
   const nBlocks = Math.ceil(height / rowsPerBlock);
   let inputHash = "";
   for (let b = 0; b < nBlocks; b++) {
-    const bytes = blockBytes(input, weighted, b * rowsPerBlock, Math.min(height, (b + 1) * rowsPerBlock));
+    const bytes = blockBytes(input, opts, b * rowsPerBlock, Math.min(height, (b + 1) * rowsPerBlock));
     writeFileAtomic(join(dir, "input", `${blockId(b)}.bin`), bytes);
     inputHash += sha256(bytes);
   }
@@ -207,12 +173,7 @@ export const sbasMerge: JobHandler = {
       full.temporalCoherence.set(new Float32Array(copy.buffer, 8 + nd * n * 4, n), p0);
       full.numInvIfgram.set(new Int16Array(copy.buffer, 8 + (nd + 1) * n * 4, n), p0);
     }
-    if (run.refIndex >= 0) {
-      // As invertStack: the reference pixel's series is zero by definition and perfectly coherent.
-      for (const t of full.ts) t[run.refIndex] = 0;
-      full.temporalCoherence[run.refIndex] = 1;
-      full.numInvIfgram[run.refIndex] = run.net.pairs.length;
-    }
+    finishReference(run, full);
     const tsBytes = new Uint8Array(nd * nPix * 4);
     full.ts.forEach((t, d) => tsBytes.set(new Uint8Array(t.buffer), d * nPix * 4));
     const files: Record<string, Uint8Array> = {
