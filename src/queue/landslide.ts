@@ -5,8 +5,8 @@
  * grid, and the merge job blends the tiles in `predictScene`'s order: with the batch size the same, the
  * mosaic is the same bytes as `npm run landslide -- predict` on one machine.
  *
- * Adapter: the tile cutting and blending loops repeat those inside `predictScene` (src/landslide/infer.ts),
- * which offers no per-tile entry point; that file should export `sceneTiles`, `cutTiles` and `blendTiles`.
+ * The tile grid, cutting and blending are `predictScene`'s own (`sceneTiles`, `cutTiles`, `TileBlend`,
+ * src/landslide/infer.ts), so only the batching across jobs lives here.
  */
 import * as tf from "@tensorflow/tfjs";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
@@ -15,7 +15,7 @@ import { writeFileAtomic } from "../core/atomic";
 import { FileError } from "../core/errors";
 import { readRaster, type GeoTransform } from "../io/raster";
 import { selectBackend, parseBackendName, type BackendName } from "../landslide/backend";
-import { bandsToChannelsLast, edgeRamp, loadModel, readModelMeta, tileStarts, writeProbabilityGeoTiff } from "../landslide/infer";
+import { cutTiles, loadModel, readModelMeta, sceneFeatures, sceneTiles, sceneTiling, TileBlend, writeProbabilityGeoTiff } from "../landslide/infer";
 import { int } from "./payload";
 import { readProduct, sha256 } from "./products";
 import type { JobHandler, PreparedRun } from "./types";
@@ -49,31 +49,19 @@ export interface LandslideRunOptions {
   threshold?: number;
 }
 
-const mirror = (i: number, n: number): number => {
-  if (n === 1) return 0;
-  const p = 2 * (n - 1);
-  const m = ((i % p) + p) % p;
-  return m < n ? m : p - m;
-};
-
 export async function prepareLandslide(dir: string, rel: string, o: LandslideRunOptions): Promise<PreparedRun> {
   const r = await readRaster(o.input);
-  const x = bandsToChannelsLast(r.bands, r.width * r.height);
-  // As predictGeoTiff: nodata pixels get 0 features rather than a sentinel value the network never saw.
-  if (r.noData !== undefined) for (let i = 0; i < x.length; i++) if (x[i] === r.noData || Number.isNaN(x[i])) x[i] = 0;
+  const x = sceneFeatures(r);
   const backend = o.backend ?? "cpu";
   await selectBackend({ backend });
   const model = await loadModel(o.model);
-  const shape = model.inputs[0].shape;
+  const channels = model.inputs[0].shape[3];
+  const { tile, overlap } = sceneTiling(model, { overlap: o.overlap });
   model.dispose();
-  const channels = shape[3];
   if (typeof channels !== "number") throw new FileError(o.model, "the model's channel count is not fixed");
   if (r.bands.length !== channels) throw new FileError(o.input, `has ${r.bands.length} bands; the model takes ${channels} feature channels (Table 2 order)`);
-  const tile = typeof shape[1] === "number" ? shape[1] : 128;
-  const overlap = Math.min(o.overlap ?? Math.floor(tile / 4), tile - 1);
   const batch = Math.max(1, Math.min(64, o.batch ?? 8));
-  const tiles: [number, number][] = [];
-  for (const y0 of tileStarts(r.height, tile, overlap)) for (const x0 of tileStarts(r.width, tile, overlap)) tiles.push([x0, y0]);
+  const tiles = sceneTiles(r.width, r.height, tile, overlap);
   const featBytes = new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
   mkdirSync(join(dir, "input", "model"), { recursive: true });
   writeFileAtomic(join(dir, "input", "features.f32"), featBytes);
@@ -128,18 +116,7 @@ export const landslideTile: JobHandler = {
     const count = int(raw, "count", 1, Math.min(run.batch, run.tiles.length - first));
     const { model, features } = await sceneFor(dir, run);
     const { tile, channels, width, height } = run;
-    const per = tile * tile * channels;
-    const buf = new Float32Array(count * per);
-    for (let b = 0; b < count; b++) {
-      const [x0, y0] = run.tiles[first + b];
-      for (let r = 0; r < tile; r++) {
-        const sy = mirror(y0 + r, height);
-        for (let c = 0; c < tile; c++) {
-          const src = (sy * width + mirror(x0 + c, width)) * channels;
-          buf.set(features.subarray(src, src + channels), b * per + (r * tile + c) * channels);
-        }
-      }
-    }
+    const buf = cutTiles(features, width, height, channels, tile, run.tiles.slice(first, first + count));
     const p = tf.tidy(() => model.predict(tf.tensor4d(buf, [count, tile, tile, channels])) as tf.Tensor);
     const prob = Float32Array.from((await p.data()) as Float32Array);
     p.dispose();
@@ -152,9 +129,7 @@ export const landslideMerge: JobHandler = {
   async run(dir, _raw, runId) {
     const run = readRun(dir);
     const { tile, overlap, width, height } = run;
-    const ramp = edgeRamp(tile, overlap);
-    const acc = new Float64Array(width * height);
-    const wsum = new Float64Array(width * height);
+    const blend = new TileBlend(width, height, tile, overlap);
     const nJobs = Math.ceil(run.tiles.length / run.batch);
     for (let k = 0; k < nJobs; k++) {
       const id = `t${String(k).padStart(4, "0")}`;
@@ -163,20 +138,9 @@ export const landslideMerge: JobHandler = {
       const first = k * run.batch;
       const n = Math.min(run.batch, run.tiles.length - first);
       if (prob.length !== n * tile * tile) throw new FileError(join(dir, "jobs", `${id}.bin`), `${prob.length} probabilities for ${n} tiles of ${tile}×${tile}`);
-      for (let b = 0; b < n; b++) {
-        const [x0, y0] = run.tiles[first + b];
-        for (let r = 0; r < tile && y0 + r < height; r++) {
-          for (let c = 0; c < tile && x0 + c < width; c++) {
-            const w = ramp[r] * ramp[c];
-            const o = (y0 + r) * width + x0 + c;
-            acc[o] += w * prob[b * tile * tile + r * tile + c];
-            wsum[o] += w;
-          }
-        }
-      }
+      blend.add(run.tiles.slice(first, first + n), prob);
     }
-    const out = new Float32Array(width * height);
-    for (let i = 0; i < out.length; i++) out[i] = acc[i] / wsum[i];
+    const out = blend.result();
     const file = join(dir, "probability.tif");
     writeProbabilityGeoTiff(file, out, { width, height, transform: run.transform, epsg: run.epsg }, run.threshold);
     return new TextEncoder().encode(JSON.stringify({ files: [{ name: "probability.tif", sha256: sha256(readFileSync(file)) }] }) + "\n");
