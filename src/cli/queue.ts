@@ -4,14 +4,13 @@
  * `npm run queue -- status|retry|clean --queue URL [--run ID]` inspects and manages what Redis holds.
  */
 import { mkdirSync } from "node:fs";
-import { isAbsolute, relative, resolve } from "node:path";
 import { optionHelp, parseCommand, requireOption, runCli } from "../core/cli";
 import { UsageError } from "../core/errors";
 import { parseBackendName, type BackendName } from "../landslide/backend";
 import { guardProcess, redactUrl } from "../queue/connection";
 import { cleanFinished, queueStatus, retryFailed } from "../queue/manage";
 import type { PreparedRun } from "../queue/registry";
-import { executeRun } from "../queue/run";
+import { executeRun, runFolder } from "../queue/run";
 import { sbasParams } from "./sbas";
 
 const RUN_OPTIONS = {
@@ -65,11 +64,7 @@ async function run(kind: string | undefined, argv: string[]): Promise<number> {
     return 0;
   }
   if (kind !== "landslide-predict" && kind !== "sbas-invert") throw new UsageError(`run what? landslide-predict or sbas-invert, got ${JSON.stringify(kind)}`);
-  const root = resolve(o.root ?? ".");
-  const dir = resolve(requireOption(o.out, "out"));
-  const rel = relative(root, dir);
-  if (!rel || rel.startsWith("..") || isAbsolute(rel)) throw new UsageError(`--out ${dir} must be a folder inside --root ${root} (workers find it there)`);
-  if (!/^[A-Za-z0-9._\-/]+$/.test(rel)) throw new UsageError(`--out: use plain names (letters, digits, . _ -) for the run folder, got ${JSON.stringify(rel)}`);
+  const { root, dir, rel } = runFolder(o.root ?? ".", requireOption(o.out, "out"));
   const input = requireOption(o.input, "input");
   mkdirSync(dir, { recursive: true });
   let prepared: PreparedRun;

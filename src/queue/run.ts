@@ -5,7 +5,9 @@
  * missing, and re-enqueues any Redis no longer knows (a Redis restarted without persistence) — finished
  * jobs are never recomputed.
  */
+import { isAbsolute, relative, resolve } from "node:path";
 import { Queue } from "bullmq";
+import { UsageError } from "../core/errors";
 import { progress } from "../core/progress";
 import { connectionFor, QUEUE_NAME, QUEUE_PREFIX, watchConnection } from "./connection";
 import { finishedProduct } from "./products";
@@ -36,6 +38,16 @@ export interface RunOutcome {
   /** Jobs put back on the queue because Redis had lost them. */
   requeued: number;
   seconds: number;
+}
+
+/** A run folder inside the shared folder `root`: payloads carry it relative to `root`, where workers find it. */
+export function runFolder(rootOption: string, dirOption: string, option = "--out"): { root: string; dir: string; rel: string } {
+  const root = resolve(rootOption);
+  const dir = resolve(dirOption);
+  const rel = relative(root, dir);
+  if (!rel || rel.startsWith("..") || isAbsolute(rel)) throw new UsageError(`${option} ${dir} must be a folder inside --root ${root} (workers find it there)`);
+  if (!/^[A-Za-z0-9._\-/]+$/.test(rel)) throw new UsageError(`${option}: use plain names (letters, digits, . _ -) for the run folder, got ${JSON.stringify(rel)}`);
+  return { root, dir, rel };
 }
 
 export const jobIdOf = (runId: string, id: string): string => `${runId}.${id}`;

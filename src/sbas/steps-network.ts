@@ -202,11 +202,14 @@ export const invertNetworkStep: StepDef<"invert_network"> = {
     const net = await ctx.get("modify_network");
     const { input, opts } = await prepareInversion(ctx);
     let inv: InversionResult;
-    try {
-      inv = await invertStackParallel(input, opts, p.threads > 0 ? p.threads : availableParallelism());
-    } catch (e) {
-      ctx.notes.push(`worker threads unavailable (${(e as Error).message}); inverted on one thread`);
-      inv = invertStack(input, opts);
+    if (ctx.invert) inv = await ctx.invert(input, opts);
+    else {
+      try {
+        inv = await invertStackParallel(input, opts, p.threads > 0 ? p.threads : availableParallelism());
+      } catch (e) {
+        ctx.notes.push(`worker threads unavailable (${(e as Error).message}); inverted on one thread`);
+        inv = invertStack(input, opts);
+      }
     }
     const phase2range = -stack.wavelength / (4 * Math.PI);
     const ts = inv.ts.map((t) => Float32Array.from(t, (v, i) => (inv.numInvIfgram[i] > 0 ? v * phase2range : NaN)));
