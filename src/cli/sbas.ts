@@ -95,7 +95,7 @@ async function run(argv: string[]): Promise<number> {
     const { guardProcess } = await import("../queue/connection");
     guardProcess(args.queue, "sbas");
     const { runFolder } = await import("../queue/run");
-    const { queueInverter } = await import("../queue/sbas");
+    const { queueInverter } = await import("../queue/sbas-step");
     const { join } = await import("node:path");
     const where = runFolder(args.root, join(args.out, "queue"));
     const log = (l: string) => (args.quiet ? undefined : process.stderr.write(`sbas: ${l}\n`));

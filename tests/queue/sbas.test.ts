@@ -1,9 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, truncateSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { main as sbasCli } from "../../src/cli/sbas";
-import { SbasRun } from "../../src/sbas/run";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { invertStack } from "../../src/sbas/inversion-stack";
 import { loadStack } from "../../src/sbas/load";
 import { buildSbasStack } from "../../src/samples/sbas-stack";
@@ -148,27 +146,4 @@ describe.skipIf(!HAVE_REDIS)(`SBAS row blocks on BullMQ workers${HAVE_REDIS ? ""
     expect(await cleanFinished(c.url, run.runId)).toBe(4);
     expect(await queueStatus(c.url, run.runId)).toEqual([]);
   }, 120_000);
-
-  it("npm run sbas --queue: invert_network as row blocks on two workers, the later steps as usual, every product as without --queue", async () => {
-    const c = await cluster();
-    for (let i = 0; i < 2; i++) c.startWorker(root);
-    vi.spyOn(process.stdout, "write").mockImplementation(() => true);
-    vi.spyOn(process.stderr, "write").mockImplementation(() => true);
-    const base = ["--input", stackDir, "--study", "zigui", "--quiet"];
-    try {
-      expect(await sbasCli([...base, "--out", join(root, "sbas-plain")])).toBe(0);
-      expect(await sbasCli([...base, "--out", join(root, "sbas-queue"), "--queue", c.url, "--root", root, "--rows", "14"])).toBe(0);
-    } finally {
-      vi.restoreAllMocks();
-    }
-    expect(c.allLogs()).toMatch(/done sbas-block/);
-    const open = (d: string) => new SbasRun({ params: ZIGUI_SBAS, dir: join(root, d) });
-    const [plain, queued] = [open("sbas-plain"), open("sbas-queue")];
-    const [a, b] = [await plain.get("invert_network"), await queued.get("invert_network")];
-    b.series.ts.forEach((t, d) => expect(Buffer.from(t.buffer, t.byteOffset, t.byteLength).equals(Buffer.from(a.series.ts[d].buffer, a.series.ts[d].byteOffset, a.series.ts[d].byteLength))).toBe(true));
-    expect(Array.from(b.temporalCoherence)).toEqual(Array.from(a.temporalCoherence));
-    const [va, vb] = [await plain.get("velocity"), await queued.get("velocity")];
-    expect(Array.from(vb.fit.params[0])).toEqual(Array.from(va.fit.params[0]));
-    expect(Array.from(vb.fit.std[0])).toEqual(Array.from(va.fit.std[0]));
-  }, 150_000);
 });
