@@ -1,6 +1,6 @@
 /**
  * `npm run sbas -- --input <stack folder | ifgramStack.h5> --out <dir> [--study zigui] [--param name=value]…
- *  [--dostep STEP | --start STEP --end STEP] [--force]`
+ *  [--dostep STEP | --start STEP --end STEP] [--force] [--queue redis://… [--root DIR]]`
  *
  * Runs MintPy smallbaselineApp's steps on a HyP3, GAMMA-GeoTIFF or MintPy stack with MintPy's default
  * parameters (src/sbas/params.ts), or a study's (`--study zigui`), overridden by `--param`. Each step
@@ -12,7 +12,7 @@ import { optionHelp, parseCommand, runCli } from "../core/cli";
 import { UsageError } from "../core/errors";
 import { applyParams, paramHelp, parseAssignments, type StudyOverrides } from "../core/params";
 import { SBAS_DEFAULTS, SBAS_SCHEMA, type SbasParams } from "../sbas/params";
-import { STEPS } from "../sbas/step-types";
+import { STEPS, type Inverter } from "../sbas/step-types";
 import { ZIGUI_SBAS, ZIGUI_SBAS_OVERRIDES } from "../studies/zigui/sbas";
 
 export const OPTIONS = {
@@ -25,6 +25,9 @@ export const OPTIONS = {
   end: { type: "string", value: "STEP", description: "last step to run" },
   force: { type: "boolean", description: "re-run the selected steps even when their products are up to date" },
   "write-stack": { type: "boolean", description: "kept for old scripts: the load step always writes inputs/ifgramStack.h5 + geometryGeo.h5" },
+  queue: { type: "string", value: "URL", description: "Redis URL: invert_network runs as row-block jobs on `npm run worker`s (docs/queue.md); the other steps run here" },
+  root: { type: "string", value: "DIR", description: "with --queue: the shared folder the workers see; --out must lie inside it", defaultText: "the current folder" },
+  rows: { type: "string", value: "N", description: "with --queue: rows per block job (default: 16 blocks, within maxMemoryGB)" },
   quiet: { type: "boolean", short: "q", description: "no progress bars" },
   help: { type: "boolean", short: "h", description: "this help" },
 } as const;
@@ -33,9 +36,16 @@ const STUDIES: Record<string, { params: SbasParams; overrides: StudyOverrides<Sb
   zigui: { params: ZIGUI_SBAS, overrides: ZIGUI_SBAS_OVERRIDES },
 };
 
+/** MintPy's defaults or a study's (`--study`), then the `--param name=value` assignments (range-checked). */
+export function sbasParams(study: string | undefined, assignments: readonly string[]): SbasParams {
+  const base = study ? STUDIES[study] : undefined;
+  if (study && !base) throw new UsageError(`--study ${study}: unknown study (known: ${Object.keys(STUDIES).join(", ")})`);
+  return applyParams(SBAS_SCHEMA, base?.params ?? SBAS_DEFAULTS, parseAssignments(assignments));
+}
+
 export function usage(): string {
   return [
-    "usage: npm run sbas -- --input <stack> --out <dir> [--study zigui] [--param name=value]... [--dostep STEP | --start STEP --end STEP] [--force]",
+    "usage: npm run sbas -- --input <stack> --out <dir> [--study zigui] [--param name=value]... [--dostep STEP | --start STEP --end STEP] [--force] [--queue URL [--root DIR]]",
     "",
     "options:",
     optionHelp(OPTIONS),
@@ -56,6 +66,9 @@ export interface CliArgs {
   end?: string;
   force: boolean;
   quiet: boolean;
+  queue?: string;
+  root: string;
+  rows?: number;
 }
 
 /** Parses the command line; null means `--help` was asked for. */
@@ -63,11 +76,12 @@ export function parseArgs(argv: string[]): CliArgs | null {
   const { options: o } = parseCommand(argv, OPTIONS);
   if (o.help) return null;
   if (!o.out) throw new UsageError("--out is required");
-  const study = o.study ? STUDIES[o.study] : undefined;
-  if (o.study && !study) throw new UsageError(`--study ${o.study}: unknown study (known: ${Object.keys(STUDIES).join(", ")})`);
   if (o.dostep && (o.start || o.end)) throw new UsageError("--dostep cannot be combined with --start/--end");
-  const params = applyParams(SBAS_SCHEMA, study?.params ?? SBAS_DEFAULTS, parseAssignments(o.param));
-  return { input: o.input, out: o.out, params, dostep: o.dostep, start: o.start, end: o.end, force: o.force, quiet: o.quiet };
+  const params = sbasParams(o.study, o.param);
+  if ((o.root !== undefined || o.rows !== undefined) && !o.queue) throw new UsageError("--root and --rows go with --queue");
+  const rows = o.rows === undefined ? undefined : Number(o.rows);
+  if (rows !== undefined && !(Number.isInteger(rows) && rows >= 1)) throw new UsageError(`--rows must be a positive integer, got "${o.rows}"`);
+  return { input: o.input, out: o.out, params, dostep: o.dostep, start: o.start, end: o.end, force: o.force, quiet: o.quiet, queue: o.queue, root: o.root ?? ".", rows };
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -75,6 +89,17 @@ async function run(argv: string[]): Promise<number> {
   if (!args) {
     process.stdout.write(usage() + "\n");
     return 0;
+  }
+  let invert: Inverter | undefined;
+  if (args.queue) {
+    const { guardProcess } = await import("../queue/connection");
+    guardProcess(args.queue, "sbas");
+    const { runFolder } = await import("../queue/run");
+    const { queueInverter } = await import("../queue/sbas-step");
+    const { join } = await import("node:path");
+    const where = runFolder(args.root, join(args.out, "queue"));
+    const log = (l: string) => (args.quiet ? undefined : process.stderr.write(`sbas: ${l}\n`));
+    invert = queueInverter({ ...where, queue: args.queue, rows: args.rows, quiet: args.quiet, source: args.input ?? args.out, log });
   }
   const { SbasRun, parseStep } = await import("../sbas/run");
   const { existsSync } = await import("node:fs");
@@ -94,6 +119,7 @@ async function run(argv: string[]): Promise<number> {
     start,
     end: step(args.end, "end"),
     force: args.force,
+    invert,
     log: (l) => {
       if (!args.quiet) process.stderr.write(`sbas: ${l}\n`);
     },

@@ -211,6 +211,95 @@ function modelTileSize(model: tf.LayersModel): number | null {
   return typeof s[1] === "number" ? s[1] : null;
 }
 
+/** Top-left corners [x0, y0] of a scene's tiles, row by row: the order tiles are predicted and blended in. */
+export function sceneTiles(width: number, height: number, tile: number, overlap: number, alignToGrid = false): [number, number][] {
+  // Aligned tiles start on the recipe's normalisation blocks, so a tile never straddles two of them.
+  const starts = (n: number): number[] => (alignToGrid ? Array.from({ length: Math.ceil(n / tile) }, (_, i) => i * tile) : tileStarts(n, tile, overlap));
+  const xs = starts(width);
+  const tiles: [number, number][] = [];
+  for (const y0 of starts(height)) for (const x0 of xs) tiles.push([x0, y0]);
+  return tiles;
+}
+
+/**
+ * Copies the tiles at `corners` out of a channels-last scene (height×width×channels) into `out`, back to
+ * back (count×tile×tile×channels), mirroring where a tile runs past the scene.
+ */
+export function cutTiles(
+  features: Float32Array,
+  width: number,
+  height: number,
+  channels: number,
+  tile: number,
+  corners: readonly [number, number][],
+  out = new Float32Array(corners.length * tile * tile * channels),
+): Float32Array {
+  const per = tile * tile * channels;
+  corners.forEach(([x0, y0], b) => {
+    for (let r = 0; r < tile; r++) {
+      const sy = mirror(y0 + r, height);
+      for (let c = 0; c < tile; c++) {
+        const sx = mirror(x0 + c, width);
+        const src = (sy * width + sx) * channels;
+        out.set(features.subarray(src, src + channels), b * per + (r * tile + c) * channels);
+      }
+    }
+  });
+  return out;
+}
+
+/** Weighted sum of tile probabilities over a scene; tiles must be added in `sceneTiles` order for the same bytes. */
+export class TileBlend {
+  private readonly ramp: Float32Array;
+  private readonly acc: Float64Array;
+  private readonly wsum: Float64Array;
+
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    readonly tile: number,
+    overlap: number,
+  ) {
+    this.ramp = edgeRamp(tile, overlap);
+    this.acc = new Float64Array(width * height);
+    this.wsum = new Float64Array(width * height);
+  }
+
+  /** Adds the probabilities of the tiles at `corners` (count×tile×tile, as the model outputs them). */
+  add(corners: readonly [number, number][], prob: ArrayLike<number>): void {
+    const { tile, width, height, ramp, acc, wsum } = this;
+    corners.forEach(([x0, y0], b) => {
+      for (let r = 0; r < tile && y0 + r < height; r++) {
+        for (let c = 0; c < tile && x0 + c < width; c++) {
+          const w = ramp[r] * ramp[c];
+          const o = (y0 + r) * width + x0 + c;
+          acc[o] += w * prob[b * tile * tile + r * tile + c];
+          wsum[o] += w;
+        }
+      }
+    });
+  }
+
+  /** Blended probability per pixel (height×width). */
+  result(): Float32Array {
+    const out = new Float32Array(this.width * this.height);
+    for (let i = 0; i < out.length; i++) out[i] = this.acc[i] / this.wsum[i];
+    return out;
+  }
+}
+
+/** Tile side and overlap `predictScene` uses for `model` under `opts`. */
+export function sceneTiling(
+  model: tf.LayersModel,
+  opts: Pick<PredictSceneOptions, "tileSize" | "overlap" | "alignToGrid"> = {},
+): { tile: number; overlap: number; alignToGrid: boolean } {
+  const fixed = modelTileSize(model);
+  const tile = opts.tileSize ?? fixed ?? 128;
+  if (fixed !== null && tile !== fixed) throw new Error(`predictScene: the model takes ${fixed}-pixel tiles, not ${tile}`);
+  const alignToGrid = opts.alignToGrid === true;
+  return { tile, overlap: alignToGrid ? 0 : Math.min(opts.overlap ?? Math.floor(tile / 4), tile - 1), alignToGrid };
+}
+
 /**
  * Landslide probability for every pixel of a scene. `features` is height×width×channels, channels-last
  * (Table 2 order). Returns height×width probabilities in [0, 1].
@@ -229,54 +318,24 @@ export async function predictScene(
       `predictScene: ${features.length} feature values for a ${width}×${height} scene of ${channels} channels (expected ${width * height * channels})`,
     );
   }
-  const fixed = modelTileSize(model);
-  const tile = opts.tileSize ?? fixed ?? 128;
-  if (fixed !== null && tile !== fixed) throw new Error(`predictScene: the model takes ${fixed}-pixel tiles, not ${tile}`);
-  const overlap = opts.alignToGrid ? 0 : Math.min(opts.overlap || Math.floor(tile / 4), tile - 1);
+  const { tile, overlap, alignToGrid } = sceneTiling(model, opts);
   const batchSize = Math.max(1, opts.batchSize ?? 8);
-  const starts = (n: number): number[] => (opts.alignToGrid ? Array.from({ length: Math.ceil(n / tile) }, (_, i) => i * tile) : tileStarts(n, tile, overlap));
-  const xs = starts(width);
-  const ys = starts(height);
-  const tiles: [number, number][] = [];
-  for (const y0 of ys) for (const x0 of xs) tiles.push([x0, y0]);
-  const ramp = edgeRamp(tile, overlap);
-  const acc = new Float64Array(width * height);
-  const wsum = new Float64Array(width * height);
+  const tiles = sceneTiles(width, height, tile, overlap, alignToGrid);
+  const blend = new TileBlend(width, height, tile, overlap);
   const per = tile * tile * channels;
   const buf = new Float32Array(batchSize * per);
   for (let t0 = 0; t0 < tiles.length; t0 += batchSize) {
     const n = Math.min(batchSize, tiles.length - t0);
-    for (let b = 0; b < n; b++) {
-      const [x0, y0] = tiles[t0 + b];
-      for (let r = 0; r < tile; r++) {
-        const sy = mirror(y0 + r, height);
-        for (let c = 0; c < tile; c++) {
-          const sx = mirror(x0 + c, width);
-          const src = (sy * width + sx) * channels;
-          buf.set(features.subarray(src, src + channels), b * per + (r * tile + c) * channels);
-        }
-      }
-    }
+    const corners = tiles.slice(t0, t0 + n);
+    cutTiles(features, width, height, channels, tile, corners, buf);
     const p = tf.tidy(() => model.predict(tf.tensor4d(buf.subarray(0, n * per), [n, tile, tile, channels])) as tf.Tensor);
     const prob = (await p.data()) as Float32Array;
     p.dispose();
-    for (let b = 0; b < n; b++) {
-      const [x0, y0] = tiles[t0 + b];
-      for (let r = 0; r < tile && y0 + r < height; r++) {
-        for (let c = 0; c < tile && x0 + c < width; c++) {
-          const w = ramp[r] * ramp[c];
-          const o = (y0 + r) * width + x0 + c;
-          acc[o] += w * prob[b * tile * tile + r * tile + c];
-          wsum[o] += w;
-        }
-      }
-    }
+    blend.add(corners, prob);
     opts.onProgress?.(t0 + n, tiles.length);
     await yieldToEventLoop();
   }
-  const out = new Float32Array(width * height);
-  for (let i = 0; i < out.length; i++) out[i] = acc[i] / wsum[i];
-  return out;
+  return blend.result();
 }
 
 // ---------------------------------------------------------------- GeoTIFF in and out
@@ -291,6 +350,16 @@ export function bandsToChannelsLast(bands: ArrayLike<number>[], pixels: number):
     for (let i = 0; i < pixels; i++) out[i * c + k] = b[i];
   }
   return out;
+}
+
+/** A feature raster as the network's channels-last input (H×W×bands). */
+export function sceneFeatures(r: Pick<Raster, "bands" | "width" | "height" | "noData">): Float32Array {
+  const x = bandsToChannelsLast(r.bands, r.width * r.height);
+  if (r.noData !== undefined) {
+    // Nodata pixels get 0 features rather than a huge sentinel value the network never saw.
+    for (let i = 0; i < x.length; i++) if (x[i] === r.noData || Number.isNaN(x[i])) x[i] = 0;
+  }
+  return x;
 }
 
 /** Writes a landslide-probability GeoTIFF (float32, one band) on the grid of `like` (atomic). */

@@ -43,8 +43,11 @@ function blockRows(input: StackInversionInput, opts: InversionOptions, threads: 
   return rows;
 }
 
-/** Referenced float32 copy of rows [r0, r1) of every pair (zero / NaN → NaN, MintPy's no data). */
-function referencedBlock(input: StackInversionInput, opts: InversionOptions, r0: number, r1: number) {
+/**
+ * Referenced float32 copy of rows [r0, r1) of every pair (zero / NaN → NaN, MintPy's no data), with the
+ * block's coherence (weighted inversions only) and skip mask.
+ */
+export function referencedBlock(input: StackInversionInput, opts: InversionOptions, r0: number, r1: number) {
   const p0 = r0 * input.width;
   const nPix = (r1 - r0) * input.width;
   const phase: Float32Array[] = [];
@@ -63,7 +66,8 @@ function referencedBlock(input: StackInversionInput, opts: InversionOptions, r0:
   return { p0, nPix, phase, coherence, skip };
 }
 
-function finishReference(input: StackInversionInput, out: InversionResult): void {
+/** Sets the reference pixel of a whole-image result (the last thing `invertStack` does). */
+export function finishReference(input: Pick<StackInversionInput, "refIndex" | "net">, out: InversionResult): void {
   if (input.refIndex !== undefined && input.refIndex >= 0) {
     // The reference pixel's referenced phase is zero everywhere, which MintPy reads as no data;
     // its time series is zero by definition and it is perfectly coherent.

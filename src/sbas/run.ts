@@ -12,7 +12,7 @@ import { UsageError } from "../core/errors";
 import { readMintpyStackMeta, type StackMeta } from "./mintpy-h5";
 import { STEP_PARAMS, type SbasParams } from "./params";
 import { storedHash, type Series } from "./products";
-import { STEPS, type Products, type StepContext, type StepDef, type StepName } from "./step-types";
+import { STEPS, type Inverter, type Products, type StepContext, type StepDef, type StepName } from "./step-types";
 import { invertNetworkStep, loadStep, modifyNetworkStep, referencePointStep } from "./steps-network";
 import { derampStep, referenceDateStep, topographyStep, troposphereStep, velocityStep } from "./steps-series";
 import { exportStep } from "./outputs";
@@ -51,6 +51,8 @@ export interface RunOptions {
   end?: StepName;
   /** Re-run every selected step even when its product is up to date. */
   force?: boolean;
+  /** Where invert_network inverts (e.g. queue jobs); absent = in this process. */
+  invert?: Inverter;
   log?: (line: string) => void;
 }
 
@@ -65,6 +67,7 @@ export class SbasRun implements StepContext {
   readonly quiet: boolean;
   readonly stackIn?: IfgramStack;
   readonly input?: string;
+  readonly invert?: Inverter;
   previousReference?: { row: number; col: number };
   readonly notes: string[] = [];
   readonly timings: Record<string, number> = {};
@@ -77,6 +80,7 @@ export class SbasRun implements StepContext {
     this.quiet = opts.quiet ?? true;
     this.stackIn = opts.stack;
     this.input = opts.input;
+    this.invert = opts.invert;
   }
 
   async get<K extends StepName>(step: K): Promise<Products[K]> {

@@ -9,6 +9,14 @@ import type { ReferencePoint } from "./reference";
 import type { TimeFuncFit } from "./timefunc";
 import type { Series } from "./products";
 import type { StackMeta } from "./mintpy-h5";
+import type { InversionOptions, InversionResult } from "./inversion";
+import type { StackInversionInput } from "./inversion-stack";
+
+/**
+ * Inverts invert_network's whole input somewhere else (row blocks as queue jobs, src/queue/sbas.ts);
+ * it must return what `invertStack` returns for the same input.
+ */
+export type Inverter = (input: StackInversionInput, opts: InversionOptions) => Promise<InversionResult>;
 
 export const STEPS = [
   "load",
@@ -102,6 +110,8 @@ export interface StepContext {
   /** What `load` reads: a stack already in memory, or the `--input` path. */
   stackIn?: IfgramStack;
   input?: string;
+  /** Where invert_network inverts; absent = in this process, on worker threads. */
+  invert?: Inverter;
   /** Reference point of the previous run in `dir`, to say when it moved. */
   previousReference?: { row: number; col: number };
   notes: string[];

@@ -10,11 +10,11 @@ import { loadStack } from "./load";
 import { readMintpyStack, writeMintpyGeometry, writeMintpyStack } from "./mintpy-h5";
 import { bperpTimeseries, countComponents, modifyNetwork } from "./network";
 import { averageSpatialCoherence, parseReference, selectReferencePoint, type ReferencePoint, type ReferenceSpec } from "./reference";
-import { invertStack, invertStackParallel } from "./inversion-stack";
-import type { InversionResult } from "./inversion";
+import { invertStack, invertStackParallel, type StackInversionInput } from "./inversion-stack";
+import type { InversionOptions, InversionResult } from "./inversion";
 import { independentLooks } from "./weights";
 import { HASH_ATTR, read2D, readJson, readSeries, write2D, writeJson, writeSeries } from "./products";
-import type { NetworkProduct, StepDef } from "./step-types";
+import type { NetworkProduct, StepContext, StepDef } from "./step-types";
 import { checkPeriodic } from "./timefunc";
 import { pairName } from "./types";
 
@@ -163,6 +163,35 @@ export const referencePointStep: StepDef<"reference_point"> = {
   },
 };
 
+/**
+ * What invert_network inverts, from the products of load, modify_network and reference_point: the kept
+ * pairs' phase and coherence, the reference pixel's phase per pair, and the pixels to skip (zero
+ * average spatial coherence, water). Exported so row blocks can also be inverted elsewhere (src/queue).
+ */
+export async function prepareInversion(ctx: StepContext): Promise<{ input: StackInversionInput; opts: InversionOptions }> {
+  const p = ctx.params;
+  const stack = await ctx.get("load");
+  const net = await ctx.get("modify_network");
+  const { reference, avgSpatialCoherence: avg } = await ctx.get("reference_point");
+  const nPix = stack.width * stack.height;
+  const skip = new Uint8Array(nPix);
+  for (let i = 0; i < nPix; i++) if (avg[i] === 0 || (stack.geometry.waterMask && !stack.geometry.waterMask[i])) skip[i] = 1;
+  const phase = net.keptPairs.map((i) => stack.unwrapPhase[i]);
+  const input = {
+    net: { dates: net.dates, pairs: net.pairs },
+    width: stack.width,
+    height: stack.height,
+    phase,
+    coherence: net.keptPairs.map((i) => stack.coherence[i]),
+    refPhase: Float64Array.from(phase, (ph) => ph[reference.index]),
+    skip,
+    refIndex: reference.index,
+    maxMemoryBytes: p.maxMemoryGB * 2 ** 30,
+    quiet: ctx.quiet,
+  };
+  return { input, opts: { weightFunc: p.weightFunc, minRedundancy: p.minRedundancy, looks: independentLooks(stack.attrs) } };
+}
+
 export const invertNetworkStep: StepDef<"invert_network"> = {
   name: "invert_network",
   enabled: () => true,
@@ -171,30 +200,16 @@ export const invertNetworkStep: StepDef<"invert_network"> = {
     const p = ctx.params;
     const stack = await ctx.get("load");
     const net = await ctx.get("modify_network");
-    const { reference, avgSpatialCoherence: avg } = await ctx.get("reference_point");
-    const nPix = stack.width * stack.height;
-    const skip = new Uint8Array(nPix);
-    for (let i = 0; i < nPix; i++) if (avg[i] === 0 || (stack.geometry.waterMask && !stack.geometry.waterMask[i])) skip[i] = 1;
-    const phase = net.keptPairs.map((i) => stack.unwrapPhase[i]);
-    const input = {
-      net: { dates: net.dates, pairs: net.pairs },
-      width: stack.width,
-      height: stack.height,
-      phase,
-      coherence: net.keptPairs.map((i) => stack.coherence[i]),
-      refPhase: Float64Array.from(phase, (ph) => ph[reference.index]),
-      skip,
-      refIndex: reference.index,
-      maxMemoryBytes: p.maxMemoryGB * 2 ** 30,
-      quiet: ctx.quiet,
-    };
-    const opts = { weightFunc: p.weightFunc, minRedundancy: p.minRedundancy, looks: independentLooks(stack.attrs) };
+    const { input, opts } = await prepareInversion(ctx);
     let inv: InversionResult;
-    try {
-      inv = await invertStackParallel(input, opts, p.threads > 0 ? p.threads : availableParallelism());
-    } catch (e) {
-      ctx.notes.push(`worker threads unavailable (${(e as Error).message}); inverted on one thread`);
-      inv = invertStack(input, opts);
+    if (ctx.invert) inv = await ctx.invert(input, opts);
+    else {
+      try {
+        inv = await invertStackParallel(input, opts, p.threads > 0 ? p.threads : availableParallelism());
+      } catch (e) {
+        ctx.notes.push(`worker threads unavailable (${(e as Error).message}); inverted on one thread`);
+        inv = invertStack(input, opts);
+      }
     }
     const phase2range = -stack.wavelength / (4 * Math.PI);
     const ts = inv.ts.map((t) => Float32Array.from(t, (v, i) => (inv.numInvIfgram[i] > 0 ? v * phase2range : NaN)));

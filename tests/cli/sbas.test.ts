@@ -23,6 +23,9 @@ describe("CLI arguments and parameters", () => {
     expect(() => parseArgs(["--input", "x", "--out", "y", "--param", "novalue"])).toThrow(/name=value/);
     expect(() => parseArgs(["--out", "y", "--study", "nowhere"])).toThrow(/unknown study/);
     expect(() => parseArgs(["--out", "y", "--dostep", "velocity", "--start", "load"])).toThrow(/cannot be combined/);
+    expect(parseArgs(["--out", "y", "--queue", "redis://h:1", "--root", "/r", "--rows", "8"])).toMatchObject({ queue: "redis://h:1", root: "/r", rows: 8 });
+    expect(() => parseArgs(["--out", "y", "--root", "/r"])).toThrow(/--root and --rows go with --queue/);
+    expect(() => parseArgs(["--out", "y", "--queue", "redis://h:1", "--rows", "0"])).toThrow(/--rows must be a positive integer/);
   });
 
   it("types parameters from the schema, checks ranges and names unknown ones", () => {

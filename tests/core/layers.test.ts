@@ -17,6 +17,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["subway"],
   ["studies"],
   ["samples"],
+  ["queue"],
   ["runner", "cli"],
 ];
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { selectBackend } from "../../src/landslide/backend";
-import { bandsToChannelsLast, edgeRamp, loadModel, predictGeoTiff, predictScene, readModelMeta, saveModel, tileStarts } from "../../src/landslide/infer";
+import { bandsToChannelsLast, cutTiles, edgeRamp, loadModel, predictGeoTiff, predictScene, readModelMeta, saveModel, sceneTiles, TileBlend, tileStarts } from "../../src/landslide/infer";
 import { readRaster, writeRaster } from "../../src/io/raster";
 import { buildUNet, PAPER_UNET, Rng, type UNetConfig } from "../../src/landslide/unet";
 
@@ -39,6 +39,25 @@ describe("tiling helpers", () => {
     expect(() => tileStarts(300, 128, 128)).toThrow(/overlap 128 must be smaller/);
     const r = edgeRamp(8, 3);
     expect(Array.from(r)).toEqual(Array.from(new Float32Array([0.5 / 3, 1.5 / 3, 2.5 / 3, 1, 1, 2.5 / 3, 1.5 / 3, 0.5 / 3])));
+  });
+
+  it("sceneTiles goes row by row; cutTiles mirrors past the edge; TileBlend of each pixel's own value gives it back", () => {
+    expect(sceneTiles(10, 7, 4, 1)).toEqual([[0, 0], [3, 0], [6, 0], [0, 3], [3, 3], [6, 3]]);
+    expect(sceneTiles(3, 2, 4, 1)).toEqual([[0, 0]]);
+    // A 3×2 scene, two channels (value, 10·value): a 4×4 tile mirrors columns 0 1 2 1 and rows 0 1 0 1.
+    const f = Float32Array.from([0, 1, 2, 3, 4, 5].flatMap((v) => [v, 10 * v]));
+    const t = cutTiles(f, 3, 2, 2, 4, [[0, 0]]);
+    expect(Array.from(t.filter((_, i) => i % 2 === 0))).toEqual([0, 1, 2, 1, 3, 4, 5, 4, 0, 1, 2, 1, 3, 4, 5, 4]);
+    // Overlapping tiles that each carry the pixel's own value blend back to exactly that value.
+    const w = 10;
+    const h = 7;
+    const truth = Float32Array.from({ length: w * h }, (_, i) => i / 100);
+    const tiles = sceneTiles(w, h, 4, 2);
+    const blend = new TileBlend(w, h, 4, 2);
+    const cut = cutTiles(truth, w, h, 1, 4, tiles);
+    blend.add(tiles, cut);
+    const got = blend.result();
+    for (let i = 0; i < got.length; i++) expect(got[i]).toBeCloseTo(truth[i], 6);
   });
 });
 
