@@ -32,6 +32,11 @@ export function datesFromName(file: string): [string, string] | null {
 function toFloat32Nan(r: Raster, file: string, zeroIsNoData: boolean): Float32Array {
   const band = r.bands[0];
   if (!band) throw new SbasInputError(file, "has no raster band");
+  // A multi-band file here is a mix-up (an amplitude+phase product, a stacked export): reading band 1
+  // silently would invert the wrong quantity.
+  if (r.bands.length > 1) {
+    throw new SbasInputError(file, `has ${r.bands.length} bands; a single-band raster is expected here (phase, coherence or geometry: one file per quantity)`);
+  }
   const out = new Float32Array(band.length);
   const nd = r.noData;
   for (let i = 0; i < band.length; i++) {

@@ -73,6 +73,15 @@ describe("HyP3 reader", () => {
     await expect(readHyp3Stack(corrupt, { quiet: true })).rejects.toThrow(new RegExp(`${q}_corr.tif: cannot read GeoTIFF`));
     await expect(loadStack(join(dir, "nothing-here"))).rejects.toThrow(/does not exist/);
   });
+
+  it("a 2-band unw_phase.tif is refused, naming the file (was read as band 1 without a word)", async () => {
+    const two = copyStack("twoband");
+    const p = readdirSync(two).find((f) => f.startsWith("S1AA_"))!;
+    const file = join(two, p, `${p}_unw_phase.tif`);
+    const { raster } = await readSingleBand(file);
+    writeRaster(file, { ...raster, bands: [raster.bands[0], raster.bands[0]] });
+    await expect(readHyp3Stack(two, { quiet: true })).rejects.toThrow(new RegExp(`${p}_unw_phase.tif: has 2 bands; a single-band raster is expected`));
+  });
 });
 
 describe("MintPy ifgramStack.h5", () => {
