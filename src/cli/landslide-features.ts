@@ -5,6 +5,7 @@
  * Zigui study's feature parameters give, with `--param` changes.
  */
 import { extname } from "node:path";
+import { assertWritableFile } from "../core/atomic";
 import { optionHelp, parseCommand, requireOption, type OptionTable } from "../core/cli";
 import { FileError, UsageError } from "../core/errors";
 import { applyParams, paramHelp, parseAssignments, type ParamSchema } from "../core/params";
@@ -109,6 +110,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(FEATURES_HELP);
     return 0;
   }
+  assertWritableFile(args.out);
   const { img, raster } = await readBandsForFeatures(args.input);
   let recipe = args.recipe;
   if (args.model) {

@@ -3,6 +3,7 @@
  * parameters as notebook 11 (the area's schema in src/landslide/params.ts, the Zigui study's values).
  */
 import { existsSync } from "node:fs";
+import { assertWritableFile, prepareOutputDir } from "../core/atomic";
 import { join } from "node:path";
 import { optionHelp, parseCommand, type OptionTable } from "../core/cli";
 import { UsageError } from "../core/errors";
@@ -182,6 +183,10 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const p = a.params;
+  // The output path is checked before a backend starts or a model loads (a folder given for a file, a
+  // path under /proc, an unwritable folder fail at once).
+  if (a.command === "predict" && a.out) assertWritableFile(a.out);
+  if (a.command === "train") prepareOutputDir(a.out ?? outputsDir("zigui-training"));
   const backend = await selectBackend({ backend: a.backend });
 
   if (a.command === "predict") {

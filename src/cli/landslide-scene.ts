@@ -4,6 +4,7 @@
  * tiles, with the Zigui study's bbox, UTM zone and scene parameters unless overridden.
  */
 import { optionHelp, parseCommand, requireOption, type OptionTable } from "../core/cli";
+import { assertWritableFile } from "../core/atomic";
 import { UsageError } from "../core/errors";
 import { applyParams, paramHelp, parseAssignments } from "../core/params";
 import { assembleScene, type AssembleOptions, type Bbox, type SceneInputs } from "../landslide/scene";
@@ -87,6 +88,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(SCENE_HELP);
     return 0;
   }
+  assertWritableFile(args.out);
   const s = await assembleScene(args.inputs, args.out, args.options);
   const t = s.grid.transform;
   const gaps = Object.entries(s.uncovered).filter(([, f]) => f > 0);

@@ -9,7 +9,7 @@
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { assertWritableDir } from "../core/atomic";
+import { prepareOutputDir } from "../core/atomic";
 import { optionHelp, parseCommand, requireOption, runCli, type OptionTable } from "../core/cli";
 import { FileError, UsageError, errorMessage } from "../core/errors";
 import { applyParams, defaultsOf, paramHelp, parseAssignments, type StudyOverrides } from "../core/params";
@@ -108,7 +108,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     try {
-      assertWritableDir(args.out);
+      prepareOutputDir(args.out);
     } catch (e) {
       throw new UsageError(`--out ${errorMessage(e)}`);
     }

@@ -9,6 +9,7 @@
  * the pipeline is imported after.
  */
 import { optionHelp, parseCommand, runCli } from "../core/cli";
+import { prepareOutputDir } from "../core/atomic";
 import { UsageError } from "../core/errors";
 import { applyParams, paramHelp, parseAssignments, type StudyOverrides } from "../core/params";
 import { SBAS_DEFAULTS, SBAS_SCHEMA, type SbasParams } from "../sbas/params";
@@ -90,6 +91,9 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(usage() + "\n");
     return 0;
   }
+  // --out is checked before any work (a file there, or a path under /proc, fails at once) and cleared of
+  // temporaries a killed run left; each product is then written atomically, summary.json last.
+  prepareOutputDir(args.out);
   let invert: Inverter | undefined;
   if (args.queue) {
     const { guardProcess } = await import("../queue/connection");

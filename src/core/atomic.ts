@@ -116,3 +116,18 @@ export function assertWritableDir(dir: string): void {
   }
   mkdirSync(dir, { recursive: true });
 }
+
+/**
+ * Ready an output folder before any work: checked as `assertWritableDir` does, and cleared of the
+ * temporaries a killed earlier run left behind (those of live processes are kept).
+ */
+export function prepareOutputDir(dir: string): string[] {
+  assertWritableDir(dir);
+  return removeStaleTemporaries(dir);
+}
+
+/** Check an output file's path before any work: its folder must be writable, and it must not be a folder. */
+export function assertWritableFile(file: string): void {
+  if (existsSync(file) && statSync(file).isDirectory()) throw new Error(`${file}: is a folder; an output file path is expected`);
+  prepareOutputDir(dirname(file));
+}
