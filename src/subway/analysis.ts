@@ -4,6 +4,7 @@
  * rank the most subsiding segments, extract site series, and write the results for GIS tools.
  */
 import { mkdirSync } from "node:fs";
+import type { SubwayParams } from "./params";
 import { join } from "node:path";
 import type { LonLat } from "../geometry/datum";
 import { writeFileAtomic } from "../core/atomic";
@@ -21,7 +22,6 @@ import {
   type BufferMembership,
   type LineStats,
   type MetricLine,
-  type RankStatistic,
   type SegmentStats,
   type SiteSeries,
 } from "./buffer";
@@ -31,15 +31,8 @@ import { progress } from "../core/progress";
 import { regularDates } from "../settlement/simulate";
 import { simulatePsAlongLines, type SubsidenceZone } from "./simulate";
 
-export interface SubwayAnalysisParams {
-  bufferRadiusM: number;
-  subsidingThreshold: number;
-  rankStatistic: RankStatistic;
-  minPointsPerSegment: number;
-  topSegments: number;
-  segmentLengthWithoutStationsM: number;
-  metricFrame: MetricFrameKind;
-}
+/** The corridor analysis takes the subway area's parameters (src/subway/params.ts). */
+export type SubwayAnalysisParams = SubwayParams;
 
 export interface LineAnalysis {
   line: MetricLine;
