@@ -45,6 +45,7 @@ function subset(x: Float32Array, idx: number[]): PatchSet {
 const folds = [0, 1, 2].map((f) => Array.from({ length: n }, (_, i) => i).filter((i) => i % 3 === f));
 const seeds = (process.env.MIR_SEEDS ?? "1,2,3").split(",").map(Number);
 const epochs = Number(process.env.MIR_EPOCHS ?? 150);
+const batchSize = Number(process.env.MIR_BATCH ?? 8);
 const rows: Record<string, unknown>[] = [];
 for (const [fi, held] of folds.entries()) {
   const trainIdx = Array.from({ length: n }, (_, i) => i).filter((i) => !held.includes(i));
@@ -55,7 +56,7 @@ for (const [fi, held] of folds.entries()) {
       const r = await train(subset(x, trainIdx), {
         outDir: `/tmp/mir-${choice}-${fi}-${seed}`,
         unet: { ...PAPER_UNET, inputSize: head.size },
-        config: { epochs, batchSize: 8, learningRate: 1e-3, threshold: 0.5, validationFraction: 0, seed },
+        config: { epochs, batchSize, learningRate: 1e-3, threshold: 0.5, validationFraction: 0, seed },
         backend: "auto",
         resume: false,
         quiet: true,
@@ -77,7 +78,7 @@ for (const choice of ["B10", "B12"]) {
   const sd = (v: number[]): number => Math.sqrt(v.reduce((a, b) => a + (b - mean(v)) ** 2, 0) / (v.length - 1));
   summary[choice] = { runs: f.length, f1Mean: mean(f), f1Sd: sd(f), kerasF1Mean: mean(k), kerasF1Sd: sd(k) };
 }
-const out = { settings: { epochs, batchSize: 8, seeds, folds: folds.map((h) => h.map((i) => head.ids[i])) }, summary, rows };
+const out = { settings: { epochs, batchSize, seeds, folds: folds.map((h) => h.map((i) => head.ids[i])) }, summary, rows };
 process.stderr.write(JSON.stringify(summary) + "\n");
 if (process.env.OUT) writeFileSync(`${process.env.OUT}/mir-compare.json`, JSON.stringify(out, null, 1));
 process.exit(0);

@@ -35,9 +35,11 @@ export async function openGpuTrainer(unet: UNetConfig, cfg: TrainConfig, size: n
 }
 
 /** Copies the tfjs model's weights (and, when resuming, Adam's state from checkpoint arrays) into the engine. */
-export function loadIntoEngine(gpu: GpuUNet, model: tf.LayersModel, arrays?: Map<string, NamedArray>): void {
+export async function loadIntoEngine(gpu: GpuUNet, model: tf.LayersModel, arrays?: Map<string, NamedArray>): Promise<void> {
   const values = model.getWeights();
-  const byName = new Map(model.weights.map((w, i) => [w.originalName, values[i].dataSync() as Float32Array]));
+  // `await data()`: weights initialised on the webgpu backend cannot be read back synchronously under Node.
+  const data = await Promise.all(values.map((v) => v.data() as Promise<Float32Array>));
+  const byName = new Map(model.weights.map((w, i) => [w.originalName, data[i]]));
   gpu.setWeights((n) => byName.get(n));
   const iter = arrays?.get("optimizer/iter");
   if (!arrays || !iter) return;

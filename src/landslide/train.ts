@@ -133,7 +133,7 @@ export async function train(data: PatchSet, opts: TrainOptions): Promise<TrainRe
 
   // On webgpu the whole step runs in the GPU engine (src/landslide/gpu-train.ts) unless it is switched off.
   const gpu = backend.name === "webgpu" ? await openGpuTrainer(unet, cfg, trainSet.size) : null;
-  if (gpu) loadIntoEngine(gpu, model, restored);
+  if (gpu) await loadIntoEngine(gpu, model, restored);
   // Patch sets the GPU can hold stay there: each step then gathers its batch on the device.
   const trainOnGpu = gpu ? await gpu.uploadDataset(trainSet.images, trainSet.masks, trainSet.count) : null;
   const valOnGpu = gpu && trainOnGpu && valSet ? await gpu.uploadDataset(valSet.images, valSet.masks, valSet.count) : null;
